@@ -1,0 +1,4 @@
+#ifndef SEEDRL_COPENBLAS_SHIM_H
+#define SEEDRL_COPENBLAS_SHIM_H
+#include <cblas.h>
+#endif

@@ -1,0 +1,179 @@
+internal import CGRPC
+import Synchronization
+
+/// Receives one client stream's events, on its poller's thread.
+public protocol ClientStreamDelegate: AnyObject {
+    /// The Action answering the Step last sent.
+    func stream(_ stream: ClientStream, received action: ActionMessage)
+    /// The stream is over: `nil` for OK, else the status it ended with. Called once,
+    /// after every other event of the stream.
+    func stream(_ stream: ClientStream, closedWith error: RPCError?)
+}
+
+/// The actor side of one `Act` stream, in strict ping-pong: `send` a Step, receive its
+/// Action (through the delegate), send the next. Each step is one batch and one event.
+///
+/// Thread-safety: `send` may be called from any thread, one at a time and only when no
+/// Step is outstanding (from the delegate's `received` is typical); `cancel` from any thread.
+public final class ClientStream: CompletionTarget, @unchecked Sendable {
+    enum Operation: UInt8 { case exchange = 0, status = 1 }
+
+    private let call: OpaquePointer
+    private let metadata: OutgoingMetadata
+    private weak var delegate: ClientStreamDelegate?
+    private let arena = MessageArena(capacity: 256)
+    private let slots: UnsafeMutablePointer<Slots>
+    private var sending: UnsafeMutablePointer<grpc_byte_buffer>? = nil
+    private var firstSend = true
+    // Ordering of the end: `closed` is delivered when the status is in and no exchange is.
+    private var exchangeOutstanding = false
+    private var statusReceived = false
+    private var closeDelivered = false
+    /// Set by a delegate to find its own state; not used by Wire.
+    public var userIndex: Int = 0
+
+    struct Slots {
+        var initialMetadata = grpc_metadata_array()
+        var trailingMetadata = grpc_metadata_array()
+        var received: UnsafeMutablePointer<grpc_byte_buffer>? = nil
+        var status = GRPC_STATUS_OK
+        var details = grpc_empty_slice()
+    }
+
+    /// Opens an Act stream on `channel`, its events delivered on `poller`.
+    public init(channel: WireChannel, poller: StreamPoller, delegate: ClientStreamDelegate) throws(RPCError) {
+        self.delegate = delegate
+        metadata = OutgoingMetadata(token: channel.token)
+        slots = .allocate(capacity: 1)
+        slots.initialize(to: Slots())
+        grpc_metadata_array_init(&slots.pointee.initialMetadata)
+        grpc_metadata_array_init(&slots.pointee.trailingMetadata)
+        let method = grpc_slice_from_copied_string("/seedrl.v1.Learner/Act")
+        defer { grpc_slice_unref(method) }
+        guard let call = grpc_channel_create_call(
+            channel.pointer, nil, seedrl_propagate_defaults(), poller.queue.pointer, method, nil, seedrl_inf_future(), nil)
+        else {
+            throw RPCError(.internal, "could not create an Act call")
+        }
+        self.call = call
+        super.init()
+        var op = grpc_op()
+        seedrl_op_recv_status_on_client(&op, &slots.pointee.trailingMetadata, &slots.pointee.status, &slots.pointee.details)
+        let tag = Tag.make(self, Operation.status.rawValue)
+        if grpc_call_start_batch(call, &op, 1, tag, nil) != GRPC_CALL_OK {
+            Tag.drop(tag)
+            throw RPCError(.internal, "could not start an Act call")
+        }
+    }
+
+    deinit {
+        if let sending { grpc_byte_buffer_destroy(sending) }
+        if let received = slots.pointee.received { grpc_byte_buffer_destroy(received) }
+        grpc_metadata_array_destroy(&slots.pointee.initialMetadata)
+        grpc_metadata_array_destroy(&slots.pointee.trailingMetadata)
+        grpc_slice_unref(slots.pointee.details)
+        slots.deinitialize(count: 1)
+        slots.deallocate()
+        grpc_call_unref(call)
+    }
+
+    /// Sends one Step and asks for its Action. Returns false if the stream has ended.
+    @discardableResult
+    public func send(stepType: StepType, reward: Float, discount: Float, observation: UnsafeRawBufferPointer) -> Bool {
+        let buffer = Codec.encodeStep(stepType: stepType.rawValue, reward: reward, discount: discount, observation: observation)
+        return send(encoded: buffer)
+    }
+
+    /// Sends a Step with a raw step type (tests use it to send invalid ones).
+    @discardableResult
+    public func send(rawStepType: Int32, reward: Float, discount: Float, observation: UnsafeRawBufferPointer) -> Bool {
+        send(encoded: Codec.encodeStep(stepType: rawStepType, reward: reward, discount: discount, observation: observation))
+    }
+
+    /// Sends arbitrary bytes as a message (tests use it to send undecodable ones).
+    @discardableResult
+    public func send(rawMessage: [UInt8]) -> Bool {
+        var slice = grpc_slice_malloc(rawMessage.count)
+        rawMessage.withUnsafeBytes { bytes in
+            if let base = bytes.baseAddress { seedrl_slice_mutable_start(&slice).update(from: base.assumingMemoryBound(to: UInt8.self), count: bytes.count) }
+        }
+        return send(encoded: seedrl_byte_buffer_with_slice(slice))
+    }
+
+    private func send(encoded buffer: UnsafeMutablePointer<grpc_byte_buffer>) -> Bool {
+        sending = buffer
+        var ops = (grpc_op(), grpc_op(), grpc_op(), grpc_op())
+        return withUnsafeMutableBytes(of: &ops) { raw in
+            let op = raw.baseAddress!.assumingMemoryBound(to: grpc_op.self)
+            var count = 0
+            if firstSend {
+                metadata.withMetadata { seedrl_op_send_initial_metadata(op, $0, $1) }
+                seedrl_op_recv_initial_metadata(op + 1, &slots.pointee.initialMetadata)
+                count = 2
+            }
+            seedrl_op_send_message(op + count, buffer)
+            seedrl_op_recv_message(op + count + 1, &slots.pointee.received)
+            count += 2
+            exchangeOutstanding = true
+            let tag = Tag.make(self, Operation.exchange.rawValue)
+            if grpc_call_start_batch(call, op, count, tag, nil) != GRPC_CALL_OK {
+                Tag.drop(tag)
+                exchangeOutstanding = false
+                sending = nil
+                grpc_byte_buffer_destroy(buffer)
+                return false
+            }
+            firstSend = false
+            return true
+        }
+    }
+
+    /// Tells the server no more Steps will come; it then ends the stream with OK.
+    public func closeSend() {
+        var op = grpc_op()
+        seedrl_op_send_close_from_client(&op)
+        let tag = Tag.make(self, 2)
+        if grpc_call_start_batch(call, &op, 1, tag, nil) != GRPC_CALL_OK { Tag.drop(tag) }
+    }
+
+    /// Cancels the stream; the delegate then hears `closedWith` CANCELLED.
+    public func cancel() {
+        grpc_call_cancel(call, nil)
+    }
+
+    override func complete(operation: UInt8, success: Bool) {
+        switch operation {
+        case Operation.exchange.rawValue:
+            exchangeOutstanding = false
+            if let sending {
+                grpc_byte_buffer_destroy(sending)
+                self.sending = nil
+            }
+            if success, let buffer = slots.pointee.received {
+                slots.pointee.received = nil
+                let action = Codec.withContiguousBytes(buffer, scratch: nil) { Codec.decodeAction($0, arena: arena) } ?? nil
+                grpc_byte_buffer_destroy(buffer)
+                if let action {
+                    delegate?.stream(self, received: action)
+                } else {
+                    cancel()  // undecodable reply: end the stream; status says CANCELLED
+                }
+            }
+            deliverCloseIfDone()
+        case Operation.status.rawValue:
+            statusReceived = true
+            deliverCloseIfDone()
+        default:
+            break  // close-from-client done
+        }
+    }
+
+    private func deliverCloseIfDone() {
+        guard statusReceived, !exchangeOutstanding, !closeDelivered else { return }
+        closeDelivered = true
+        let status = slots.pointee.status
+        let error = status == GRPC_STATUS_OK
+            ? nil : RPCError(StatusCode(rawValue: Int32(status.rawValue)), String(slice: slots.pointee.details))
+        delegate?.stream(self, closedWith: error)
+    }
+}

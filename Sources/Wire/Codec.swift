@@ -1,0 +1,156 @@
+internal import CGRPC
+internal import CSeedProto
+
+/// protobuf-c encoding and decoding of the contract's messages. Encoders return a
+/// byte buffer owned by the caller (destroy it after its send completes); decoders read
+/// from contiguous bytes and, where a `MessageArena` is given, never allocate.
+enum Codec {
+    typealias ByteBuffer = UnsafeMutablePointer<grpc_byte_buffer>
+
+    /// Encodes through protobuf-c straight into one freshly allocated slice.
+    private static func pack(size: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) -> ByteBuffer {
+        var slice = grpc_slice_malloc(size)
+        let written = write(seedrl_slice_mutable_start(&slice))
+        precondition(written == size, "protobuf-c packed \(written) bytes, expected \(size)")
+        return seedrl_byte_buffer_with_slice(slice)
+    }
+
+    // MARK: Action
+
+    static func encode(_ action: ActionMessage) -> ByteBuffer {
+        var message = Seedrl__V1__Action()
+        seedrl__v1__action__init(&message)
+        message.action = action.action
+        message.model_version = action.modelVersion
+        return pack(size: seedrl__v1__action__get_packed_size(&message)) { seedrl__v1__action__pack(&message, $0) }
+    }
+
+    static func decodeAction(_ bytes: UnsafeRawBufferPointer, arena: MessageArena) -> ActionMessage? {
+        guard let message = seedrl__v1__action__unpack(arena.allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else {
+            return nil
+        }
+        return ActionMessage(action: message.pointee.action, modelVersion: message.pointee.model_version)
+    }
+
+    // MARK: Step
+
+    static func encodeStep(stepType: Int32, reward: Float, discount: Float, observation: UnsafeRawBufferPointer) -> ByteBuffer {
+        var message = Seedrl__V1__Step()
+        seedrl__v1__step__init(&message)
+        message.step_type = Seedrl__V1__StepType(rawValue: UInt32(bitPattern: stepType))
+        message.reward = reward
+        message.discount = discount
+        message.observation.len = observation.count
+        message.observation.data = UnsafeMutablePointer(mutating: observation.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        return pack(size: seedrl__v1__step__get_packed_size(&message)) { seedrl__v1__step__pack(&message, $0) }
+    }
+
+    static func decodeStep(_ bytes: UnsafeRawBufferPointer, arena: MessageArena) -> StepView? {
+        guard let message = seedrl__v1__step__unpack(arena.allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else {
+            return nil
+        }
+        let step = message.pointee
+        return StepView(
+            rawStepType: Int32(bitPattern: step.step_type.rawValue),
+            reward: step.reward,
+            discount: step.discount,
+            observation: UnsafeRawBufferPointer(start: step.observation.data, count: step.observation.len)
+        )
+    }
+
+    // MARK: Spec
+
+    static func encode(_ spec: SpecMessage) -> ByteBuffer {
+        var message = Seedrl__V1__Spec()
+        seedrl__v1__spec__init(&message)
+        var shape = spec.observationShape
+        return spec.env.withCString { env in
+            shape.withUnsafeMutableBufferPointer { shape in
+                message.env = UnsafeMutablePointer(mutating: env)
+                message.n_observation_shape = shape.count
+                message.observation_shape = shape.baseAddress
+                message.observation_dtype = Seedrl__V1__DType(rawValue: UInt32(bitPattern: spec.observationDType.rawValue))
+                message.num_actions = spec.numActions
+                message.model_version = spec.modelVersion
+                return pack(size: seedrl__v1__spec__get_packed_size(&message)) { seedrl__v1__spec__pack(&message, $0) }
+            }
+        }
+    }
+
+    static func decodeSpec(_ bytes: UnsafeRawBufferPointer) -> SpecMessage? {
+        guard let message = seedrl__v1__spec__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else {
+            return nil
+        }
+        defer { seedrl__v1__spec__free_unpacked(message, nil) }
+        let spec = message.pointee
+        let shape = (0..<spec.n_observation_shape).map { spec.observation_shape[$0] }
+        return SpecMessage(
+            env: spec.env.map { String(cString: $0) } ?? "",
+            observationShape: shape,
+            observationDType: DType(rawValue: Int32(bitPattern: spec.observation_dtype.rawValue)) ?? .unspecified,
+            numActions: spec.num_actions,
+            modelVersion: spec.model_version
+        )
+    }
+
+    // MARK: Stats
+
+    static func encode(_ stats: StatsMessage) -> ByteBuffer {
+        var message = Seedrl__V1__Stats()
+        seedrl__v1__stats__init(&message)
+        message.steps_served = stats.stepsServed
+        message.active_streams = stats.activeStreams
+        message.model_version = stats.modelVersion
+        message.episodes_completed = stats.episodesCompleted
+        message.mean_episode_return = stats.meanEpisodeReturn
+        message.frames_trained = stats.framesTrained
+        message.mean_batch_size = stats.meanBatchSize
+        return pack(size: seedrl__v1__stats__get_packed_size(&message)) { seedrl__v1__stats__pack(&message, $0) }
+    }
+
+    static func decodeStats(_ bytes: UnsafeRawBufferPointer) -> StatsMessage? {
+        guard let message = seedrl__v1__stats__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else {
+            return nil
+        }
+        defer { seedrl__v1__stats__free_unpacked(message, nil) }
+        let m = message.pointee
+        var stats = StatsMessage()
+        stats.stepsServed = m.steps_served
+        stats.activeStreams = m.active_streams
+        stats.modelVersion = m.model_version
+        stats.episodesCompleted = m.episodes_completed
+        stats.meanEpisodeReturn = m.mean_episode_return
+        stats.framesTrained = m.frames_trained
+        stats.meanBatchSize = m.mean_batch_size
+        return stats
+    }
+
+    /// An empty message (GetSpecRequest, GetStatsRequest) encodes to zero bytes.
+    static func encodeEmpty() -> ByteBuffer {
+        seedrl_byte_buffer_with_slice(grpc_empty_slice())
+    }
+
+    /// Calls `body` with the message's bytes contiguous: in place when the buffer is one
+    /// uncompressed slice, else copied into `scratch` (nil result when it does not fit).
+    static func withContiguousBytes<T>(
+        _ buffer: ByteBuffer, scratch: UnsafeMutableRawBufferPointer?, _ body: (UnsafeRawBufferPointer) -> T
+    ) -> T? {
+        var data: UnsafePointer<UInt8>? = nil
+        var length = 0
+        if seedrl_byte_buffer_single_slice(buffer, &data, &length) != 0 {
+            return body(UnsafeRawBufferPointer(start: data, count: length))
+        }
+        if let scratch {
+            let copied = seedrl_byte_buffer_copy(buffer, scratch.baseAddress?.assumingMemoryBound(to: UInt8.self), scratch.count)
+            guard copied >= 0, copied <= scratch.count else { return nil }
+            return body(UnsafeRawBufferPointer(start: scratch.baseAddress, count: copied))
+        }
+        // No scratch: a one-off read (control-plane messages only).
+        let total = seedrl_byte_buffer_length(buffer)
+        let temporary = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 16)
+        defer { temporary.deallocate() }
+        let copied = seedrl_byte_buffer_copy(buffer, temporary.baseAddress?.assumingMemoryBound(to: UInt8.self), temporary.count)
+        guard copied >= 0, copied <= total else { return nil }
+        return body(UnsafeRawBufferPointer(start: temporary.baseAddress, count: copied))
+    }
+}

@@ -1,0 +1,81 @@
+internal import CGRPC
+import Threading
+
+/// Something a completion-queue event is delivered to. An object's address, retained
+/// once per outstanding batch, is the tag; the low 4 bits (Swift objects are 16-byte
+/// aligned) carry which of its operations completed. A base class rather than a
+/// protocol so delivery is a plain virtual call, with no dynamic cast per event.
+/// Public only because `ServerStream` is; nothing outside Wire can use it.
+public class CompletionTarget {
+    init() {}
+
+    func complete(operation: UInt8, success: Bool) {
+        preconditionFailure("\(type(of: self)) must override complete(operation:success:)")
+    }
+}
+
+enum Tag {
+    static func make(_ target: CompletionTarget, _ operation: UInt8) -> UnsafeMutableRawPointer {
+        precondition(operation < 16)
+        let raw = Unmanaged.passRetained(target).toOpaque()
+        return raw + Int(operation)
+    }
+
+    /// Takes back the retain of a tag whose batch was refused (no event will come).
+    static func drop(_ tag: UnsafeMutableRawPointer) {
+        let bits = UInt(bitPattern: tag)
+        let base = UnsafeMutableRawPointer(bitPattern: bits & ~UInt(15))!
+        Unmanaged<CompletionTarget>.fromOpaque(base).release()
+    }
+
+    static func deliver(_ tag: UnsafeMutableRawPointer, success: Bool) {
+        let bits = UInt(bitPattern: tag)
+        let base = UnsafeMutableRawPointer(bitPattern: bits & ~UInt(15))!
+        let target = Unmanaged<CompletionTarget>.fromOpaque(base).takeRetainedValue()
+        target.complete(operation: UInt8(bits & 15), success: success)
+    }
+}
+
+/// A `grpc_completion_queue` of the "next" kind with one dedicated poller thread that
+/// hands each event to its tag's object. The poller only moves bytes and hands work on.
+final class CompletionQueue: @unchecked Sendable {
+    // The C queue is thread-safe; `thread` is written once in start().
+    let pointer: OpaquePointer
+    private var thread: OSThread?
+    private let name: String
+
+    init(name: String) {
+        self.name = name
+        pointer = grpc_completion_queue_create_for_next(nil)
+    }
+
+    /// Starts the poller thread. Events before this call wait in the queue.
+    func start() {
+        thread = OSThread(name: name) { [self] in
+            let queue = pointer
+            while true {
+                let event = grpc_completion_queue_next(queue, seedrl_inf_future(), nil)
+                switch event.type {
+                case GRPC_OP_COMPLETE:
+                    Tag.deliver(event.tag, success: event.success != 0)
+                case GRPC_QUEUE_SHUTDOWN:
+                    return
+                default:
+                    continue  // GRPC_QUEUE_TIMEOUT cannot happen with an infinite deadline
+                }
+            }
+        }
+    }
+
+    /// Shuts the queue down and waits until the poller has delivered every pending
+    /// event (each comes back, failed, so tags are released) and exited.
+    func shutdownAndJoin() {
+        grpc_completion_queue_shutdown(pointer)
+        thread?.join()
+        thread = nil
+    }
+
+    deinit {
+        grpc_completion_queue_destroy(pointer)
+    }
+}

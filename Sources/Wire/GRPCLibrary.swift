@@ -1,0 +1,23 @@
+internal import CGRPC
+import Synchronization
+
+/// Reference-counted `grpc_init`/`grpc_shutdown`: every server and channel holds one
+/// use, so the library is up exactly while something needs it.
+enum GRPCLibrary {
+    private static let users = Mutex(0)
+
+    static func retain() {
+        users.withLock { count in
+            if count == 0 { grpc_init() }
+            count += 1
+        }
+    }
+
+    static func release() {
+        users.withLock { count in
+            count -= 1
+            // grpc_shutdown is asynchronous in 1.51 and safe to pair with a later grpc_init.
+            if count == 0 { grpc_shutdown() }
+        }
+    }
+}

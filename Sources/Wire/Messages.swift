@@ -1,0 +1,85 @@
+/// Swift values of the wire contract's messages (`Protos/seedrl/v1/learner.proto`).
+/// Decoding and encoding live in `Codec`; nothing here sees C.
+
+/// Element type of an observation tensor.
+public enum DType: Int32, Sendable, CaseIterable, CustomStringConvertible {
+    case unspecified = 0
+    case float32 = 1
+    case uint8 = 2
+
+    /// Bytes per element; 0 for `.unspecified`.
+    public var byteSize: Int {
+        switch self {
+        case .unspecified: 0
+        case .float32: 4
+        case .uint8: 1
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unspecified: "unspecified"
+        case .float32: "float32"
+        case .uint8: "uint8"
+        }
+    }
+}
+
+/// dm_env step types as numbered on the wire.
+public enum StepType: Int32, Sendable {
+    case first = 1
+    case mid = 2
+    case last = 3
+}
+
+public struct SpecMessage: Sendable, Equatable {
+    public var env: String
+    public var observationShape: [Int64]
+    public var observationDType: DType
+    public var numActions: Int32
+    public var modelVersion: UInt64
+
+    public init(env: String, observationShape: [Int64], observationDType: DType, numActions: Int32, modelVersion: UInt64) {
+        self.env = env
+        self.observationShape = observationShape
+        self.observationDType = observationDType
+        self.numActions = numActions
+        self.modelVersion = modelVersion
+    }
+}
+
+public struct StatsMessage: Sendable, Equatable {
+    public var stepsServed: UInt64 = 0
+    public var activeStreams: UInt32 = 0
+    public var modelVersion: UInt64 = 0
+    public var episodesCompleted: UInt64 = 0
+    public var meanEpisodeReturn: Double = 0
+    public var framesTrained: UInt64 = 0
+    public var meanBatchSize: Double = 0
+    public init() {}
+}
+
+public struct ActionMessage: Sendable, Equatable {
+    public var action: Int32
+    public var modelVersion: UInt64
+    public init(action: Int32, modelVersion: UInt64) {
+        self.action = action
+        self.modelVersion = modelVersion
+    }
+}
+
+/// A decoded Step as the server sees it, borrowed from its stream's decode memory.
+/// `observation` is valid until the stream's next Step is received, which cannot
+/// happen before this one has been answered.
+public struct StepView: @unchecked Sendable {
+    // @unchecked: the buffer pointer is handed between threads only together with the
+    // ownership of its stream (through the batch queue's lock).
+
+    /// The raw `step_type` as sent (unknown values are kept for validation to name).
+    public var rawStepType: Int32
+    public var reward: Float
+    public var discount: Float
+    public var observation: UnsafeRawBufferPointer
+
+    public var stepType: StepType? { StepType(rawValue: rawStepType) }
+}

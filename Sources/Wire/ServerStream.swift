@@ -1,0 +1,195 @@
+internal import CGRPC
+import Synchronization
+
+/// What the server does with one Act stream's events. Called on the stream's poller
+/// thread, one event at a time per stream.
+public protocol ServerStreamHandler: AnyObject {
+    /// A Step arrived and decoded. The stream sends nothing until `reply` or `finish`.
+    func received(_ step: StepView, on stream: ServerStream)
+    /// The stream is over (finished, cancelled by the client, connection lost, server
+    /// shutdown). Called exactly once; the handler must drop its per-stream state.
+    func closed(_ stream: ServerStream)
+}
+
+/// One `Act` call on the server: a small state machine driven by completion events.
+///
+/// request → (accept) → receive ⇄ [reply = send Action + receive next Step] → status
+///
+/// Thread-safety: events arrive on one poller thread; `reply` may be called from any
+/// one thread at a time while a Step is outstanding (the protocol allows exactly one);
+/// `finish` may be called from any thread, any number of times (the first wins).
+public final class ServerStream: CompletionTarget, @unchecked Sendable {
+    enum Operation: UInt8 {
+        case request = 0, exchange = 1, closed = 2, status = 3
+    }
+
+    private let slots = ServerCallSlots.allocate()
+    private unowned let server: WireServer
+    let queue: CompletionQueue
+    private let arena: MessageArena
+    /// Contiguous copy of a received message that arrived in several slices.
+    private let scratch: UnsafeMutableRawBufferPointer
+    private var handler: ServerStreamHandler?
+    /// The Action being sent; destroyed when its batch completes (poller thread).
+    private var sending: UnsafeMutablePointer<grpc_byte_buffer>? = nil
+    private let initialMetadataSent = Atomic(false)
+    private let finished = Atomic(false)
+
+    /// A number unique among this server's streams, for logs and tables.
+    public private(set) var id: UInt64 = 0
+    /// Who opened the stream; set when accepted.
+    public private(set) var context = CallContext(authorization: nil, peer: "")
+
+    init(server: WireServer, queue: CompletionQueue, maxMessageBytes: Int) {
+        self.server = server
+        self.queue = queue
+        // The Step struct plus a copy of the observation; a little room for unknown fields.
+        arena = MessageArena(capacity: maxMessageBytes + 1024)
+        scratch = .allocate(byteCount: maxMessageBytes, alignment: 16)
+    }
+
+    deinit {
+        if let sending { grpc_byte_buffer_destroy(sending) }
+        ServerCallSlots.free(slots)
+        scratch.deallocate()
+    }
+
+    // MARK: Server side wiring
+
+    /// Asks the core for the next incoming Act call (re-armed by the server).
+    func request(method: UnsafeMutableRawPointer) -> Bool {
+        let tag = Tag.make(self, Operation.request.rawValue)
+        let result = grpc_server_request_registered_call(
+            server.pointer, method, &slots.pointee.call, &slots.pointee.deadline, &slots.pointee.metadata,
+            nil, queue.pointer, queue.pointer, tag)
+        if result != GRPC_CALL_OK {
+            Tag.drop(tag)
+            return false
+        }
+        return true
+    }
+
+    override func complete(operation: UInt8, success: Bool) {
+        switch Operation(rawValue: operation)! {
+        case .request: matched(success: success)
+        case .exchange: exchanged(success: success)
+        case .closed: closedEvent()
+        case .status: break  // nothing to free until deinit
+        }
+    }
+
+    private func matched(success: Bool) {
+        server.rearmActRequest(on: queue)
+        guard success, let call = slots.pointee.call else { return }  // server shutting down
+        context = CallContext.read(call: call, metadata: &slots.pointee.metadata)
+        grpc_metadata_array_destroy(&slots.pointee.metadata)
+        grpc_metadata_array_init(&slots.pointee.metadata)
+
+        // Learn of the end of the call whatever happens next.
+        var closeOp = grpc_op()
+        seedrl_op_recv_close_on_server(&closeOp, &slots.pointee.cancelled)
+        startBatch([closeOp], operation: .closed)
+
+        switch server.admit(self) {
+        case .success(let (id, handler)):
+            self.id = id
+            self.handler = handler
+            var receive = grpc_op()
+            seedrl_op_recv_message(&receive, &slots.pointee.received)
+            startBatch([receive], operation: .exchange)
+        case .failure(let error):
+            finish(error.code, error.message)
+        }
+    }
+
+    private func exchanged(success: Bool) {
+        if let sending {
+            grpc_byte_buffer_destroy(sending)
+            self.sending = nil
+        }
+        guard success, let handler else { return }  // the call is ending; `closed` follows
+        guard let buffer = slots.pointee.received else {
+            finish(.ok, "")  // the client half-closed: it has no more Steps
+            return
+        }
+        slots.pointee.received = nil
+        let step = Codec.withContiguousBytes(buffer, scratch: scratch) { Codec.decodeStep($0, arena: arena) }
+        grpc_byte_buffer_destroy(buffer)
+        guard let decoded = step ?? nil else {
+            finish(.invalidArgument, "message could not be decoded as seedrl.v1.Step")
+            return
+        }
+        handler.received(decoded, on: self)
+    }
+
+    private func closedEvent() {
+        let handler = self.handler
+        self.handler = nil
+        server.forget(self, wasAdmitted: handler != nil)
+        handler?.closed(self)
+    }
+
+    // MARK: Public operations
+
+    /// Sends the Action for the Step last received and asks for the next Step, in one
+    /// batch (one completion event per step). Returns false if the stream has ended.
+    @discardableResult
+    public func reply(_ action: ActionMessage) -> Bool {
+        guard let call = slots.pointee.call, !finished.load(ordering: .relaxed) else { return false }
+        let buffer = Codec.encode(action)
+        sending = buffer
+        var ops = (grpc_op(), grpc_op(), grpc_op())
+        var count = 0
+        return withUnsafeMutableBytes(of: &ops) { raw in
+            let op = raw.baseAddress!.assumingMemoryBound(to: grpc_op.self)
+            if !initialMetadataSent.exchange(true, ordering: .relaxed) {
+                seedrl_op_send_initial_metadata(op + count, nil, 0)
+                count += 1
+            }
+            seedrl_op_send_message(op + count, buffer)
+            seedrl_op_recv_message(op + count + 1, &slots.pointee.received)
+            count += 2
+            let tag = Tag.make(self, Operation.exchange.rawValue)
+            if grpc_call_start_batch(call, op, count, tag, nil) != GRPC_CALL_OK {
+                Tag.drop(tag)
+                sending = nil
+                grpc_byte_buffer_destroy(buffer)
+                return false
+            }
+            return true
+        }
+    }
+
+    /// Ends the stream with `code` and `message` (sent as the gRPC status). Idempotent;
+    /// safe from any thread.
+    public func finish(_ code: StatusCode, _ message: String) {
+        guard let call = slots.pointee.call, !finished.exchange(true, ordering: .relaxed) else { return }
+        slots.pointee.statusDetails = grpc_slice_from_copied_string(message)
+        var ops = (grpc_op(), grpc_op())
+        withUnsafeMutableBytes(of: &ops) { raw in
+            let op = raw.baseAddress!.assumingMemoryBound(to: grpc_op.self)
+            var count = 0
+            if !initialMetadataSent.exchange(true, ordering: .relaxed) {
+                seedrl_op_send_initial_metadata(op, nil, 0)
+                count = 1
+            }
+            seedrl_op_send_status_from_server(op + count, grpc_status_code(code.rawValue), &slots.pointee.statusDetails)
+            let tag = Tag.make(self, Operation.status.rawValue)
+            if grpc_call_start_batch(call, op, count + 1, tag, nil) != GRPC_CALL_OK {
+                Tag.drop(tag)
+                grpc_call_cancel_with_status(call, grpc_status_code(code.rawValue), message, nil)
+            }
+        }
+    }
+
+    /// Whether `finish` has been called (by anyone).
+    public var isFinished: Bool { finished.load(ordering: .relaxed) }
+
+    private func startBatch(_ ops: [grpc_op], operation: Operation) {
+        var ops = ops
+        let tag = Tag.make(self, operation.rawValue)
+        if grpc_call_start_batch(slots.pointee.call, &ops, ops.count, tag, nil) != GRPC_CALL_OK {
+            Tag.drop(tag)
+        }
+    }
+}

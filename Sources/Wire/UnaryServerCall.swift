@@ -1,0 +1,84 @@
+internal import CGRPC
+
+/// One unary call (GetSpec, GetStats) or a call to a method this server does not have:
+/// the request arrives with the call, the reply, status and close go out in one batch.
+final class UnaryServerCall: CompletionTarget, @unchecked Sendable {
+    // Confined to its completion queue's poller thread, like every tag's object.
+    enum Method { case getSpec, getStats, unknown }
+    enum Operation: UInt8 { case request = 0, done = 1 }
+
+    private let slots = ServerCallSlots.allocate()
+    private unowned let server: WireServer
+    private let queue: CompletionQueue
+    private let method: Method
+    private var reply: UnsafeMutablePointer<grpc_byte_buffer>? = nil
+
+    init(server: WireServer, queue: CompletionQueue, method: Method) {
+        self.server = server
+        self.queue = queue
+        self.method = method
+    }
+
+    deinit {
+        if let reply { grpc_byte_buffer_destroy(reply) }
+        ServerCallSlots.free(slots)
+    }
+
+    func request(registered: UnsafeMutableRawPointer?) -> Bool {
+        let tag = Tag.make(self, Operation.request.rawValue)
+        let result: grpc_call_error
+        if let registered {
+            result = grpc_server_request_registered_call(
+                server.pointer, registered, &slots.pointee.call, &slots.pointee.deadline, &slots.pointee.metadata,
+                &slots.pointee.payload, queue.pointer, queue.pointer, tag)
+        } else {
+            result = grpc_server_request_call(
+                server.pointer, &slots.pointee.call, &slots.pointee.details, &slots.pointee.metadata,
+                queue.pointer, queue.pointer, tag)
+        }
+        if result != GRPC_CALL_OK {
+            Tag.drop(tag)
+            return false
+        }
+        return true
+    }
+
+    override func complete(operation: UInt8, success: Bool) {
+        guard Operation(rawValue: operation) == .request else { return }  // .done: freed by deinit
+        server.rearmUnary(method, on: queue)
+        guard success, let call = slots.pointee.call else { return }
+        let context = CallContext.read(call: call, metadata: &slots.pointee.metadata)
+        let outcome: Result<UnsafeMutablePointer<grpc_byte_buffer>, RPCError>
+        switch method {
+        case .getSpec: outcome = server.service.getSpec(context: context).map { Codec.encode($0) }
+        case .getStats: outcome = server.service.getStats(context: context).map { Codec.encode($0) }
+        case .unknown:
+            let name = String(decoding: UnsafeRawBufferPointer(
+                start: seedrl_slice_start(slots.pointee.details.method),
+                count: seedrl_slice_length(slots.pointee.details.method)), as: UTF8.self)
+            outcome = .failure(RPCError(.unimplemented, "method \(name) is not served here (seedrl.v1.Learner has GetSpec, Act, GetStats)"))
+        }
+        var ops = [grpc_op](repeating: grpc_op(), count: 4)
+        seedrl_op_send_initial_metadata(&ops[0], nil, 0)
+        var count = 1
+        let code: StatusCode
+        switch outcome {
+        case .success(let buffer):
+            reply = buffer
+            seedrl_op_send_message(&ops[count], buffer)
+            count += 1
+            code = .ok
+            slots.pointee.statusDetails = grpc_empty_slice()
+        case .failure(let error):
+            code = error.code
+            slots.pointee.statusDetails = grpc_slice_from_copied_string(error.message)
+        }
+        seedrl_op_send_status_from_server(&ops[count], grpc_status_code(code.rawValue), &slots.pointee.statusDetails)
+        seedrl_op_recv_close_on_server(&ops[count + 1], &slots.pointee.cancelled)
+        count += 2
+        let tag = Tag.make(self, Operation.done.rawValue)
+        if grpc_call_start_batch(call, &ops, count, tag, nil) != GRPC_CALL_OK {
+            Tag.drop(tag)
+        }
+    }
+}

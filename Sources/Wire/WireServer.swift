@@ -1,0 +1,185 @@
+internal import CGRPC
+import Synchronization
+import Threading
+
+/// The Learner service as the server's owner implements it. `openStream` and the unary
+/// methods are called on poller threads: keep them short and non-blocking.
+public protocol LearnerService: AnyObject, Sendable {
+    /// A new Act stream: return its handler, or an error to end it at once with that status.
+    func openStream(_ stream: ServerStream) -> Result<ServerStreamHandler, RPCError>
+    func getSpec(context: CallContext) -> Result<SpecMessage, RPCError>
+    func getStats(context: CallContext) -> Result<StatsMessage, RPCError>
+}
+
+/// How a `WireServer` listens and polls.
+public struct WireServerConfiguration: Sendable {
+    /// `host:port` (port 0 picks a free one) or `unix:/path`.
+    public var listenAddresses: [String]
+    /// Larger messages are refused by the gRPC core with RESOURCE_EXHAUSTED.
+    public var maxReceiveMessageBytes: Int
+    /// Completion queues, each with its own poller thread.
+    public var pollerThreads: Int = 1
+    /// Act calls kept requested per queue, so bursts of new streams are accepted fast.
+    public var pendingStreamRequests: Int = 8
+
+    public init(listenAddresses: [String], maxReceiveMessageBytes: Int) {
+        self.listenAddresses = listenAddresses
+        self.maxReceiveMessageBytes = maxReceiveMessageBytes
+    }
+}
+
+/// A gRPC C core server for the `seedrl.v1.Learner` service.
+///
+/// Thread-safe: `start`, `shutdown` and the stream registry may be used from any thread.
+public final class WireServer: @unchecked Sendable {
+    // The C server is thread-safe; mutable Swift state lives behind `state`.
+    let pointer: OpaquePointer
+    let service: LearnerService
+    private let configuration: WireServerConfiguration
+    private let queues: [CompletionQueue]
+    private var actMethod: UnsafeMutableRawPointer!
+    private var getSpecMethod: UnsafeMutableRawPointer!
+    private var getStatsMethod: UnsafeMutableRawPointer!
+    /// Ports bound, one per listen address (0 for unix sockets).
+    public private(set) var boundPorts: [Int] = []
+
+    private struct State {
+        var streams: [ObjectIdentifier: ServerStream] = [:]
+        var nextStreamID: UInt64 = 1
+        var shuttingDown = false
+    }
+    private let state = Mutex(State())
+
+    public init(configuration: WireServerConfiguration, service: LearnerService) throws(RPCError) {
+        precondition(configuration.pollerThreads >= 1, "pollerThreads must be at least 1")
+        GRPCLibrary.retain()
+        self.configuration = configuration
+        self.service = service
+        let arguments = ChannelArguments()
+        arguments.set(integer: "grpc.max_receive_message_length", configuration.maxReceiveMessageBytes)
+        pointer = arguments.withArgs { grpc_server_create($0, nil) }
+        queues = (0..<configuration.pollerThreads).map { CompletionQueue(name: "seedrl-cq\($0)") }
+        for queue in queues { grpc_server_register_completion_queue(pointer, queue.pointer, nil) }
+        actMethod = grpc_server_register_method(pointer, "/seedrl.v1.Learner/Act", nil, GRPC_SRM_PAYLOAD_NONE, 0)
+        getSpecMethod = grpc_server_register_method(
+            pointer, "/seedrl.v1.Learner/GetSpec", nil, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0)
+        getStatsMethod = grpc_server_register_method(
+            pointer, "/seedrl.v1.Learner/GetStats", nil, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0)
+        let credentials = grpc_insecure_server_credentials_create()
+        defer { grpc_server_credentials_release(credentials) }
+        for address in configuration.listenAddresses {
+            let port = grpc_server_add_http2_port(pointer, address, credentials)
+            if port == 0 {
+                grpc_server_destroy(pointer)
+                GRPCLibrary.release()
+                throw RPCError(.unavailable, "cannot listen on \(address) (address in use, or not valid)")
+            }
+            boundPorts.append(address.hasPrefix("unix:") ? 0 : Int(port))
+        }
+    }
+
+    /// Starts serving: pollers run, calls are accepted.
+    public func start() {
+        grpc_server_start(pointer)
+        for queue in queues {
+            queue.start()
+            for _ in 0..<configuration.pendingStreamRequests { rearmActRequest(on: queue) }
+            rearmUnary(.getSpec, on: queue)
+            rearmUnary(.getStats, on: queue)
+            rearmUnary(.unknown, on: queue)
+        }
+    }
+
+    /// Stops accepting, ends every open stream with `code`/`message`, waits up to
+    /// `graceMilliseconds` for calls to finish, cancels the rest, and frees the server.
+    public func shutdown(endingStreamsWith code: StatusCode = .unavailable,
+                         message: String = "server shutting down",
+                         graceMilliseconds: Int = 2000) {
+        let open = state.withLock { state -> [ServerStream] in
+            state.shuttingDown = true
+            return Array(state.streams.values)
+        }
+        let waiter = ShutdownWaiter()
+        grpc_server_shutdown_and_notify(pointer, queues[0].pointer, Tag.make(waiter, 0))
+        for stream in open { stream.finish(code, message) }
+        if !waiter.wait(milliseconds: graceMilliseconds) {
+            grpc_server_cancel_all_calls(pointer)
+            _ = waiter.wait(milliseconds: -1)
+        }
+        grpc_server_destroy(pointer)
+        for queue in queues { queue.shutdownAndJoin() }
+        GRPCLibrary.release()
+    }
+
+    /// Number of admitted streams not yet closed.
+    public var openStreamCount: Int { state.withLock { $0.streams.count } }
+
+    // MARK: Called by calls on poller threads
+
+    func rearmActRequest(on queue: CompletionQueue) {
+        if state.withLock({ $0.shuttingDown }) { return }
+        let stream = ServerStream(server: self, queue: queue, maxMessageBytes: configuration.maxReceiveMessageBytes)
+        _ = stream.request(method: actMethod)
+    }
+
+    func rearmUnary(_ method: UnaryServerCall.Method, on queue: CompletionQueue) {
+        if state.withLock({ $0.shuttingDown }) { return }
+        let call = UnaryServerCall(server: self, queue: queue, method: method)
+        switch method {
+        case .getSpec: _ = call.request(registered: getSpecMethod)
+        case .getStats: _ = call.request(registered: getStatsMethod)
+        case .unknown: _ = call.request(registered: nil)
+        }
+    }
+
+    func admit(_ stream: ServerStream) -> Result<(UInt64, ServerStreamHandler), RPCError> {
+        let id: UInt64? = state.withLock { state in
+            if state.shuttingDown { return nil }
+            let id = state.nextStreamID
+            state.nextStreamID += 1
+            state.streams[ObjectIdentifier(stream)] = stream
+            return id
+        }
+        guard let id else { return .failure(RPCError(.unavailable, "server shutting down")) }
+        switch service.openStream(stream) {
+        case .success(let handler): return .success((id, handler))
+        case .failure(let error):
+            _ = state.withLock { $0.streams.removeValue(forKey: ObjectIdentifier(stream)) }
+            return .failure(error)
+        }
+    }
+
+    func forget(_ stream: ServerStream, wasAdmitted: Bool) {
+        guard wasAdmitted else { return }
+        _ = state.withLock { $0.streams.removeValue(forKey: ObjectIdentifier(stream)) }
+    }
+}
+
+/// Receives the server's shutdown notification and lets one thread wait for it.
+private final class ShutdownWaiter: CompletionTarget, @unchecked Sendable {
+    // `done` is only touched under `lock`.
+    private let lock = ConditionLock()
+    private var done = false
+
+    override func complete(operation: UInt8, success: Bool) {
+        lock.withLock {
+            done = true
+            lock.broadcast()
+        }
+    }
+
+    /// Waits for the notification; a negative timeout waits forever.
+    func wait(milliseconds: Int) -> Bool {
+        let deadline = MonotonicClock.now() + UInt64(max(milliseconds, 0)) * 1_000_000
+        return lock.withLock {
+            while !done {
+                if milliseconds < 0 {
+                    lock.wait()
+                } else if !lock.wait(until: deadline) && !done {
+                    return false
+                }
+            }
+            return true
+        }
+    }
+}
