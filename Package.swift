@@ -26,6 +26,8 @@ let package = Package(
 
         // Small shared pieces: threads, locks with condition variables, the monotonic clock.
         .target(name: "Threading"),
+        // Seeded random numbers shared by the model, environments and load generators.
+        .target(name: "Randomness"),
 
         // The one Swift bridge to the gRPC C core and protobuf-c.
         .target(
@@ -35,26 +37,26 @@ let package = Package(
 
         .target(name: "BatchQueue", dependencies: ["Threading"]),
         .target(name: "Replay"),
-        .target(name: "LearnerLoop", dependencies: ["Replay", "COpenBLAS", "Threading"]),
+        .target(name: "LearnerLoop", dependencies: ["Replay", "COpenBLAS", "Threading", "Randomness"]),
         .target(
             name: "InferenceServer",
             dependencies: ["Wire", "BatchQueue", "Replay", "Threading", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "ActorClient",
-            dependencies: ["Wire", "Threading", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Wire", "Threading", "Randomness", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "seedrl",
             dependencies: [
-                "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading",
+                "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         .testTarget(name: "BatchQueueTests", dependencies: ["BatchQueue", "Threading"]),
-        .testTarget(name: "LearnerLoopTests", dependencies: ["LearnerLoop"]),
+        .testTarget(name: "LearnerLoopTests", dependencies: ["LearnerLoop", "Randomness"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(
             name: "InferenceServerTests",

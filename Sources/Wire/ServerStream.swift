@@ -36,7 +36,7 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
     private let finished = Atomic(false)
 
     /// A number unique among this server's streams, for logs and tables.
-    public private(set) var id: UInt64 = 0
+    public internal(set) var id: UInt64 = 0
     /// Who opened the stream; set when accepted.
     public private(set) var context = CallContext(authorization: nil, peer: "")
 

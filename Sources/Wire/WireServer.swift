@@ -141,6 +141,7 @@ public final class WireServer: @unchecked Sendable {
             return id
         }
         guard let id else { return .failure(RPCError(.unavailable, "server shutting down")) }
+        stream.id = id
         switch service.openStream(stream) {
         case .success(let handler): return .success((id, handler))
         case .failure(let error):

@@ -1,1 +1,12 @@
-print("x")
+import ArgumentParser
+
+/// `seedrl`: a SEED RL style learner over the gRPC C core.
+struct SeedRL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "seedrl",
+        abstract: "A SEED RL style learner: centralized batched inference for many actors over gRPC.",
+        subcommands: [ServerCommand.self, BenchCommand.self]
+    )
+}
+
+SeedRL.main()

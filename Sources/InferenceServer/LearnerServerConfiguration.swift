@@ -1,0 +1,30 @@
+import BatchQueue
+
+/// Everything `LearnerServer` needs to know, with defaults that serve well on a small machine.
+public struct LearnerServerConfiguration: Sendable {
+    public var spec: ObservationSpec
+    /// `host:port` or `unix:/path`; port 0 picks a free one (read `boundPorts`).
+    public var listenAddresses: [String]
+    /// Act streams served at once; more are refused with RESOURCE_EXHAUSTED.
+    public var maxStreams: Int = 4096
+    /// Inference batching: at most this many steps per forward pass...
+    public var maxBatch: Int = 256
+    /// ...and the first pending step waits at most this long for company.
+    public var maxDelayMicroseconds: Int = 2000
+    /// When set, every RPC must carry `authorization: Bearer <token>`.
+    public var token: String?
+    /// Completion-queue poller threads.
+    public var pollerThreads: Int = 1
+
+    public init(spec: ObservationSpec, listenAddresses: [String]) {
+        self.spec = spec
+        self.listenAddresses = listenAddresses
+    }
+
+    func batchingPolicy() throws(BatchQueueError) -> BatchingPolicy {
+        guard maxDelayMicroseconds >= 0 else {
+            throw .invalidConfiguration("max delay must not be negative, got \(maxDelayMicroseconds) µs")
+        }
+        return try BatchingPolicy(maxBatch: maxBatch, maxDelayNanoseconds: UInt64(maxDelayMicroseconds) * 1000)
+    }
+}

@@ -1,0 +1,46 @@
+import Synchronization
+
+/// Counters behind `GetStats`. Thread-safe: atomics for the per-step counters, a small
+/// lock for the episode returns (touched once per episode, not per step).
+public final class ServerStatistics: Sendable {
+    public static let returnWindow = 100
+
+    let stepsServed = Atomic<UInt64>(0)
+    let activeStreams = Atomic<Int>(0)
+    let streamsOpened = Atomic<UInt64>(0)
+    let invalidSteps = Atomic<UInt64>(0)
+    private let episodes = Mutex(EpisodeReturns())
+
+    struct EpisodeReturns {
+        var completed: UInt64 = 0
+        var recent: [Double] = []
+        var next = 0
+
+        mutating func record(_ value: Double) {
+            completed += 1
+            if recent.count < ServerStatistics.returnWindow {
+                recent.append(value)
+            } else {
+                recent[next] = value
+                next = (next + 1) % ServerStatistics.returnWindow
+            }
+        }
+
+        var mean: Double { recent.isEmpty ? 0 : recent.reduce(0, +) / Double(recent.count) }
+    }
+
+    public init() {}
+
+    func recordEpisode(return value: Double) {
+        episodes.withLock { $0.record(value) }
+    }
+
+    /// Episodes completed since start and the mean return of the last 100 (0 if none).
+    public var episodeSummary: (completed: UInt64, meanReturn: Double) {
+        episodes.withLock { ($0.completed, $0.mean) }
+    }
+
+    public var servedSteps: UInt64 { stepsServed.load(ordering: .relaxed) }
+    public var openStreams: Int { activeStreams.load(ordering: .relaxed) }
+    public var rejectedSteps: UInt64 { invalidSteps.load(ordering: .relaxed) }
+}

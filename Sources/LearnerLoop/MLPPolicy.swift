@@ -1,0 +1,54 @@
+/// Inference on the learner's own parameters: encode a batch of raw observations, run
+/// the MLP on the newest complete parameter snapshot, sample one action per row.
+///
+/// Not thread-safe: one inference thread owns it (its workspace and generator);
+/// the `ParameterStore` it reads is shared safely with the learner.
+public final class MLPPolicy: @unchecked Sendable {
+    // @unchecked: confined to the inference thread, as documented above.
+    public let architecture: ModelArchitecture
+    public let store: ParameterStore
+    private let encoder: ObservationEncoder
+    private let workspace: ForwardWorkspace
+    private let input: UnsafeMutablePointer<Float>
+    private var sampler: ActionSampler
+
+    public init(architecture: ModelArchitecture, store: ParameterStore, maxBatch: Int, seed: UInt64) {
+        self.architecture = architecture
+        self.store = store
+        encoder = ObservationEncoder(architecture: architecture)
+        workspace = ForwardWorkspace(architecture: architecture, maxBatch: maxBatch)
+        input = .allocate(capacity: maxBatch * architecture.inputSize)
+        sampler = ActionSampler(seed: seed)
+    }
+
+    deinit { input.deallocate() }
+
+    public var numActions: Int { architecture.numActions }
+
+    /// Chooses actions for `count` observations laid end to end in `observations` (raw
+    /// bytes, `observation.byteCount` each). Writes `actions[0..<count]` and the
+    /// behaviour logits (`count × numActions`); returns the parameter version used.
+    public func act(
+        observations: UnsafeRawPointer, count: Int,
+        actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>
+    ) -> UInt64 {
+        let snapshot = store.snapshot
+        let numActions = architecture.numActions
+        snapshot.values.withUnsafeBufferPointer { parameters in
+            let rows: UnsafePointer<Float>
+            if encoder.isIdentity {
+                rows = observations.assumingMemoryBound(to: Float.self)
+            } else {
+                encoder.encode(raw: observations, count: count, into: input)
+                rows = UnsafePointer(input)
+            }
+            MLPForward.run(parameters: parameters.baseAddress!, input: rows, count: count, workspace: workspace)
+        }
+        for row in 0..<count {
+            let head = workspace.headRow(row)
+            (logits + row * numActions).update(from: head, count: numActions)
+            actions[row] = Int32(sampler.sample(logits: head, count: numActions))
+        }
+        return snapshot.version
+    }
+}

@@ -1,0 +1,23 @@
+import Randomness
+
+/// Seeded initial parameters: hidden layers with variance 1/fan-in (tanh keeps its
+/// range), the policy logits scaled down so the first policy is near uniform.
+public enum ParameterInitializer {
+    public static func initialValues(for architecture: ModelArchitecture, seed: UInt64) -> [Float] {
+        let layout = architecture.layout
+        var values = [Float](repeating: 0, count: layout.count)
+        var generator = SeededGenerator(seed: seed, stream: 0x5EED)
+        for (index, layer) in layout.layers.enumerated() {
+            let isHead = index == layout.layers.count - 1
+            let scale = (1 / Float(layer.inputs)).squareRoot()
+            for row in 0..<layer.inputs {
+                for column in 0..<layer.outputs {
+                    var weight = generator.nextGaussian() * scale
+                    if isHead && column < architecture.numActions { weight *= 0.01 }
+                    values[layer.weightOffset + row * layer.outputs + column] = weight
+                }
+            }
+        }
+        return values
+    }
+}

@@ -1,0 +1,148 @@
+import ActorClient
+import ArgumentParser
+import InferenceServer
+import LearnerLoop
+import Logging
+import Wire
+
+/// `seedrl bench`: queries per second and latency of Act round trips.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure QPS and latency of a server (by default one started in-process on loopback).")
+
+    @Option(help: "Server to measure (HOST:PORT or unix:PATH); without it, an embedded server is started.")
+    var server: String?
+
+    @Option(help: "Concurrent Act streams; a comma list runs each in turn, e.g. 1,16,64.")
+    var streams: String = "64"
+
+    @Option(help: "Measured seconds per run.")
+    var seconds: Double = 5
+
+    @Option(help: "Warm-up seconds before measuring.")
+    var warmup: Double = 1
+
+    @Option(help: "Client connections the streams are spread over.")
+    var connections: Int = 1
+
+    @Option(help: "Client poller threads.")
+    var clientThreads: Int = 1
+
+    @Option(help: "Send LAST every N steps (0: never).")
+    var episodeLength: Int = 0
+
+    @Option(help: "Bearer token to send (default: $SEEDRL_TOKEN).")
+    var token: String?
+
+    @Flag(help: "Print one JSON object per run instead of text.")
+    var json = false
+
+    @OptionGroup(title: "Embedded server spec") var spec: SpecOptions
+    @OptionGroup(title: "Embedded server") var serving: ServingOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        let counts = try streamCounts()
+        if counts.isEmpty { throw ValidationError("--streams needs at least one count") }
+        if seconds <= 0 || warmup < 0 { throw ValidationError("--seconds must be positive and --warmup not negative") }
+        if connections < 1 || clientThreads < 1 { throw ValidationError("--connections and --client-threads must be at least 1") }
+        if server != nil && (spec.env != nil || spec.obsShape != nil) {
+            throw ValidationError("with --server the spec comes from the server's GetSpec; drop --env/--obs-shape")
+        }
+    }
+
+    func streamCounts() throws -> [Int] {
+        let counts = streams.split(separator: ",").map { Int($0) }
+        guard counts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--streams must be positive integers separated by commas, got '\(streams)'")
+        }
+        return counts.map { $0! }
+    }
+
+    func run() throws {
+        logging.bootstrap()
+        Signals.install()
+        let stop = StopFlag()
+        Signals.onTermination { _ in stop.set() }
+        var embedded: LearnerServer? = nil
+        var target = server ?? ""
+        if server == nil {
+            BLAS.useSingleThread()
+            let observationSpec = try spec.resolve(default: KnownEnvironments.spec(named: "cartpole"))
+            var configuration = LearnerServerConfiguration(spec: observationSpec, listenAddresses: ["127.0.0.1:0"])
+            serving.apply(to: &configuration)
+            configuration.maxStreams = max(configuration.maxStreams, try streamCounts().max()!)
+            configuration.token = token ?? environment("SEEDRL_TOKEN")
+            let policy = ModelFactory.makePolicy(
+                spec: observationSpec, hiddenSizes: try serving.hiddenSizes(), maxBatch: serving.maxBatch, seed: serving.seed)
+            let started = try LearnerServer(configuration: configuration, policy: policy, logger: Logger(label: "seedrl.bench.server"))
+            started.start()
+            embedded = started
+            target = "127.0.0.1:\(started.boundPorts[0])"
+            if !json {
+                Console.line("embedded server: \(observationSpec.envName) \(observationSpec.shapeDescription), "
+                    + "max batch \(serving.maxBatch), max delay \(serving.maxDelayUs) µs, on \(target)")
+            }
+        }
+        defer { embedded?.shutdown() }
+
+        var failed = false
+        for count in try streamCounts() where !stop.isSet {
+            var load = LoadConfiguration(target: target)
+            load.token = token ?? environment("SEEDRL_TOKEN")
+            load.streams = count
+            load.connections = connections
+            load.pollerThreads = clientThreads
+            load.seconds = seconds
+            load.warmupSeconds = warmup
+            load.episodeLength = episodeLength
+            load.seed = serving.seed
+            let report: LoadReport
+            do {
+                report = try LoadGenerator(configuration: load).run { progress in
+                    guard !json, Console.isTerminal else { return }
+                    Console.status("\(count) streams  \(progress.warmingUp ? "warming up" : "measuring")  "
+                        + "\(format(progress.elapsedSeconds))s  round trips \(progress.roundTrips)"
+                        + (progress.failedStreams > 0 ? "  failed streams \(progress.failedStreams)" : ""))
+                }
+            } catch {
+                Console.error("seedrl bench: cannot reach \(target): \(error)")
+                throw ExitCode(2)
+            }
+            failed = failed || !report.errors.isEmpty
+            Console.line(json ? BenchReportFormat.json(report, server: server ?? "embedded") : BenchReportFormat.text(report))
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+enum BenchReportFormat {
+    static func micros(_ nanoseconds: UInt64) -> String { format(Double(nanoseconds) / 1000, decimals: 0) }
+
+    static func text(_ report: LoadReport) -> String {
+        let latency = report.latency
+        var text = "streams \(report.streams)  obs \(report.observationBytes) B  "
+            + "qps \(format(report.queriesPerSecond, decimals: 0))  "
+            + "latency µs p50 \(micros(latency.quantile(0.5))) p90 \(micros(latency.quantile(0.9))) "
+            + "p99 \(micros(latency.quantile(0.99))) max \(micros(latency.maximum))"
+        if let batch = report.serverMeanBatch { text += "  server mean batch \(format(batch))" }
+        for (code, entry) in report.errors.sorted(by: { $0.key < $1.key }) {
+            text += "\n  \(entry.count) streams failed with \(code): \(entry.message)"
+        }
+        return text
+    }
+
+    static func json(_ report: LoadReport, server: String) -> String {
+        let latency = report.latency
+        let errors = report.errors.sorted(by: { $0.key < $1.key })
+            .map { "\"\($0.key)\":\($0.value.count)" }.joined(separator: ",")
+        return "{\"server\":\"\(server)\",\"streams\":\(report.streams),\"obs_bytes\":\(report.observationBytes),"
+            + "\"seconds\":\(report.seconds),\"round_trips\":\(report.roundTrips),"
+            + "\"qps\":\(format(report.queriesPerSecond, decimals: 1)),"
+            + "\"p50_us\":\(micros(latency.quantile(0.5))),\"p90_us\":\(micros(latency.quantile(0.9))),"
+            + "\"p99_us\":\(micros(latency.quantile(0.99))),\"max_us\":\(micros(latency.maximum)),"
+            + "\"mean_batch\":\(report.serverMeanBatch.map { format($0, decimals: 2) } ?? "null"),"
+            + "\"errors\":{\(errors)}}"
+    }
+}

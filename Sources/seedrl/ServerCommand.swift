@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import InferenceServer
+import LearnerLoop
+import Logging
+import Threading
+
+/// `seedrl server`: the learner, serving actors until SIGINT/SIGTERM.
+struct ServerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Serve inference to actors over gRPC (the learner).")
+
+    @OptionGroup var spec: SpecOptions
+    @OptionGroup var serving: ServingOptions
+    @OptionGroup var logging: LoggingOptions
+
+    @Option(help: "Address to listen on; 127.0.0.1 keeps it to this machine, 0.0.0.0 or [::] opens it.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "TCP port; 0 picks a free one.")
+    var port: Int = 8686
+
+    @Option(help: "Also listen on this unix socket path.")
+    var unix: String?
+
+    @Option(help: "Require 'authorization: Bearer <token>' on every RPC (default: $SEEDRL_TOKEN).")
+    var token: String?
+
+    @Flag(help: "Serve inference only, never train.")
+    var noTrain = false
+
+    @Option(help: "Seconds between status lines.")
+    var statusSeconds: Double = 5
+
+    func validate() throws {
+        if !(0...65535).contains(port) { throw ValidationError("--port must be in 0...65535") }
+        if statusSeconds <= 0 { throw ValidationError("--status-seconds must be positive") }
+    }
+
+    func run() throws {
+        logging.bootstrap()
+        let logger = Logger(label: "seedrl.server")
+        Signals.install()
+        BLAS.useSingleThread()
+        let observationSpec = try spec.resolve(default: nil)
+        var addresses = ["\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"]
+        if let unix { addresses.append("unix:\(unix)") }
+        var configuration = LearnerServerConfiguration(spec: observationSpec, listenAddresses: addresses)
+        serving.apply(to: &configuration)
+        configuration.token = token ?? environment("SEEDRL_TOKEN")
+        if !noTrain {
+            logger.warning("training is not part of this build yet: serving inference only (as with --no-train)")
+        }
+        let policy = ModelFactory.makePolicy(
+            spec: observationSpec, hiddenSizes: try serving.hiddenSizes(), maxBatch: serving.maxBatch, seed: serving.seed)
+        let server: LearnerServer
+        do {
+            server = try LearnerServer(configuration: configuration, policy: policy, logger: logger)
+        } catch {
+            Console.error("seedrl server: \(error)")
+            throw ExitCode(1)
+        }
+        server.start()
+        Console.line("seedrl server: serving \(observationSpec.envName) \(observationSpec.shapeDescription), "
+            + "\(observationSpec.numActions) actions on \(host):\(server.boundPorts[0])"
+            + (unix.map { " and unix:\($0)" } ?? "") + (configuration.token == nil ? "" : " (token required)"))
+
+        let stop = StopFlag()
+        Signals.onTermination { _ in stop.set() }
+        var last = (time: MonotonicClock.now(), steps: UInt64(0))
+        while !stop.wait(seconds: statusSeconds) {
+            let stats = server.stats()
+            let now = MonotonicClock.now()
+            let rate = Double(stats.stepsServed - last.steps) / (Double(now - last.time) / 1e9)
+            last = (now, stats.stepsServed)
+            Console.status("steps \(stats.stepsServed)  \(format(rate, decimals: 0)) steps/s  streams \(stats.activeStreams)  "
+                + "batch \(format(stats.meanBatchSize))  episodes \(stats.episodesCompleted)  "
+                + "return \(format(stats.meanEpisodeReturn))  version \(stats.modelVersion)")
+        }
+        Console.line("seedrl server: stopping")
+        server.shutdown()
+        Console.line("seedrl server: stopped after \(server.stats().stepsServed) steps")
+    }
+}
+
+func environment(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }
+}
+
+/// Set once from any thread; waited on by one.
+final class StopFlag: @unchecked Sendable {
+    // `stopped` is only touched under `lock`.
+    private let lock = ConditionLock()
+    private var stopped = false
+
+    func set() {
+        lock.withLock {
+            stopped = true
+            lock.broadcast()
+        }
+    }
+
+    /// Waits up to `seconds`; returns whether the flag is set.
+    func wait(seconds: Double) -> Bool {
+        let deadline = MonotonicClock.now() + UInt64(seconds * 1e9)
+        return lock.withLock {
+            while !stopped {
+                if !lock.wait(until: deadline) { break }
+            }
+            return stopped
+        }
+    }
+
+    var isSet: Bool { lock.withLock { stopped } }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import InferenceServer
+
+/// Flags shared by everything that runs a server (server, bench's embedded one).
+struct ServingOptions: ParsableArguments {
+    @Option(help: "Most steps per inference batch.")
+    var maxBatch: Int = 256
+
+    @Option(help: "Longest the first pending step waits for company, in microseconds.")
+    var maxDelayUs: Int = 2000
+
+    @Option(help: "Most Act streams served at once; beyond it RESOURCE_EXHAUSTED.")
+    var maxStreams: Int = 4096
+
+    @Option(help: "Completion-queue poller threads.")
+    var pollerThreads: Int = 1
+
+    @Option(help: "Hidden layer widths of the MLP, e.g. 64,64.")
+    var hidden: String = "64,64"
+
+    @Option(help: "Seed for initialisation and action sampling.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        if maxBatch < 1 { throw ValidationError("--max-batch must be at least 1") }
+        if maxDelayUs < 0 { throw ValidationError("--max-delay-us must not be negative") }
+        if maxStreams < 1 { throw ValidationError("--max-streams must be at least 1") }
+        if pollerThreads < 1 || pollerThreads > 16 { throw ValidationError("--poller-threads must be in 1...16") }
+        _ = try hiddenSizes()
+    }
+
+    func hiddenSizes() throws -> [Int] {
+        let sizes = hidden.split(separator: ",").map { Int($0) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("--hidden must be positive integers separated by commas, got '\(hidden)'")
+        }
+        return sizes.map { $0! }
+    }
+
+    func apply(to configuration: inout LearnerServerConfiguration) {
+        configuration.maxBatch = maxBatch
+        configuration.maxDelayMicroseconds = maxDelayUs
+        configuration.maxStreams = maxStreams
+        configuration.pollerThreads = pollerThreads
+    }
+}
