@@ -57,7 +57,8 @@ let package = Package(
 
         .testTarget(name: "BatchQueueTests", dependencies: ["BatchQueue", "Threading"]),
         .testTarget(name: "LearnerLoopTests", dependencies: ["LearnerLoop", "Randomness"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "CGRPC"]),
+        .testTarget(name: "ActorClientTests", dependencies: ["ActorClient", "Randomness"]),
         .testTarget(
             name: "InferenceServerTests",
             dependencies: ["InferenceServer", "LearnerLoop", "ActorClient", "Wire", "Threading"]

@@ -16,9 +16,10 @@
 // One-line forwarders for what Swift cannot call: macros, unions, anonymous structs.
 // Prefixed seedrl_; nothing here holds state.
 
-static inline const uint8_t *seedrl_slice_start(grpc_slice s) { return GRPC_SLICE_START_PTR(s); }
-static inline size_t seedrl_slice_length(grpc_slice s) { return GRPC_SLICE_LENGTH(s); }
-static inline uint8_t *seedrl_slice_mutable_start(grpc_slice *s) { return GRPC_SLICE_START_PTR(*s); }
+// Slices are passed by pointer: a small slice keeps its bytes inline, inside the struct,
+// so a pointer into a by-value copy would dangle.
+static inline const uint8_t *seedrl_slice_start(const grpc_slice *s) { return GRPC_SLICE_START_PTR(*s); }
+static inline size_t seedrl_slice_length(const grpc_slice *s) { return GRPC_SLICE_LENGTH(*s); }
 static inline uint32_t seedrl_propagate_defaults(void) { return GRPC_PROPAGATE_DEFAULTS; }
 
 /// If `bb` is an uncompressed buffer made of one slice, points at its bytes without
@@ -28,9 +29,9 @@ static inline int seedrl_byte_buffer_single_slice(grpc_byte_buffer *bb, const ui
       bb->data.raw.slice_buffer.count != 1) {
     return 0;
   }
-  grpc_slice s = bb->data.raw.slice_buffer.slices[0];
-  *data = GRPC_SLICE_START_PTR(s);
-  *length = GRPC_SLICE_LENGTH(s);
+  grpc_slice *s = &bb->data.raw.slice_buffer.slices[0];  // in place: inline bytes live there
+  *data = GRPC_SLICE_START_PTR(*s);
+  *length = GRPC_SLICE_LENGTH(*s);
   return 1;
 }
 
@@ -59,11 +60,13 @@ static inline size_t seedrl_byte_buffer_copy(grpc_byte_buffer *bb, uint8_t *dst,
   return overflow ? SIZE_MAX : used;
 }
 
-/// A byte buffer holding a copy of `length` bytes, filled by `fill` in place: one slice
-/// allocation, no intermediate copy.
-static inline grpc_byte_buffer *seedrl_byte_buffer_with_slice(grpc_slice slice) {
+/// A byte buffer of `length` bytes on the heap (never inlined, so `*data` stays valid
+/// while the buffer lives), for the caller to fill in place before sending.
+static inline grpc_byte_buffer *seedrl_byte_buffer_allocate(size_t length, uint8_t **data) {
+  grpc_slice slice = grpc_slice_malloc_large(length);
   grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
   grpc_slice_unref(slice);
+  *data = GRPC_SLICE_START_PTR(bb->data.raw.slice_buffer.slices[0]);
   return bb;
 }
 
@@ -127,6 +130,9 @@ static inline void seedrl_arg_string(grpc_arg *arg, char *key, char *value) {
 
 // --- metadata ---------------------------------------------------------------
 static inline grpc_metadata *seedrl_metadata_at(grpc_metadata_array *array, size_t i) { return &array->metadata[i]; }
+static inline const grpc_slice *seedrl_metadata_key(const grpc_metadata *md) { return &md->key; }
+static inline const grpc_slice *seedrl_metadata_value(const grpc_metadata *md) { return &md->value; }
+static inline const grpc_slice *seedrl_call_details_method(const grpc_call_details *d) { return &d->method; }
 static inline void seedrl_metadata_set(grpc_metadata *md, grpc_slice key, grpc_slice value) {
   memset(md, 0, sizeof *md);
   md->key = key;

@@ -1,5 +1,6 @@
 import BatchQueue
 import Logging
+import Synchronization
 import Wire
 
 /// The Learner service: Act streams validated and batched into inference on the
@@ -17,6 +18,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     private let logger: Logger
     private var wire: WireServer!
     private var inference: InferenceLoop!
+    private let stopped = Atomic(false)
 
     public init(configuration: LearnerServerConfiguration, policy: Policy, logger: Logger = Logger(label: "seedrl.server")) throws {
         let spec = configuration.spec
@@ -54,8 +56,9 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     }
 
     /// Stops accepting, ends open streams with UNAVAILABLE "server shutting down",
-    /// stops inference, and frees the gRPC server.
+    /// stops inference, and frees the gRPC server. Idempotent.
     public func shutdown() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
         logger.info("shutting down", metadata: ["open_streams": "\(statistics.openStreams)"])
         batchQueue.close()
         inference.join()

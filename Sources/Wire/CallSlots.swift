@@ -17,8 +17,8 @@ struct ServerCallSlots {
     static func allocate() -> UnsafeMutablePointer<ServerCallSlots> {
         let slots = UnsafeMutablePointer<ServerCallSlots>.allocate(capacity: 1)
         slots.initialize(to: ServerCallSlots())
-        grpc_metadata_array_init(&slots.pointee.metadata)
-        grpc_call_details_init(&slots.pointee.details)
+        grpc_metadata_array_init(slots.pointer(to: \.metadata)!)
+        grpc_call_details_init(slots.pointer(to: \.details)!)
         return slots
     }
 
@@ -27,8 +27,8 @@ struct ServerCallSlots {
         if let buffer = slots.pointee.received { grpc_byte_buffer_destroy(buffer) }
         if let buffer = slots.pointee.payload { grpc_byte_buffer_destroy(buffer) }
         grpc_slice_unref(slots.pointee.statusDetails)
-        grpc_metadata_array_destroy(&slots.pointee.metadata)
-        grpc_call_details_destroy(&slots.pointee.details)
+        grpc_metadata_array_destroy(slots.pointer(to: \.metadata)!)
+        grpc_call_details_destroy(slots.pointer(to: \.details)!)
         if let call = slots.pointee.call { grpc_call_unref(call) }
         slots.deinitialize(count: 1)
         slots.deallocate()
@@ -51,10 +51,8 @@ public struct CallContext: Sendable {
         var authorization: String? = nil
         for index in 0..<metadata.pointee.count {
             let entry = seedrl_metadata_at(metadata, index)!
-            let key = UnsafeRawBufferPointer(start: seedrl_slice_start(entry.pointee.key), count: seedrl_slice_length(entry.pointee.key))
-            if key.elementsEqual("authorization".utf8) {
-                let value = UnsafeRawBufferPointer(start: seedrl_slice_start(entry.pointee.value), count: seedrl_slice_length(entry.pointee.value))
-                authorization = String(decoding: value, as: UTF8.self)
+            if String(slice: seedrl_metadata_key(entry)) == "authorization" {
+                authorization = String(slice: seedrl_metadata_value(entry))
             }
         }
         var peer = ""

@@ -19,6 +19,8 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
     enum Operation: UInt8 { case exchange = 0, status = 1 }
 
     private let call: OpaquePointer
+    /// The channel must outlive its calls.
+    private let channel: WireChannel
     private let metadata: OutgoingMetadata
     private weak var delegate: ClientStreamDelegate?
     private let arena = MessageArena(capacity: 256)
@@ -43,11 +45,12 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
     /// Opens an Act stream on `channel`, its events delivered on `poller`.
     public init(channel: WireChannel, poller: StreamPoller, delegate: ClientStreamDelegate) throws(RPCError) {
         self.delegate = delegate
+        self.channel = channel
         metadata = OutgoingMetadata(token: channel.token)
         slots = .allocate(capacity: 1)
         slots.initialize(to: Slots())
-        grpc_metadata_array_init(&slots.pointee.initialMetadata)
-        grpc_metadata_array_init(&slots.pointee.trailingMetadata)
+        grpc_metadata_array_init(slots.pointer(to: \.initialMetadata)!)
+        grpc_metadata_array_init(slots.pointer(to: \.trailingMetadata)!)
         let method = grpc_slice_from_copied_string("/seedrl.v1.Learner/Act")
         defer { grpc_slice_unref(method) }
         guard let call = grpc_channel_create_call(
@@ -58,7 +61,7 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
         self.call = call
         super.init()
         var op = grpc_op()
-        seedrl_op_recv_status_on_client(&op, &slots.pointee.trailingMetadata, &slots.pointee.status, &slots.pointee.details)
+        seedrl_op_recv_status_on_client(&op, slots.pointer(to: \.trailingMetadata)!, slots.pointer(to: \.status)!, slots.pointer(to: \.details)!)
         let tag = Tag.make(self, Operation.status.rawValue)
         if grpc_call_start_batch(call, &op, 1, tag, nil) != GRPC_CALL_OK {
             Tag.drop(tag)
@@ -69,8 +72,8 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
     deinit {
         if let sending { grpc_byte_buffer_destroy(sending) }
         if let received = slots.pointee.received { grpc_byte_buffer_destroy(received) }
-        grpc_metadata_array_destroy(&slots.pointee.initialMetadata)
-        grpc_metadata_array_destroy(&slots.pointee.trailingMetadata)
+        grpc_metadata_array_destroy(slots.pointer(to: \.initialMetadata)!)
+        grpc_metadata_array_destroy(slots.pointer(to: \.trailingMetadata)!)
         grpc_slice_unref(slots.pointee.details)
         slots.deinitialize(count: 1)
         slots.deallocate()
@@ -93,11 +96,7 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
     /// Sends arbitrary bytes as a message (tests use it to send undecodable ones).
     @discardableResult
     public func send(rawMessage: [UInt8]) -> Bool {
-        var slice = grpc_slice_malloc(rawMessage.count)
-        rawMessage.withUnsafeBytes { bytes in
-            if let base = bytes.baseAddress { seedrl_slice_mutable_start(&slice).update(from: base.assumingMemoryBound(to: UInt8.self), count: bytes.count) }
-        }
-        return send(encoded: seedrl_byte_buffer_with_slice(slice))
+        send(encoded: rawMessage.withUnsafeBytes { Codec.raw($0) })
     }
 
     private func send(encoded buffer: UnsafeMutablePointer<grpc_byte_buffer>) -> Bool {
@@ -108,11 +107,11 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
             var count = 0
             if firstSend {
                 metadata.withMetadata { seedrl_op_send_initial_metadata(op, $0, $1) }
-                seedrl_op_recv_initial_metadata(op + 1, &slots.pointee.initialMetadata)
+                seedrl_op_recv_initial_metadata(op + 1, slots.pointer(to: \.initialMetadata)!)
                 count = 2
             }
             seedrl_op_send_message(op + count, buffer)
-            seedrl_op_recv_message(op + count + 1, &slots.pointee.received)
+            seedrl_op_recv_message(op + count + 1, slots.pointer(to: \.received)!)
             count += 2
             exchangeOutstanding = true
             let tag = Tag.make(self, Operation.exchange.rawValue)
@@ -173,7 +172,7 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
         closeDelivered = true
         let status = slots.pointee.status
         let error = status == GRPC_STATUS_OK
-            ? nil : RPCError(StatusCode(rawValue: Int32(status.rawValue)), String(slice: slots.pointee.details))
+            ? nil : RPCError(StatusCode(rawValue: Int32(status.rawValue)), String(slice: slots.pointer(to: \.details)!))
         delegate?.stream(self, closedWith: error)
     }
 }

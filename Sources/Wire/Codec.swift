@@ -7,12 +7,21 @@ internal import CSeedProto
 enum Codec {
     typealias ByteBuffer = UnsafeMutablePointer<grpc_byte_buffer>
 
-    /// Encodes through protobuf-c straight into one freshly allocated slice.
+    /// Encodes through protobuf-c straight into one freshly allocated buffer.
     private static func pack(size: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) -> ByteBuffer {
-        var slice = grpc_slice_malloc(size)
-        let written = write(seedrl_slice_mutable_start(&slice))
+        var data: UnsafeMutablePointer<UInt8>? = nil
+        let buffer = seedrl_byte_buffer_allocate(size, &data)!
+        let written = write(data!)
         precondition(written == size, "protobuf-c packed \(written) bytes, expected \(size)")
-        return seedrl_byte_buffer_with_slice(slice)
+        return buffer
+    }
+
+    /// A buffer holding a copy of `bytes`.
+    static func raw(_ bytes: UnsafeRawBufferPointer) -> ByteBuffer {
+        pack(size: bytes.count) { target in
+            if let base = bytes.baseAddress { target.update(from: base.assumingMemoryBound(to: UInt8.self), count: bytes.count) }
+            return bytes.count
+        }
     }
 
     // MARK: Action
@@ -127,7 +136,7 @@ enum Codec {
 
     /// An empty message (GetSpecRequest, GetStatsRequest) encodes to zero bytes.
     static func encodeEmpty() -> ByteBuffer {
-        seedrl_byte_buffer_with_slice(grpc_empty_slice())
+        raw(UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
     /// Calls `body` with the message's bytes contiguous: in place when the buffer is one

@@ -60,7 +60,7 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
     func request(method: UnsafeMutableRawPointer) -> Bool {
         let tag = Tag.make(self, Operation.request.rawValue)
         let result = grpc_server_request_registered_call(
-            server.pointer, method, &slots.pointee.call, &slots.pointee.deadline, &slots.pointee.metadata,
+            server.pointer, method, slots.pointer(to: \.call)!, slots.pointer(to: \.deadline)!, slots.pointer(to: \.metadata)!,
             nil, queue.pointer, queue.pointer, tag)
         if result != GRPC_CALL_OK {
             Tag.drop(tag)
@@ -81,13 +81,13 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
     private func matched(success: Bool) {
         server.rearmActRequest(on: queue)
         guard success, let call = slots.pointee.call else { return }  // server shutting down
-        context = CallContext.read(call: call, metadata: &slots.pointee.metadata)
-        grpc_metadata_array_destroy(&slots.pointee.metadata)
-        grpc_metadata_array_init(&slots.pointee.metadata)
+        context = CallContext.read(call: call, metadata: slots.pointer(to: \.metadata)!)
+        grpc_metadata_array_destroy(slots.pointer(to: \.metadata)!)
+        grpc_metadata_array_init(slots.pointer(to: \.metadata)!)
 
         // Learn of the end of the call whatever happens next.
         var closeOp = grpc_op()
-        seedrl_op_recv_close_on_server(&closeOp, &slots.pointee.cancelled)
+        seedrl_op_recv_close_on_server(&closeOp, slots.pointer(to: \.cancelled)!)
         startBatch([closeOp], operation: .closed)
 
         switch server.admit(self) {
@@ -95,7 +95,7 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
             self.id = id
             self.handler = handler
             var receive = grpc_op()
-            seedrl_op_recv_message(&receive, &slots.pointee.received)
+            seedrl_op_recv_message(&receive, slots.pointer(to: \.received)!)
             startBatch([receive], operation: .exchange)
         case .failure(let error):
             finish(error.code, error.message)
@@ -147,7 +147,7 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
                 count += 1
             }
             seedrl_op_send_message(op + count, buffer)
-            seedrl_op_recv_message(op + count + 1, &slots.pointee.received)
+            seedrl_op_recv_message(op + count + 1, slots.pointer(to: \.received)!)
             count += 2
             let tag = Tag.make(self, Operation.exchange.rawValue)
             if grpc_call_start_batch(call, op, count, tag, nil) != GRPC_CALL_OK {
@@ -173,7 +173,7 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
                 seedrl_op_send_initial_metadata(op, nil, 0)
                 count = 1
             }
-            seedrl_op_send_status_from_server(op + count, grpc_status_code(code.rawValue), &slots.pointee.statusDetails)
+            seedrl_op_send_status_from_server(op + count, grpc_status_code(code.rawValue), slots.pointer(to: \.statusDetails)!)
             let tag = Tag.make(self, Operation.status.rawValue)
             if grpc_call_start_batch(call, op, count + 1, tag, nil) != GRPC_CALL_OK {
                 Tag.drop(tag)

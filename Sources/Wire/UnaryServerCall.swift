@@ -29,11 +29,11 @@ final class UnaryServerCall: CompletionTarget, @unchecked Sendable {
         let result: grpc_call_error
         if let registered {
             result = grpc_server_request_registered_call(
-                server.pointer, registered, &slots.pointee.call, &slots.pointee.deadline, &slots.pointee.metadata,
-                &slots.pointee.payload, queue.pointer, queue.pointer, tag)
+                server.pointer, registered, slots.pointer(to: \.call)!, slots.pointer(to: \.deadline)!, slots.pointer(to: \.metadata)!,
+                slots.pointer(to: \.payload)!, queue.pointer, queue.pointer, tag)
         } else {
             result = grpc_server_request_call(
-                server.pointer, &slots.pointee.call, &slots.pointee.details, &slots.pointee.metadata,
+                server.pointer, slots.pointer(to: \.call)!, slots.pointer(to: \.details)!, slots.pointer(to: \.metadata)!,
                 queue.pointer, queue.pointer, tag)
         }
         if result != GRPC_CALL_OK {
@@ -47,15 +47,13 @@ final class UnaryServerCall: CompletionTarget, @unchecked Sendable {
         guard Operation(rawValue: operation) == .request else { return }  // .done: freed by deinit
         server.rearmUnary(method, on: queue)
         guard success, let call = slots.pointee.call else { return }
-        let context = CallContext.read(call: call, metadata: &slots.pointee.metadata)
+        let context = CallContext.read(call: call, metadata: slots.pointer(to: \.metadata)!)
         let outcome: Result<UnsafeMutablePointer<grpc_byte_buffer>, RPCError>
         switch method {
         case .getSpec: outcome = server.service.getSpec(context: context).map { Codec.encode($0) }
         case .getStats: outcome = server.service.getStats(context: context).map { Codec.encode($0) }
         case .unknown:
-            let name = String(decoding: UnsafeRawBufferPointer(
-                start: seedrl_slice_start(slots.pointee.details.method),
-                count: seedrl_slice_length(slots.pointee.details.method)), as: UTF8.self)
+            let name = String(slice: seedrl_call_details_method(slots.pointer(to: \.details)!))
             outcome = .failure(RPCError(.unimplemented, "method \(name) is not served here (seedrl.v1.Learner has GetSpec, Act, GetStats)"))
         }
         var ops = [grpc_op](repeating: grpc_op(), count: 4)
@@ -73,8 +71,8 @@ final class UnaryServerCall: CompletionTarget, @unchecked Sendable {
             code = error.code
             slots.pointee.statusDetails = grpc_slice_from_copied_string(error.message)
         }
-        seedrl_op_send_status_from_server(&ops[count], grpc_status_code(code.rawValue), &slots.pointee.statusDetails)
-        seedrl_op_recv_close_on_server(&ops[count + 1], &slots.pointee.cancelled)
+        seedrl_op_send_status_from_server(&ops[count], grpc_status_code(code.rawValue), slots.pointer(to: \.statusDetails)!)
+        seedrl_op_recv_close_on_server(&ops[count + 1], slots.pointer(to: \.cancelled)!)
         count += 2
         let tag = Tag.make(self, Operation.done.rawValue)
         if grpc_call_start_batch(call, &ops, count, tag, nil) != GRPC_CALL_OK {

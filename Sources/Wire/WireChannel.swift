@@ -21,6 +21,8 @@ public final class WireChannel: @unchecked Sendable {
         let arguments = ChannelArguments()
         if separateConnection { arguments.set(integer: "grpc.use_local_subchannel_pool", 1) }
         // Actors reconnect themselves; the core's own backoff should not leave them idle long.
+        arguments.set(integer: "grpc.initial_reconnect_backoff_ms", 100)
+        arguments.set(integer: "grpc.min_reconnect_backoff_ms", 100)
         arguments.set(integer: "grpc.max_reconnect_backoff_ms", 2000)
         let credentials = grpc_insecure_credentials_create()
         defer { grpc_channel_credentials_release(credentials) }
@@ -96,7 +98,7 @@ public final class WireChannel: @unchecked Sendable {
         _ = grpc_completion_queue_pluck(queue, tag, seedrl_inf_future(), nil)
         defer { if let reply { grpc_byte_buffer_destroy(reply) } }
         if status != GRPC_STATUS_OK {
-            throw RPCError(StatusCode(rawValue: Int32(status.rawValue)), String(slice: details))
+            throw RPCError(StatusCode(rawValue: Int32(status.rawValue)), String(slice: &details))
         }
         guard let reply else { throw RPCError(.internal, "\(method) returned OK without a message") }
         return Codec.withContiguousBytes(reply, scratch: nil) { Array($0) } ?? []
@@ -132,7 +134,9 @@ final class OutgoingMetadata {
 }
 
 extension String {
-    init(slice: grpc_slice) {
+    /// Copies a slice's bytes; `slice` must point at the slice itself (not a copy whose
+    /// inline bytes could move).
+    init(slice: UnsafePointer<grpc_slice>) {
         self = String(decoding: UnsafeRawBufferPointer(start: seedrl_slice_start(slice), count: seedrl_slice_length(slice)), as: UTF8.self)
     }
 }

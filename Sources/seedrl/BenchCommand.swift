@@ -62,7 +62,6 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         logging.bootstrap()
-        Signals.install()
         let stop = StopFlag()
         Signals.onTermination { _ in stop.set() }
         var embedded: LearnerServer? = nil

@@ -43,7 +43,6 @@ struct ServerCommand: ParsableCommand {
     func run() throws {
         logging.bootstrap()
         let logger = Logger(label: "seedrl.server")
-        Signals.install()
         BLAS.useSingleThread()
         let observationSpec = try spec.resolve(default: nil)
         var addresses = ["\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"]

@@ -1,31 +1,37 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import Threading
 
-/// SIGINT and SIGTERM delivered to one waiting thread instead of a handler: blocked in
-/// every thread (call `install` before starting any), then taken with `sigwait`.
+/// SIGINT and SIGTERM turned into a call on an ordinary thread (the self-pipe trick):
+/// the handler only writes a byte to a pipe; a dedicated thread reads it and runs the
+/// shutdown. Blocking the signals instead would not do: OpenBLAS starts its threads
+/// before `main`, and the kernel may deliver a process signal to any of them.
 enum Signals {
-    /// Blocks SIGINT/SIGTERM for this thread and every thread it starts later.
-    static func install() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-    }
-
-    /// Calls `handler` (on a dedicated thread) when SIGINT or SIGTERM arrives.
+    /// Calls `handler` (on a dedicated thread) when SIGINT or SIGTERM first arrives.
     @discardableResult
     static func onTermination(_ handler: @escaping @Sendable (Int32) -> Void) -> OSThread {
-        OSThread(name: "seedrl-signals") {
-            var set = sigset_t()
-            sigemptyset(&set)
-            sigaddset(&set, SIGINT)
-            sigaddset(&set, SIGTERM)
-            var signal: Int32 = 0
-            sigwait(&set, &signal)
-            handler(signal)
+        var fds: [Int32] = [0, 0]
+        precondition(pipe(&fds) == 0, "pipe failed")
+        signalPipeWriteEnd.store(fds[1], ordering: .sequentiallyConsistent)
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { signal in
+            var byte = UInt8(truncatingIfNeeded: signal)
+            _ = write(signalPipeWriteEnd.load(ordering: .relaxed), &byte, 1)  // async-signal-safe
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGINT, &action, nil)
+        sigaction(SIGTERM, &action, nil)
+        let readEnd = fds[0]
+        return OSThread(name: "seedrl-signals") {
+            var byte: UInt8 = 0
+            while read(readEnd, &byte, 1) < 0 && errno == EINTR {}
+            handler(Int32(byte))
         }
     }
 }
+
+/// The pipe the signal handler writes to (a C handler cannot capture).
+private let signalPipeWriteEnd = Atomic<Int32>(-1)

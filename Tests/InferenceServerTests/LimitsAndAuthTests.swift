@@ -1,0 +1,67 @@
+import InferenceServer
+import Wire
+import XCTest
+
+final class LimitsAndAuthTests: XCTestCase {
+    func testStreamsBeyondMaxStreamsAreRefusedWithResourceExhausted() throws {
+        try ServerFixture.withServer(configure: { $0.maxStreams = 2 }) { fixture in
+            let first = try fixture.client(), second = try fixture.client()
+            first.roundTrip(.first)
+            second.roundTrip(.first)
+            let third = try fixture.client()
+            third.send(.first, observation: [0, 0, 0, 0])
+            XCTAssertEqual(third.closedStatus(), .some(RPCError(.resourceExhausted, "server is serving its maximum of 2 streams (--max-streams)")))
+            XCTAssertNotNil(first.roundTrip(.mid))
+            // A slot frees when a stream ends.
+            second.stream.closeSend()
+            _ = second.closedStatus()
+            XCTAssertTrue(eventually { fixture.server.stats().activeStreams == 1 })
+            let fourth = try fixture.client()
+            XCTAssertNotNil(fourth.roundTrip(.first))
+        }
+    }
+
+    func testOversizedMessageIsRefusedWithResourceExhausted() throws {
+        try ServerFixture.withServer { fixture in
+            let healthy = try fixture.client()
+            healthy.roundTrip(.first)
+            let faulty = try fixture.client()
+            faulty.send(.first, observation: [Float](repeating: 0, count: 100_000))
+            guard case .some(let error?) = faulty.closedStatus() else { return XCTFail("expected an error status") }
+            XCTAssertEqual(error.code, .resourceExhausted)
+            XCTAssertTrue(error.message.contains("larger than max"), error.message)
+            XCTAssertNotNil(healthy.roundTrip(.mid))
+        }
+    }
+
+    func testTokenRequiredOnEveryRPC() throws {
+        try ServerFixture.withServer(configure: { $0.token = "s3cret" }) { fixture in
+            // Missing.
+            let missing = try fixture.client()
+            missing.send(.first, observation: [0, 0, 0, 0])
+            XCTAssertEqual(missing.closedStatus(), .some(RPCError(.unauthenticated,
+                "missing authorization metadata; send 'authorization: Bearer <token>'")))
+            XCTAssertThrowsError(try fixture.channel.getSpec()) { XCTAssertEqual(($0 as? RPCError)?.code, .unauthenticated) }
+            XCTAssertThrowsError(try fixture.channel.getStats()) { XCTAssertEqual(($0 as? RPCError)?.code, .unauthenticated) }
+            // Wrong (same length, and a prefix).
+            for wrong in ["s3creT", "s3cre", "s3cret2"] {
+                let client = try fixture.client(token: wrong)
+                client.send(.first, observation: [0, 0, 0, 0])
+                XCTAssertEqual(client.closedStatus(), .some(RPCError(.unauthenticated, "invalid bearer token")), wrong)
+            }
+            // Present.
+            let authorized = try fixture.client(token: "s3cret")
+            XCTAssertNotNil(authorized.roundTrip(.first))
+            XCTAssertEqual(try WireChannel(target: fixture.target, token: "s3cret").getSpec().numActions, 2)
+        }
+    }
+
+    func testBearerTokenCheck() {
+        let token = BearerToken("abc")
+        XCTAssertNil(token.check("Bearer abc"))
+        XCTAssertEqual(token.check(nil)?.code, .unauthenticated)
+        XCTAssertEqual(token.check("Bearer abd")?.message, "invalid bearer token")
+        XCTAssertEqual(token.check("abc")?.message, "invalid bearer token")
+        XCTAssertEqual(token.check("")?.message, "invalid bearer token")
+    }
+}

@@ -1,0 +1,54 @@
+import InferenceServer
+import LearnerLoop
+import Wire
+import XCTest
+
+extension MLPPolicy: Policy {
+    public var modelVersion: UInt64 { store.version }
+}
+
+/// A real LearnerServer on 127.0.0.1:0 with a real MLP policy, and helpers to talk to
+/// it; `withServer` always shuts it down.
+struct ServerFixture {
+    static let cartPole = ObservationSpec(envName: "CartPole", shape: [4], dtype: .float32, numActions: 2)
+
+    let server: LearnerServer
+    let target: String
+    let poller: StreamPoller
+    let channel: WireChannel
+
+    static func withServer(
+        spec: ObservationSpec = cartPole,
+        configure: (inout LearnerServerConfiguration) -> Void = { _ in },
+        token: String? = nil,
+        _ body: (ServerFixture) throws -> Void
+    ) throws {
+        BLAS.useSingleThread()
+        var configuration = LearnerServerConfiguration(spec: spec, listenAddresses: ["127.0.0.1:0"])
+        configuration.maxDelayMicroseconds = 500
+        configure(&configuration)
+        let architecture = ModelArchitecture(
+            observation: ObservationFormat(shape: spec.shape, elementType: spec.dtype == .uint8 ? .uint8 : .float32),
+            hiddenSizes: [16], numActions: spec.numActions)
+        let store = ParameterStore(
+            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 7), version: 0),
+            layout: architecture.layout)
+        let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: configuration.maxBatch, seed: 7)
+        let server = try LearnerServer(configuration: configuration, policy: policy)
+        server.start()
+        let target = "127.0.0.1:\(server.boundPorts[0])"
+        let poller = StreamPoller(name: "test-client")
+        let fixture = ServerFixture(server: server, target: target, poller: poller,
+                                    channel: WireChannel(target: target, token: token))
+        defer {
+            server.shutdown()
+            poller.shutdown()
+        }
+        try body(fixture)
+    }
+
+    func client(token: String? = nil) throws -> TestActClient {
+        let channel = token == nil ? self.channel : WireChannel(target: target, token: token)
+        return try TestActClient(channel: channel, poller: poller)
+    }
+}

@@ -1,0 +1,86 @@
+import Threading
+import Wire
+import XCTest
+
+/// A blocking Act client for tests: `send` a Step, then `next()` returns the Action or
+/// the status the stream ended with. Real gRPC through Wire's client stream.
+final class TestActClient: ClientStreamDelegate, @unchecked Sendable {
+    enum Event: Equatable {
+        case action(ActionMessage)
+        case closed(RPCError?)
+    }
+
+    // `events` is guarded by `lock`; `stream` is set once in init.
+    private let lock = ConditionLock()
+    private var events: [Event] = []
+    private(set) var stream: ClientStream!
+
+    init(channel: WireChannel, poller: StreamPoller) throws {
+        stream = try ClientStream(channel: channel, poller: poller, delegate: self)
+    }
+
+    func stream(_ stream: ClientStream, received action: ActionMessage) {
+        lock.withLock {
+            events.append(.action(action))
+            lock.broadcast()
+        }
+    }
+
+    func stream(_ stream: ClientStream, closedWith error: RPCError?) {
+        lock.withLock {
+            events.append(.closed(error))
+            lock.broadcast()
+        }
+    }
+
+    func send(_ type: StepType, observation: [Float], reward: Float = 0, discount: Float = 1) {
+        observation.withUnsafeBytes { _ = stream.send(stepType: type, reward: reward, discount: discount, observation: $0) }
+    }
+
+    func sendRaw(type: Int32, bytes: [UInt8], reward: Float = 0, discount: Float = 1) {
+        bytes.withUnsafeBytes { _ = stream.send(rawStepType: type, reward: reward, discount: discount, observation: $0) }
+    }
+
+    /// The next event, waiting up to `seconds`.
+    func next(seconds: Double = 10, file: StaticString = #filePath, line: UInt = #line) -> Event? {
+        let deadline = MonotonicClock.now() + UInt64(seconds * 1e9)
+        let event: Event? = lock.withLock {
+            while events.isEmpty {
+                if !lock.wait(until: deadline) && events.isEmpty { return nil }
+            }
+            return events.removeFirst()
+        }
+        if event == nil { XCTFail("no event within \(seconds) s", file: file, line: line) }
+        return event
+    }
+
+    /// Sends a step and expects an Action back.
+    @discardableResult
+    func roundTrip(_ type: StepType, observation: [Float] = [0.1, -0.2, 0.03, 0.4], reward: Float = 0,
+                   discount: Float = 1, file: StaticString = #filePath, line: UInt = #line) -> ActionMessage? {
+        send(type, observation: observation, reward: reward, discount: discount)
+        guard case .action(let action)? = next(file: file, line: line) else {
+            XCTFail("expected an Action", file: file, line: line)
+            return nil
+        }
+        return action
+    }
+
+    /// Waits for the stream's end and returns its status (nil for OK).
+    func closedStatus(file: StaticString = #filePath, line: UInt = #line) -> RPCError?? {
+        while let event = next(file: file, line: line) {
+            if case .closed(let error) = event { return .some(error) }
+        }
+        return nil
+    }
+}
+
+/// Polls `condition` until true or `seconds` pass.
+func eventually(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
+    let deadline = MonotonicClock.now() + UInt64(seconds * 1e9)
+    while MonotonicClock.now() < deadline {
+        if condition() { return true }
+        usleep(5_000)
+    }
+    return condition()
+}

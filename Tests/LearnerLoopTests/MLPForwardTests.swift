@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LearnerLoop
+import Randomness
+import XCTest
+
+/// The BLAS forward pass against a plain loop over the same parameters.
+final class MLPForwardTests: XCTestCase {
+    private func naiveForward(_ architecture: ModelArchitecture, _ parameters: [Float], _ input: [Float]) -> [Float] {
+        var current = input
+        let layers = architecture.layout.layers
+        for (index, layer) in layers.enumerated() {
+            var output = [Float](repeating: 0, count: layer.outputs)
+            for o in 0..<layer.outputs {
+                var sum = parameters[layer.biasOffset + o]
+                for i in 0..<layer.inputs { sum += current[i] * parameters[layer.weightOffset + i * layer.outputs + o] }
+                output[o] = index == layers.count - 1 ? sum : tanh(sum)
+            }
+            current = output
+        }
+        return current
+    }
+
+    func testBatchedForwardMatchesNaiveLoop() {
+        BLAS.useSingleThread()
+        let architecture = ModelArchitecture(
+            observation: ObservationFormat(shape: [5], elementType: .float32), hiddenSizes: [7, 3], numActions: 4)
+        var generator = SeededGenerator(seed: 42)
+        let parameters = (0..<architecture.layout.count).map { _ in generator.nextGaussian() * 0.5 }
+        let batch = 6
+        let input = (0..<(batch * 5)).map { _ in generator.nextGaussian() }
+        let workspace = ForwardWorkspace(architecture: architecture, maxBatch: 8)
+        MLPForward.run(parameters: parameters, input: input, count: batch, workspace: workspace)
+        for row in 0..<batch {
+            let expected = naiveForward(architecture, parameters, Array(input[(row * 5)..<((row + 1) * 5)]))
+            let head = workspace.headRow(row)
+            for column in 0..<architecture.headSize {
+                XCTAssertEqual(head[column], expected[column], accuracy: 1e-5, "row \(row) column \(column)")
+            }
+        }
+    }
+
+    func testLayoutPacksWeightsThenBiasPerLayer() {
+        let layout = ParameterLayout(widths: [3, 2, 5])
+        XCTAssertEqual(layout.layers.map(\.weightOffset), [0, 8])
+        XCTAssertEqual(layout.layers.map(\.biasOffset), [6, 18])
+        XCTAssertEqual(layout.count, 3 * 2 + 2 + 2 * 5 + 5)
+    }
+
+    func testFramesArePooledAndScaled() {
+        let architecture = ModelArchitecture(
+            observation: ObservationFormat(shape: [84, 84, 4], elementType: .uint8), hiddenSizes: [8], numActions: 6)
+        XCTAssertEqual(architecture.poolFactor, 4)
+        XCTAssertEqual(architecture.inputSize, 21 * 21 * 4)
+        var frame = [UInt8](repeating: 0, count: 84 * 84 * 4)
+        // Channel 2 of the 4×4 block at pool cell (1, 3): pixels sum to 16 · 255 / 2.
+        for y in 4..<8 { for x in 12..<16 { frame[(y * 84 + x) * 4 + 2] = UInt8(y % 2 == 0 ? 255 : 0) } }
+        var output = [Float](repeating: -1, count: architecture.inputSize)
+        frame.withUnsafeBytes { raw in
+            output.withUnsafeMutableBufferPointer {
+                ObservationEncoder(architecture: architecture).encode(raw: raw.baseAddress!, count: 1, into: $0.baseAddress!)
+            }
+        }
+        XCTAssertEqual(output[(1 * 21 + 3) * 4 + 2], 0.5, accuracy: 1e-6)
+        XCTAssertEqual(output.reduce(0, +), 0.5, accuracy: 1e-5, "everything else is zero")
+    }
+
+    func testSamplerFollowsTheSoftmax() {
+        var sampler = ActionSampler(seed: 3)
+        let logits: [Float] = [0, log(3)]  // probabilities 1/4, 3/4
+        var counts = [0, 0]
+        for _ in 0..<20_000 { counts[sampler.sample(logits: logits, count: 2)] += 1 }
+        XCTAssertEqual(Double(counts[1]) / 20_000, 0.75, accuracy: 0.015)
+        XCTAssertEqual(ActionSampler.greedy(logits: [0.1, 2, -1], count: 3), 1)
+    }
+
+    func testPolicyReadsTheNewestPublishedVersion() {
+        let architecture = ModelArchitecture(
+            observation: ObservationFormat(shape: [2], elementType: .float32), hiddenSizes: [4], numActions: 3)
+        let store = ParameterStore(
+            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 1), version: 0),
+            layout: architecture.layout)
+        let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: 4, seed: 1)
+        var observations: [Float] = [0.5, -0.5]
+        var actions = [Int32](repeating: -1, count: 1)
+        var logits = [Float](repeating: 0, count: 3)
+        XCTAssertEqual(policy.act(observations: &observations, count: 1, actions: &actions, logits: &logits), 0)
+        // Publish parameters that make action 2 certain: only the head's bias for logit 2 is large.
+        var values = [Float](repeating: 0, count: architecture.layout.count)
+        values[architecture.layout.layers[1].biasOffset + 2] = 50
+        store.publish(values, version: 1)
+        XCTAssertEqual(policy.act(observations: &observations, count: 1, actions: &actions, logits: &logits), 1)
+        XCTAssertEqual(actions[0], 2)
+        XCTAssertEqual(logits, [0, 0, 50])
+    }
+
+    func testInitialisationIsSeeded() {
+        let architecture = ModelArchitecture(
+            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [8], numActions: 2)
+        XCTAssertEqual(ParameterInitializer.initialValues(for: architecture, seed: 5),
+                       ParameterInitializer.initialValues(for: architecture, seed: 5))
+        XCTAssertNotEqual(ParameterInitializer.initialValues(for: architecture, seed: 5),
+                          ParameterInitializer.initialValues(for: architecture, seed: 6))
+    }
+}
