@@ -24,6 +24,8 @@ let package = Package(
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
 
+        .target(name: "CSystem"),
+
         // Small shared pieces: threads, locks with condition variables, the monotonic clock.
         .target(name: "Threading"),
         // Seeded random numbers shared by the model, environments and load generators.
@@ -50,6 +52,7 @@ let package = Package(
             name: "seedrl",
             dependencies: [
                 "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
+                "CSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

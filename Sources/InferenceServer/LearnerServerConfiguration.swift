@@ -9,8 +9,9 @@ public struct LearnerServerConfiguration: Sendable {
     public var maxStreams: Int = 4096
     /// Inference batching: at most this many steps per forward pass...
     public var maxBatch: Int = 256
-    /// ...and the first pending step waits at most this long for company.
-    public var maxDelayMicroseconds: Int = 2000
+    /// ...and the first pending step waits at most this long for company. 0 is greedy:
+    /// whatever is pending goes when inference is free (best for a cheap MLP, measured).
+    public var maxDelayMicroseconds: Int = 0
     /// When set, every RPC must carry `authorization: Bearer <token>`.
     public var token: String?
     /// Completion-queue poller threads.

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Buffers for one batched forward pass, sized once for the largest batch: the
 /// per-batch path allocates nothing. Owned by one thread at a time.
 public final class ForwardWorkspace {
@@ -44,7 +40,7 @@ public enum MLPForward {
                       b: parameters + layer.weightOffset, ldb: layer.outputs,
                       beta: 1, c: output, ldc: layer.outputs)
             if index < layout.layers.count - 1 {
-                for element in 0..<(count * layer.outputs) { output[element] = tanhf(output[element]) }
+                FastTanh.apply(output, count: count * layer.outputs)
             }
             current = UnsafePointer(output)
         }

@@ -23,29 +23,40 @@ public struct ObservationEncoder: Sendable {
             let bytes = raw.assumingMemoryBound(to: UInt8.self)
             for index in 0..<(count * inputSize) { output[index] = Float(bytes[index]) * (1 / 255) }
         case .uint8:
+            let rowSums = UnsafeMutablePointer<UInt16>.allocate(capacity: format.shape[1] * format.shape[2])
+            defer { rowSums.deallocate() }
             for row in 0..<count {
-                pool(raw.assumingMemoryBound(to: UInt8.self) + row * rowBytes, into: output + row * inputSize)
+                pool(raw.assumingMemoryBound(to: UInt8.self) + row * rowBytes, into: output + row * inputSize, rowSums: rowSums)
             }
         }
     }
 
-    /// Average-pools one H×W×C frame by `poolFactor` in both spatial dimensions.
-    private func pool(_ frame: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Float>) {
+    /// Average-pools one H×W×C frame by `poolFactor` in both spatial dimensions: first
+    /// the frame's rows are summed vertically in integers (contiguous, vectorised),
+    /// then each summed row is pooled horizontally. `rowSums` holds W×C counters.
+    private func pool(_ frame: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Float>, rowSums: UnsafeMutablePointer<UInt16>) {
         let shape = architecture.observation.shape
-        let (height, width, channels) = (shape[0], shape[1], shape[2])
+        let (width, channels) = (shape[1], shape[2])
         let factor = architecture.poolFactor
-        let (outHeight, outWidth) = (height / factor, width / factor)
-        output.update(repeating: 0, count: outHeight * outWidth * channels)
-        for y in 0..<height {
-            let outRow = output + (y / factor) * outWidth * channels
-            let inRow = frame + y * width * channels
-            for x in 0..<width {
-                let target = outRow + (x / factor) * channels
-                let source = inRow + x * channels
-                for c in 0..<channels { target[c] += Float(source[c]) }
+        let (outHeight, outWidth) = (shape[0] / factor, width / factor)
+        let rowLength = width * channels
+        let scale = 1 / (255 * Float(factor * factor))
+        for outY in 0..<outHeight {
+            let first = frame + outY * factor * rowLength
+            for index in 0..<rowLength { rowSums[index] = UInt16(first[index]) }
+            for dy in 1..<factor {
+                let row = first + dy * rowLength
+                for index in 0..<rowLength { rowSums[index] &+= UInt16(row[index]) }
+            }
+            let target = output + outY * outWidth * channels
+            for outX in 0..<outWidth {
+                let block = rowSums + outX * factor * channels
+                for channel in 0..<channels {
+                    var sum: UInt32 = 0
+                    for dx in 0..<factor { sum &+= UInt32(block[dx * channels + channel]) }
+                    target[outX * channels + channel] = Float(sum) * scale
+                }
             }
         }
-        let scale = 1 / (255 * Float(factor * factor))
-        for index in 0..<(outHeight * outWidth * channels) { output[index] *= scale }
     }
 }

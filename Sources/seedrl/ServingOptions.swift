@@ -6,8 +6,8 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Most steps per inference batch.")
     var maxBatch: Int = 256
 
-    @Option(help: "Longest the first pending step waits for company, in microseconds.")
-    var maxDelayUs: Int = 2000
+    @Option(help: "Longest the first pending step waits for company, in µs (0: take what is pending whenever inference is free; raise it for costly models).")
+    var maxDelayUs: Int = 0
 
     @Option(help: "Most Act streams served at once; beyond it RESOURCE_EXHAUSTED.")
     var maxStreams: Int = 4096

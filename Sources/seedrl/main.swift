@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSystem
 
 /// `seedrl`: a SEED RL style learner over the gRPC C core.
 struct SeedRL: ParsableCommand {
@@ -9,4 +10,5 @@ struct SeedRL: ParsableCommand {
     )
 }
 
+seedrl_tune_malloc()
 SeedRL.main()

@@ -67,6 +67,7 @@ final class LifecycleTests: XCTestCase {
         let child = try ChildProcess(["server", "--env", "cartpole", "--port", "0", "--unix", socket,
                                       "--no-train", "--log-level", "error"])
         defer { unlink(socket) }
+        XCTAssertTrue(eventually(seconds: 20) { access(socket, F_OK) == 0 }, "the server listens")
         let channel = WireChannel(target: "unix:\(socket)")
         XCTAssertTrue(eventually(seconds: 20) { (try? channel.getSpec()) != nil }, "the server comes up")
         let poller = StreamPoller()

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import LearnerLoop
+@testable import LearnerLoop
 import Randomness
 import XCTest
 
@@ -102,5 +102,19 @@ final class MLPForwardTests: XCTestCase {
                        ParameterInitializer.initialValues(for: architecture, seed: 5))
         XCTAssertNotEqual(ParameterInitializer.initialValues(for: architecture, seed: 5),
                           ParameterInitializer.initialValues(for: architecture, seed: 6))
+    }
+}
+
+final class FastTanhTests: XCTestCase {
+    func testFastTanhMatchesLibm() {
+        var worst: Float = 0
+        var x: Float = -12
+        while x <= 12 {
+            var value = x
+            withUnsafeMutablePointer(to: &value) { FastTanh.apply($0, count: 1) }
+            worst = max(worst, abs(value - tanhf(x)))
+            x += 0.001
+        }
+        XCTAssertLessThan(worst, 2e-6)
     }
 }

@@ -1,0 +1,33 @@
+# seedrl: the two commands a fresh Debian 12 machine needs are `make demo` and `make test`;
+# each installs the system packages it is missing first (see scripts/install-deps.sh).
+SWIFT ?= swift
+export PATH := $(PATH):/opt/swift/usr/bin
+
+.PHONY: demo test build release deps protos bench clean
+
+demo: release
+	.build/release/seedrl bench --streams 1,16,64,256 --seconds 3
+
+test:
+	scripts/install-deps.sh test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+build:
+	scripts/install-deps.sh build
+	$(SWIFT) build
+
+release:
+	scripts/install-deps.sh build
+	$(SWIFT) build -c release
+
+# The comparison in BENCHMARKS.md: seedrl beside the reference echo server (../shared/tools).
+bench: release
+	scripts/install-deps.sh bench
+	scripts/bench-vs-echo.sh
+
+protos:
+	scripts/generate-protos.sh
+
+clean:
+	rm -rf .build
