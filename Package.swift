@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "Threading"),
         // Seeded random numbers shared by the model, environments and load generators.
         .target(name: "Randomness"),
+        // Environments in Swift, for actors, the evaluator and tests.
+        .target(name: "Environments", dependencies: ["Randomness"]),
 
         // The one Swift bridge to the gRPC C core and protobuf-c.
         .target(
@@ -38,7 +40,7 @@ let package = Package(
         ),
 
         .target(name: "BatchQueue", dependencies: ["Threading"]),
-        .target(name: "Replay"),
+        .target(name: "Replay", dependencies: ["Threading", "Randomness"]),
         .target(name: "LearnerLoop", dependencies: ["Replay", "COpenBLAS", "Threading", "Randomness"]),
         .target(
             name: "InferenceServer",
@@ -46,25 +48,27 @@ let package = Package(
         ),
         .target(
             name: "ActorClient",
-            dependencies: ["Wire", "Threading", "Randomness", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Wire", "Threading", "Randomness", "Environments", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "seedrl",
             dependencies: [
                 "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
-                "CSystem",
+                "CSystem", "Environments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         .testTarget(name: "BatchQueueTests", dependencies: ["BatchQueue", "Threading"]),
-        .testTarget(name: "LearnerLoopTests", dependencies: ["LearnerLoop", "Randomness"]),
+        .testTarget(name: "LearnerLoopTests", dependencies: ["LearnerLoop", "Replay", "Randomness", "Environments"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CGRPC"]),
-        .testTarget(name: "ActorClientTests", dependencies: ["ActorClient", "Randomness"]),
+        .testTarget(name: "ActorClientTests", dependencies: ["ActorClient", "Randomness", "Environments"]),
+        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Randomness", "Threading"]),
+        .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"]),
         .testTarget(
             name: "InferenceServerTests",
-            dependencies: ["InferenceServer", "LearnerLoop", "ActorClient", "Wire", "Threading"]
+            dependencies: ["InferenceServer", "LearnerLoop", "ActorClient", "Wire", "Threading", "Replay", "Environments"]
         ),
     ]
 )

@@ -1,3 +1,4 @@
+import Replay
 import Wire
 
 /// The server's state for one Act stream: its validator, the episode it is in, and the
@@ -14,11 +15,19 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
     /// The pending Step's observation, borrowed from the stream's decode memory.
     private(set) var observation = UnsafeRawBufferPointer(start: nil, count: 0)
     private(set) var pendingStepType: StepType = .first
+    private(set) var pendingReward: Float = 0
+    private(set) var pendingDiscount: Float = 1
+    /// This stream's partial trajectory; touched only by the inference thread, dropped
+    /// with the stream.
+    var unrollBuilder: UnrollBuilder?
 
-    init(stream: ServerStream, server: LearnerServer, spec: ObservationSpec) {
+    init(stream: ServerStream, server: LearnerServer, spec: ObservationSpec, unrollLength: Int?) {
         self.stream = stream
         self.server = server
         validator = StepValidator(spec: spec)
+        unrollBuilder = unrollLength.map {
+            UnrollBuilder(length: $0, observationBytes: spec.byteCount, numActions: spec.numActions)
+        }
     }
 
     func received(_ step: StepView, on stream: ServerStream) {
@@ -41,6 +50,9 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
         }
         observation = step.observation
         pendingStepType = type
+        // FIRST's reward and discount belong to no transition (and may be anything).
+        pendingReward = type == .first ? 0 : step.reward
+        pendingDiscount = type == .first ? 1 : step.discount
         do {
             try server.batchQueue.enqueue(self)
         } catch {

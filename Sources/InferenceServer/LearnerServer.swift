@@ -39,7 +39,8 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         var wireConfiguration = WireServerConfiguration(
             listenAddresses: configuration.listenAddresses, maxReceiveMessageBytes: spec.maxStepMessageBytes)
         wireConfiguration.pollerThreads = configuration.pollerThreads
-        inference = InferenceLoop(queue: batchQueue, policy: policy, statistics: statistics, observationBytes: spec.byteCount)
+        inference = InferenceLoop(queue: batchQueue, policy: policy, statistics: statistics,
+                                  observationBytes: spec.byteCount, unrolls: configuration.recording?.queue)
         wire = try WireServer(configuration: wireConfiguration, service: self)
     }
 
@@ -61,6 +62,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
         logger.info("shutting down", metadata: ["open_streams": "\(statistics.openStreams)"])
         batchQueue.close()
+        configuration.recording?.queue.close()  // a push blocked on back-pressure returns
         inference.join()
         wire.shutdown(endingStreamsWith: .unavailable, message: "server shutting down")
     }
@@ -73,7 +75,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         let episodes = statistics.episodeSummary
         stats.episodesCompleted = episodes.completed
         stats.meanEpisodeReturn = episodes.meanReturn
-        stats.framesTrained = 0
+        stats.framesTrained = configuration.framesTrained?() ?? 0
         stats.meanBatchSize = batchQueue.batchStatistics.meanBatchSize
         return stats
     }
@@ -90,7 +92,8 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         statistics.streamsOpened.add(1, ordering: .relaxed)
         batchQueue.streamOpened()
         logger.debug("stream opened", metadata: ["stream": "\(stream.id)", "peer": "\(stream.context.peer)"])
-        return .success(ActStream(stream: stream, server: self, spec: configuration.spec))
+        return .success(ActStream(stream: stream, server: self, spec: configuration.spec,
+                                  unrollLength: configuration.recording?.unrollLength))
     }
 
     func streamClosed(_ stream: ActStream) {

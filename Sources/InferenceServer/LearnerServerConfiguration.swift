@@ -1,4 +1,5 @@
 import BatchQueue
+import Replay
 
 /// Everything `LearnerServer` needs to know, with defaults that serve well on a small machine.
 public struct LearnerServerConfiguration: Sendable {
@@ -16,6 +17,20 @@ public struct LearnerServerConfiguration: Sendable {
     public var token: String?
     /// Completion-queue poller threads.
     public var pollerThreads: Int = 1
+    /// When set, every served step is recorded into per-stream unrolls of this length
+    /// and pushed to this queue for the learner; nil serves inference only.
+    public var recording: Recording?
+    /// Frames the learner has consumed, for GetStats (0 without training).
+    public var framesTrained: (@Sendable () -> UInt64)?
+
+    public struct Recording: Sendable {
+        public var unrollLength: Int
+        public var queue: UnrollQueue
+        public init(unrollLength: Int, queue: UnrollQueue) {
+            self.unrollLength = unrollLength
+            self.queue = queue
+        }
+    }
 
     public init(spec: ObservationSpec, listenAddresses: [String]) {
         self.spec = spec

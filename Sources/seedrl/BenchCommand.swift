@@ -69,13 +69,12 @@ struct BenchCommand: ParsableCommand {
         if server == nil {
             BLAS.useSingleThread()
             let observationSpec = try spec.resolve(default: KnownEnvironments.spec(named: "cartpole"))
-            var configuration = LearnerServerConfiguration(spec: observationSpec, listenAddresses: ["127.0.0.1:0"])
-            serving.apply(to: &configuration)
-            configuration.maxStreams = max(configuration.maxStreams, try streamCounts().max()!)
-            configuration.token = token ?? environment("SEEDRL_TOKEN")
-            let policy = ModelFactory.makePolicy(
-                spec: observationSpec, hiddenSizes: try serving.hiddenSizes(), maxBatch: serving.maxBatch, seed: serving.seed)
-            let started = try LearnerServer(configuration: configuration, policy: policy, logger: Logger(label: "seedrl.bench.server"))
+            var embeddedServing = serving
+            embeddedServing.maxStreams = max(serving.maxStreams, try streamCounts().max()!)
+            let system = try LearnerSystem(spec: observationSpec, listen: ["127.0.0.1:0"], serving: embeddedServing,
+                                           learning: nil, token: token ?? environment("SEEDRL_TOKEN"), resume: nil,
+                                           logger: Logger(label: "seedrl.bench.server"))
+            let started = system.server
             started.start()
             embedded = started
             target = "127.0.0.1:\(started.boundPorts[0])"

@@ -15,6 +15,7 @@ struct ServerCommand: ParsableCommand {
 
     @OptionGroup var spec: SpecOptions
     @OptionGroup var serving: ServingOptions
+    @OptionGroup(title: "Learning") var learning: LearningOptions
     @OptionGroup var logging: LoggingOptions
 
     @Option(help: "Address to listen on; 127.0.0.1 keeps it to this machine, 0.0.0.0 or [::] opens it.")
@@ -32,6 +33,9 @@ struct ServerCommand: ParsableCommand {
     @Flag(help: "Serve inference only, never train.")
     var noTrain = false
 
+    @Option(help: "Directory for the final checkpoint (written on SIGINT/SIGTERM).")
+    var logdir: String?
+
     @Option(help: "Seconds between status lines.")
     var statusSeconds: Double = 5
 
@@ -47,25 +51,20 @@ struct ServerCommand: ParsableCommand {
         let observationSpec = try spec.resolve(default: nil)
         var addresses = ["\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"]
         if let unix { addresses.append("unix:\(unix)") }
-        var configuration = LearnerServerConfiguration(spec: observationSpec, listenAddresses: addresses)
-        serving.apply(to: &configuration)
-        configuration.token = token ?? environment("SEEDRL_TOKEN")
-        if !noTrain {
-            logger.warning("training is not part of this build yet: serving inference only (as with --no-train)")
-        }
-        let policy = ModelFactory.makePolicy(
-            spec: observationSpec, hiddenSizes: try serving.hiddenSizes(), maxBatch: serving.maxBatch, seed: serving.seed)
-        let server: LearnerServer
+        let token = self.token ?? environment("SEEDRL_TOKEN")
+        let system: LearnerSystem
         do {
-            server = try LearnerServer(configuration: configuration, policy: policy, logger: logger)
+            system = try LearnerSystem(spec: observationSpec, listen: addresses, serving: serving,
+                                       learning: noTrain ? nil : learning, token: token, resume: nil, logger: logger)
         } catch {
             Console.error("seedrl server: \(error)")
             throw ExitCode(1)
         }
-        server.start()
-        Console.line("seedrl server: serving \(observationSpec.envName) \(observationSpec.shapeDescription), "
+        let server = system.server
+        system.start()
+        Console.line("seedrl server: \(noTrain ? "serving" : "training and serving") \(observationSpec.envName) \(observationSpec.shapeDescription), "
             + "\(observationSpec.numActions) actions on \(host):\(server.boundPorts[0])"
-            + (unix.map { " and unix:\($0)" } ?? "") + (configuration.token == nil ? "" : " (token required)"))
+            + (unix.map { " and unix:\($0)" } ?? "") + (token == nil ? "" : " (token required)"))
 
         let stop = StopFlag()
         Signals.onTermination { _ in stop.set() }
@@ -75,12 +74,26 @@ struct ServerCommand: ParsableCommand {
             let now = MonotonicClock.now()
             let rate = Double(stats.stepsServed - last.steps) / (Double(now - last.time) / 1e9)
             last = (now, stats.stepsServed)
-            Console.status("steps \(stats.stepsServed)  \(format(rate, decimals: 0)) steps/s  streams \(stats.activeStreams)  "
+            var line = "steps \(stats.stepsServed)  \(format(rate, decimals: 0)) steps/s  streams \(stats.activeStreams)  "
                 + "batch \(format(stats.meanBatchSize))  episodes \(stats.episodesCompleted)  "
-                + "return \(format(stats.meanEpisodeReturn))  version \(stats.modelVersion)")
+                + "return \(format(stats.meanEpisodeReturn))  version \(stats.modelVersion)"
+            if let progress = system.training?.progress {
+                line += "  trained \(progress.framesTrained)  lag \(format(progress.last.policyLag))"
+            }
+            Console.status(line)
         }
         Console.line("seedrl server: stopping")
-        server.shutdown()
+        let checkpoint = system.stop()
+        if let checkpoint, let logdir {
+            do {
+                try AtomicFile.makeDirectories(logdir)
+                try checkpoint.write(to: "\(logdir)/checkpoint.bin")
+                Console.line("seedrl server: checkpoint (version \(checkpoint.version)) written to \(logdir)/checkpoint.bin")
+            } catch {
+                Console.error("seedrl server: \(error)")
+                throw ExitCode(1)
+            }
+        }
         Console.line("seedrl server: stopped after \(server.stats().stepsServed) steps")
     }
 }

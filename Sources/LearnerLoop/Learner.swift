@@ -1,0 +1,140 @@
+import Replay
+
+/// One V-trace learner step, top to bottom: encode the batch of unrolls, run the model
+/// forward on every timestep, compute V-trace targets per unroll, turn the loss into
+/// gradients on the head, backpropagate, clip, apply the optimizer, publish the new
+/// parameter version. Owned by the learner thread.
+public final class Learner: @unchecked Sendable {
+    // @unchecked: every buffer is confined to the learner thread; `store` is thread-safe.
+    public let architecture: ModelArchitecture
+    public let settings: LearnerSettings
+    public let store: ParameterStore
+    public private(set) var parameters: [Float]
+    public private(set) var optimizer: Optimizer
+    public private(set) var framesTrained: UInt64 = 0
+
+    private let rows: Int
+    private let encoder: ObservationEncoder
+    private let forward: ForwardWorkspace
+    private let backward: BackwardWorkspace
+    private let rawObservations: UnsafeMutableRawPointer
+    private let input: UnsafeMutablePointer<Float>
+    private var gradient: [Float]
+    // Per-unroll V-trace scratch, length T.
+    private var logRhos: [Float], discounts: [Float], rewards: [Float], values: [Float]
+    private var valid: [Bool], vs: [Float], advantages: [Float]
+
+    public init(architecture: ModelArchitecture, settings: LearnerSettings, store: ParameterStore) {
+        self.architecture = architecture
+        self.settings = settings
+        self.store = store
+        let snapshot = store.snapshot
+        parameters = snapshot.values
+        optimizer = Optimizer(settings: settings.optimizer, parameterCount: parameters.count)
+        rows = settings.batchSize * (settings.unrollLength + 1)
+        encoder = ObservationEncoder(architecture: architecture)
+        forward = ForwardWorkspace(architecture: architecture, maxBatch: rows)
+        backward = BackwardWorkspace(architecture: architecture, maxRows: rows)
+        rawObservations = .allocate(byteCount: rows * architecture.observation.byteCount, alignment: 64)
+        input = .allocate(capacity: rows * architecture.inputSize)
+        gradient = Array(repeating: 0, count: parameters.count)
+        let t = settings.unrollLength
+        logRhos = Array(repeating: 0, count: t); discounts = logRhos; rewards = logRhos; values = logRhos
+        vs = logRhos; advantages = logRhos
+        valid = Array(repeating: false, count: t)
+    }
+
+    deinit {
+        rawObservations.deallocate()
+        input.deallocate()
+    }
+
+    /// Continues from a checkpoint: parameters, optimizer state and frame count.
+    public func restore(parameters: [Float], optimizer first: [Float], _ second: [Float], steps: UInt64, framesTrained: UInt64) {
+        precondition(parameters.count == self.parameters.count)
+        self.parameters = parameters
+        optimizer.restore(first: first, second: second, steps: steps)
+        self.framesTrained = framesTrained
+    }
+
+    /// Trains on `unrolls` (exactly `batchSize`, each of `unrollLength`), weighting each
+    /// unroll's loss by `weights` (importance weights of replayed unrolls; 1 for fresh).
+    public func step(_ unrolls: [Unroll], weights: [Float]? = nil) -> TrainingStepReport {
+        let batch = settings.batchSize, length = settings.unrollLength, timesteps = length + 1
+        precondition(unrolls.count == batch && unrolls.allSatisfy { $0.length == length })
+        let numActions = architecture.numActions, headSize = architecture.headSize
+        let versionBefore = store.version
+
+        // 1. Every timestep of every unroll is one row of the forward pass.
+        let observationBytes = architecture.observation.byteCount
+        for (b, unroll) in unrolls.enumerated() {
+            unroll.observations.withUnsafeBytes {
+                (rawObservations + b * timesteps * observationBytes).copyMemory(from: $0.baseAddress!, byteCount: timesteps * observationBytes)
+            }
+        }
+        encoder.encode(raw: rawObservations, count: rows, into: input)
+        parameters.withUnsafeBufferPointer {
+            MLPForward.run(parameters: $0.baseAddress!, input: input, count: rows, workspace: forward)
+        }
+
+        // 2. V-trace per unroll, then the loss's gradient on each head row.
+        let transitions = unrolls.reduce(0) { total, unroll in total + (0..<length).count { unroll.isTransition($0) } }
+        let perTransition = 1 / Float(max(transitions, 1))
+        backward.headGradient.update(repeating: 0, count: rows * headSize)
+        var report = TrainingStepReport()
+        var lagSum = 0.0
+        for (b, unroll) in unrolls.enumerated() {
+            let weight = weights?[b] ?? 1
+            for t in 0..<length {
+                let head = forward.headRow(b * timesteps + t)
+                let action = Int(unroll.actions[t])
+                let target = LogSoftmax(logits: head, count: numActions).log(action)
+                let behaviour = unroll.logits.withUnsafeBufferPointer {
+                    LogSoftmax(logits: $0.baseAddress! + t * numActions, count: numActions).log(action)
+                }
+                logRhos[t] = target - behaviour
+                valid[t] = unroll.isTransition(t)
+                discounts[t] = valid[t] ? settings.discount * unroll.discounts[t + 1] : 0
+                rewards[t] = valid[t] ? unroll.rewards[t + 1] : 0
+                values[t] = head[numActions]
+            }
+            let bootstrap = forward.headRow(b * timesteps + length)[numActions]
+            VTrace.compute(logRhos: logRhos, discounts: discounts, rewards: rewards, values: values,
+                           bootstrap: bootstrap, valid: valid, count: length, parameters: settings.vtrace,
+                           vs: &vs, advantages: &advantages)
+            var priority = 0.0
+            for t in 0..<length where valid[t] {
+                let row = b * timesteps + t
+                let terms = ActorCriticLoss.row(
+                    logits: forward.headRow(row), numActions: numActions, action: Int(unroll.actions[t]),
+                    value: values[t], target: vs[t], advantage: advantages[t], settings: settings,
+                    scale: weight * perTransition, gradient: backward.headGradient + row * headSize)
+                report.policyLoss += terms.policy * perTransition
+                report.baselineLoss += terms.baseline * perTransition
+                report.entropy += terms.entropy * perTransition
+                lagSum += Double(versionBefore &- unroll.versions[t])
+                priority += Double(abs(advantages[t]))
+            }
+            report.unrollPriorities.append(priority / Double(max(1, (0..<length).count { valid[$0] })))
+        }
+
+        // 3. Backward, clip, optimize, publish.
+        let frames = batch * length
+        let learningRate = settings.learningRate(afterFrames: framesTrained)
+        gradient.withUnsafeMutableBufferPointer { gradient in
+            parameters.withUnsafeBufferPointer { parameters in
+                MLPBackward.run(parameters: parameters.baseAddress!, input: input, rows: rows,
+                                forward: forward, workspace: backward, gradient: gradient.baseAddress!)
+            }
+            report.gradientNorm = clipGlobalNorm(gradient.baseAddress!, count: gradient.count, maxNorm: settings.maxGradientNorm)
+            optimizer.apply(gradient: gradient.baseAddress!, to: &parameters, learningRate: learningRate)
+        }
+        framesTrained += UInt64(frames)
+        store.publish(parameters, version: versionBefore + 1)
+        report.version = versionBefore + 1
+        report.frames = frames
+        report.learningRate = learningRate
+        report.policyLag = transitions > 0 ? lagSum / Double(transitions) : 0
+        return report
+    }
+}

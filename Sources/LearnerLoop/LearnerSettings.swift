@@ -1,0 +1,39 @@
+/// Hyperparameters of the V-trace learner; defaults solve CartPole-v1.
+public struct LearnerSettings: Sendable, Equatable {
+    /// T: transitions per unroll (unrolls hold T+1 timesteps).
+    public var unrollLength = 20
+    /// B: unrolls per training step.
+    public var batchSize = 32
+    /// γ, applied on top of each step's own discount.
+    public var discount: Float = 0.99
+    public var baselineCost: Float = 0.5
+    public var entropyCost: Float = 0.01
+    public var vtrace = VTrace.Parameters()
+    public var optimizer = OptimizerSettings()
+    /// Global-norm gradient clipping; nil turns it off.
+    public var maxGradientNorm: Float? = 40
+    /// The learning rate decays linearly to 0 over this many trained frames; nil keeps it.
+    public var learningRateDecayFrames: UInt64? = nil
+
+    public init() {}
+
+    public func learningRate(afterFrames frames: UInt64) -> Float {
+        guard let total = learningRateDecayFrames, total > 0 else { return optimizer.learningRate }
+        return optimizer.learningRate * max(0, 1 - Float(frames) / Float(total))
+    }
+}
+
+/// What one training step did.
+public struct TrainingStepReport: Sendable, Equatable {
+    public var version: UInt64 = 0
+    public var frames: Int = 0
+    public var policyLoss: Float = 0
+    public var baselineLoss: Float = 0
+    public var entropy: Float = 0
+    public var gradientNorm: Float = 0
+    public var learningRate: Float = 0
+    /// Mean over trained transitions of (learner version − behaviour version).
+    public var policyLag: Double = 0
+    /// Mean |advantage| per unroll, for replay priorities.
+    public var unrollPriorities: [Double] = []
+}

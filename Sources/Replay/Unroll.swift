@@ -1,0 +1,48 @@
+/// T+1 consecutive timesteps of one environment, as SEED and IMPALA train on them. Each
+/// timestep holds what arrived with its Step (step type, the reward and discount for
+/// the previous action, the observation) and what the behaviour policy answered (the
+/// action, its logits, the parameter version). The last timestep of an unroll is the
+/// first of the next one.
+///
+/// Reading an unroll for training: the transition from timestep t to t+1 has reward
+/// `rewards[t+1]` and discount `discounts[t+1]`, and is real only when timestep t is not
+/// LAST (the action answering LAST is never trained on: the next timestep is a FIRST).
+public struct Unroll: Sendable {
+    public let length: Int  // T: transitions; storage holds T+1 timesteps
+    public let observationBytes: Int
+    public let numActions: Int
+    public var stepTypes: [UInt8]
+    public var rewards: [Float]
+    public var discounts: [Float]
+    public var observations: [UInt8]
+    public var actions: [Int32]
+    public var logits: [Float]
+    public var versions: [UInt64]
+
+    public init(length: Int, observationBytes: Int, numActions: Int) {
+        precondition(length >= 1 && observationBytes >= 1 && numActions >= 1)
+        self.length = length
+        self.observationBytes = observationBytes
+        self.numActions = numActions
+        let steps = length + 1
+        stepTypes = Array(repeating: 0, count: steps)
+        rewards = Array(repeating: 0, count: steps)
+        discounts = Array(repeating: 0, count: steps)
+        observations = Array(repeating: 0, count: steps * observationBytes)
+        actions = Array(repeating: 0, count: steps)
+        logits = Array(repeating: 0, count: steps * numActions)
+        versions = Array(repeating: 0, count: steps)
+    }
+
+    public var timesteps: Int { length + 1 }
+
+    /// Step type codes as on the wire.
+    public static let first: UInt8 = 1, mid: UInt8 = 2, last: UInt8 = 3
+
+    /// Whether the transition t → t+1 is an environment transition to train on.
+    @inline(__always)
+    public func isTransition(_ t: Int) -> Bool { stepTypes[t] != Self.last }
+
+    /// Timesteps that are LAST (episodes that ended inside this unroll, carry-over excluded).
+    public var episodesEnded: Int { (1..<timesteps).count { stepTypes[$0] == Self.last } }
+}

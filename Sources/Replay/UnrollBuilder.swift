@@ -1,0 +1,56 @@
+/// Assembles one stream's timesteps into unrolls of T+1, carrying the last timestep of
+/// each over as the first of the next. Owned by the stream; used by one thread at a
+/// time. When the stream ends, the builder and its partial unroll go with it.
+public struct UnrollBuilder: Sendable {
+    public let length: Int
+    private var current: Unroll
+    public private(set) var count = 0
+
+    public init(length: Int, observationBytes: Int, numActions: Int) {
+        self.length = length
+        current = Unroll(length: length, observationBytes: observationBytes, numActions: numActions)
+    }
+
+    /// Records one timestep; returns a complete unroll when this timestep completed one.
+    public mutating func append(
+        stepType: UInt8, reward: Float, discount: Float, observation: UnsafeRawBufferPointer,
+        action: Int32, logits: UnsafePointer<Float>, version: UInt64
+    ) -> Unroll? {
+        let t = count
+        let bytes = current.observationBytes, actions = current.numActions
+        precondition(observation.count == bytes, "observation of \(observation.count) bytes, expected \(bytes)")
+        current.stepTypes[t] = stepType
+        current.rewards[t] = reward
+        current.discounts[t] = discount
+        current.actions[t] = action
+        current.versions[t] = version
+        current.observations.withUnsafeMutableBytes { target in
+            (target.baseAddress! + t * bytes).copyMemory(from: observation.baseAddress!, byteCount: bytes)
+        }
+        current.logits.withUnsafeMutableBufferPointer { target in
+            (target.baseAddress! + t * actions).update(from: logits, count: actions)
+        }
+        count += 1
+        guard count == length + 1 else { return nil }
+        let complete = current
+        carryOver()
+        return complete
+    }
+
+    /// Moves the last timestep to the front, so the next unroll starts where this ended.
+    private mutating func carryOver() {
+        let last = length, bytes = current.observationBytes, actions = current.numActions
+        current.stepTypes[0] = current.stepTypes[last]
+        current.rewards[0] = current.rewards[last]
+        current.discounts[0] = current.discounts[last]
+        current.actions[0] = current.actions[last]
+        current.versions[0] = current.versions[last]
+        current.observations.withUnsafeMutableBytes { storage in
+            storage.baseAddress!.copyMemory(from: storage.baseAddress! + last * bytes, byteCount: bytes)
+        }
+        current.logits.withUnsafeMutableBufferPointer { storage in
+            storage.baseAddress!.update(from: storage.baseAddress! + last * actions, count: actions)
+        }
+        count = 1
+    }
+}

@@ -1,0 +1,86 @@
+import Threading
+
+/// What a full unroll queue does with one more unroll.
+public enum UnrollQueuePolicy: String, Sendable, CaseIterable {
+    /// The producer (inference) waits until the learner takes one: nothing acknowledged is
+    /// lost; actors slow down to the learner's pace.
+    case block
+    /// The oldest waiting unroll is discarded (counted): inference never waits, the
+    /// learner trains on the freshest data.
+    case dropOldest = "drop-oldest"
+}
+
+/// The bounded queue between inference (producer) and the learner (consumer).
+/// Thread-safe; blocking waits use a condition variable, no busy waiting.
+public final class UnrollQueue: @unchecked Sendable {
+    // All state below is guarded by `lock`.
+    private let lock = ConditionLock()
+    private var ring: [Unroll?]
+    private var head = 0
+    private var count = 0
+    private var closed = false
+    public let policy: UnrollQueuePolicy
+    private(set) var droppedCount: UInt64 = 0
+
+    public init(capacity: Int, policy: UnrollQueuePolicy) {
+        precondition(capacity >= 1, "unroll queue capacity must be at least 1")
+        ring = Array(repeating: nil, count: capacity)
+        self.policy = policy
+    }
+
+    public var capacity: Int { ring.count }
+
+    /// Adds an unroll; with `.block` waits while full. Returns false once closed.
+    @discardableResult
+    public func push(_ unroll: Unroll) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        while count == ring.count && !closed {
+            switch policy {
+            case .block:
+                lock.wait()
+            case .dropOldest:
+                ring[head] = nil
+                head = (head + 1) % ring.count
+                count -= 1
+                droppedCount += 1
+            }
+        }
+        if closed { return false }
+        ring[(head + count) % ring.count] = unroll
+        count += 1
+        lock.broadcast()
+        return true
+    }
+
+    /// Takes `n` unrolls, oldest first, waiting until that many are there. Returns nil
+    /// once closed.
+    public func pop(_ n: Int) -> [Unroll]? {
+        precondition(n >= 1 && n <= ring.count, "cannot take \(n) from a queue of \(ring.count)")
+        lock.lock()
+        defer { lock.unlock() }
+        while count < n && !closed { lock.wait() }
+        if closed { return nil }
+        var taken: [Unroll] = []
+        taken.reserveCapacity(n)
+        for _ in 0..<n {
+            taken.append(ring[head]!)
+            ring[head] = nil
+            head = (head + 1) % ring.count
+        }
+        count -= n
+        lock.broadcast()
+        return taken
+    }
+
+    /// Wakes every waiter; pushes and pops fail from now on.
+    public func close() {
+        lock.withLock {
+            closed = true
+            lock.broadcast()
+        }
+    }
+
+    public var depth: Int { lock.withLock { count } }
+    public var dropped: UInt64 { lock.withLock { droppedCount } }
+}

@@ -1,0 +1,73 @@
+import ActorClient
+import ArgumentParser
+import Logging
+import Threading
+
+/// `seedrl actor`: environments on this machine, inference on the learner.
+struct ActorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "actor",
+        abstract: "Run environments against a learner: one Act stream per environment over one connection.")
+
+    @Option(help: "The learner: HOST:PORT or unix:PATH.")
+    var server: String
+
+    @Option(help: "Environment to run (cartpole).")
+    var env: String = "cartpole"
+
+    @Option(help: "Environments (streams) in this process.")
+    var envs: Int = 16
+
+    @Option(help: "Bearer token to send (default: $SEEDRL_TOKEN).")
+    var token: String?
+
+    @Option(help: "Seed of the environments.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Seconds between status lines.")
+    var statusSeconds: Double = 5
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        if envs < 1 { throw ValidationError("--envs must be at least 1") }
+        if statusSeconds <= 0 { throw ValidationError("--status-seconds must be positive") }
+    }
+
+    func run() throws {
+        logging.bootstrap()
+        var configuration = ActorConfiguration(target: server, environment: env)
+        configuration.token = token ?? environment("SEEDRL_TOKEN")
+        configuration.environments = envs
+        configuration.seed = seed
+        let actor = ActorLoop(configuration: configuration)
+        let stop = StopFlag()
+        Signals.onTermination { _ in stop.set() }
+        do {
+            try actor.start()
+        } catch {
+            Console.error("seedrl actor: \(error)")
+            throw ExitCode(1)
+        }
+        var last = (time: MonotonicClock.now(), steps: UInt64(0))
+        while !stop.wait(seconds: statusSeconds) {
+            let progress = actor.progress
+            let now = MonotonicClock.now()
+            let rate = Double(progress.steps - last.steps) / (Double(now - last.time) / 1e9)
+            last = (now, progress.steps)
+            Console.status("steps \(progress.steps)  \(format(rate, decimals: 0)) steps/s  episodes \(progress.episodes)  "
+                + "return \(format(progress.meanReturn))  open streams \(envs - progress.closedStreams)")
+            if progress.closedStreams >= envs { break }
+        }
+        actor.stop()
+        if let error = actor.error {
+            // The learner going away is how a run ends; anything else is a failure.
+            if error.code == .unavailable {
+                Console.line("seedrl actor: learner gone (\(error.message)); stopping")
+                return
+            }
+            Console.error("seedrl actor: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}

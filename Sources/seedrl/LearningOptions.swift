@@ -1,0 +1,100 @@
+import ArgumentParser
+import LearnerLoop
+import Replay
+
+/// The learner's hyperparameters as flags; defaults solve CartPole-v1.
+struct LearningOptions: ParsableArguments {
+    @Option(help: "T: transitions per unroll.")
+    var unrollLength: Int = 20
+
+    @Option(help: "B: unrolls per training step.")
+    var batchSize: Int = 32
+
+    @Option(help: "Optimizer: adam or rmsprop.")
+    var optimizer: String = "adam"
+
+    @Option(help: "Learning rate.")
+    var learningRate: Float = 2e-3
+
+    @Option(help: "Decay the learning rate linearly to 0 over this many trained frames (0: constant).")
+    var learningRateDecayFrames: UInt64 = 0
+
+    @Option(help: "Discount γ.")
+    var discount: Float = 0.99
+
+    @Option(help: "Weight of the baseline (value) loss.")
+    var baselineCost: Float = 0.5
+
+    @Option(help: "Weight of the entropy bonus.")
+    var entropyCost: Float = 0.01
+
+    @Option(help: "Clip the global gradient norm to this (0: no clipping).")
+    var maxGradNorm: Float = 40
+
+    @Option(help: "V-trace ρ̄ (importance weight clip for targets).")
+    var clipRho: Float = 1
+
+    @Option(help: "V-trace c̄ (trace-cutting clip).")
+    var clipC: Float = 1
+
+    @Option(help: "Importance weight clip for policy-gradient advantages.")
+    var clipPgRho: Float = 1
+
+    @Option(help: "V-trace λ.")
+    var lambda: Float = 1
+
+    @Option(help: "Unrolls waiting for the learner at most (back-pressure beyond).")
+    var unrollQueue: Int = 256
+
+    @Option(help: "When the unroll queue is full: block (inference waits) or drop-oldest.")
+    var unrollQueuePolicy: String = "block"
+
+    @Option(help: "Fraction of each batch re-drawn from the replay buffer, in [0, 1).")
+    var replayRatio: Double = 0
+
+    @Option(help: "Unrolls kept for replay.")
+    var replayCapacity: Int = 1024
+
+    @Option(help: "Replay sampling: uniform or prioritized.")
+    var replaySampling: String = "uniform"
+
+    func validate() throws {
+        if unrollLength < 1 || batchSize < 1 { throw ValidationError("--unroll-length and --batch-size must be at least 1") }
+        if OptimizerKind(rawValue: optimizer) == nil { throw ValidationError("--optimizer must be adam or rmsprop") }
+        if !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
+        if !(0...1).contains(discount) { throw ValidationError("--discount must be in [0, 1]") }
+        if unrollQueue < batchSize { throw ValidationError("--unroll-queue must hold at least one batch (\(batchSize))") }
+        if UnrollQueuePolicy(rawValue: unrollQueuePolicy) == nil { throw ValidationError("--unroll-queue-policy must be block or drop-oldest") }
+        if !(0..<1).contains(replayRatio) { throw ValidationError("--replay-ratio must be in [0, 1)") }
+        if replayCapacity < 1 { throw ValidationError("--replay-capacity must be at least 1") }
+        if ReplayBuffer.Sampling(rawValue: replaySampling) == nil { throw ValidationError("--replay-sampling must be uniform or prioritized") }
+    }
+
+    var settings: LearnerSettings {
+        var settings = LearnerSettings()
+        settings.unrollLength = unrollLength
+        settings.batchSize = batchSize
+        settings.discount = discount
+        settings.baselineCost = baselineCost
+        settings.entropyCost = entropyCost
+        settings.maxGradientNorm = maxGradNorm > 0 ? maxGradNorm : nil
+        settings.learningRateDecayFrames = learningRateDecayFrames > 0 ? learningRateDecayFrames : nil
+        settings.vtrace.clipRho = clipRho
+        settings.vtrace.clipC = clipC
+        settings.vtrace.clipPGRho = clipPgRho
+        settings.vtrace.lambda = lambda
+        settings.optimizer.kind = OptimizerKind(rawValue: optimizer)!
+        settings.optimizer.learningRate = learningRate
+        return settings
+    }
+
+    var replay: ReplaySettings? {
+        replayRatio > 0
+            ? ReplaySettings(ratio: replayRatio, capacity: replayCapacity, sampling: ReplayBuffer.Sampling(rawValue: replaySampling)!)
+            : nil
+    }
+
+    func makeQueue() -> UnrollQueue {
+        UnrollQueue(capacity: unrollQueue, policy: UnrollQueuePolicy(rawValue: unrollQueuePolicy)!)
+    }
+}

@@ -1,0 +1,61 @@
+import ActorClient
+import InferenceServer
+import LearnerLoop
+import Replay
+import Threading
+import Wire
+import XCTest
+
+/// Training in place through the real server: actors over loopback gRPC, steps recorded
+/// into unrolls, a learner thread publishing versions that inference picks up.
+final class TrainingServerTests: XCTestCase {
+    func testServedStepsTrainTheServedModel() throws {
+        BLAS.useSingleThread()
+        let spec = ServerFixture.cartPole
+        let architecture = ModelArchitecture(
+            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [16], numActions: 2)
+        let store = ParameterStore(
+            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 3), version: 0),
+            layout: architecture.layout)
+        var settings = LearnerSettings()
+        settings.batchSize = 4
+        settings.unrollLength = 5
+        let learner = Learner(architecture: architecture, settings: settings, store: store)
+        let queue = UnrollQueue(capacity: 8, policy: .block)
+        let training = TrainingLoop(learner: learner, queue: queue, replay: nil, seed: 3)
+        var configuration = LearnerServerConfiguration(spec: spec, listenAddresses: ["127.0.0.1:0"])
+        configuration.recording = .init(unrollLength: settings.unrollLength, queue: queue)
+        configuration.framesTrained = { training.progress.framesTrained }
+        let server = try LearnerServer(
+            configuration: configuration, policy: MLPPolicy(architecture: architecture, store: store, maxBatch: 256, seed: 3))
+        training.start()
+        server.start()
+        let target = "127.0.0.1:\(server.boundPorts[0])"
+        var actorConfiguration = ActorConfiguration(target: target, environment: "cartpole")
+        actorConfiguration.environments = 8
+        let actor = ActorLoop(configuration: actorConfiguration)
+        try actor.start()
+
+        XCTAssertTrue(eventually(seconds: 30) { training.progress.steps >= 20 }, "the learner trains on served steps")
+        let stats = try WireChannel(target: target).getStats()
+        XCTAssertGreaterThanOrEqual(stats.modelVersion, 20)
+        XCTAssertEqual(stats.framesTrained % UInt64(settings.batchSize * settings.unrollLength), 0)
+        XCTAssertGreaterThan(stats.framesTrained, 0)
+        XCTAssertGreaterThan(stats.episodesCompleted, 0)
+        XCTAssertGreaterThanOrEqual(training.progress.last.policyLag, 0)
+
+        // A new stream is answered by a trained version.
+        let poller = StreamPoller()
+        let client = try TestActClient(channel: WireChannel(target: target), poller: poller)
+        XCTAssertGreaterThan(client.roundTrip(.first)?.modelVersion ?? 0, 0)
+        client.stream.cancel()
+        _ = client.closedStatus()
+        poller.shutdown()
+
+        actor.stop()
+        server.shutdown()
+        training.stop()
+        XCTAssertEqual(queue.dropped, 0, "back-pressure, not loss")
+        XCTAssertEqual(learner.framesTrained, training.progress.framesTrained)
+    }
+}

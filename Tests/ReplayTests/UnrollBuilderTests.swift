@@ -1,0 +1,60 @@
+import Replay
+import XCTest
+
+final class UnrollBuilderTests: XCTestCase {
+    private func append(_ builder: inout UnrollBuilder, _ type: UInt8, _ value: Float) -> Unroll? {
+        let observation: [Float] = [value, -value]
+        let logits: [Float] = [value, 0, 0]
+        return observation.withUnsafeBytes { obs in
+            builder.append(stepType: type, reward: value, discount: 1, observation: obs, action: Int32(value),
+                           logits: logits, version: UInt64(value))
+        }
+    }
+
+    func testUnrollsOfTPlusOneCarryTheLastStepOver() {
+        var builder = UnrollBuilder(length: 3, observationBytes: 8, numActions: 3)
+        XCTAssertNil(append(&builder, Unroll.first, 0))
+        XCTAssertNil(append(&builder, Unroll.mid, 1))
+        XCTAssertNil(append(&builder, Unroll.mid, 2))
+        let first = append(&builder, Unroll.mid, 3)
+        XCTAssertEqual(first?.rewards, [0, 1, 2, 3])
+        XCTAssertEqual(first?.actions, [0, 1, 2, 3])
+        XCTAssertEqual(first?.logits[9], 3)
+        XCTAssertNil(append(&builder, Unroll.mid, 4))
+        XCTAssertNil(append(&builder, Unroll.mid, 5))
+        let second = append(&builder, Unroll.mid, 6)
+        XCTAssertEqual(second?.rewards, [3, 4, 5, 6], "the last timestep of one unroll is the first of the next")
+        XCTAssertEqual(second?.observations.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) },
+                       [3, -3, 4, -4, 5, -5, 6, -6])
+        XCTAssertEqual(second?.versions, [3, 4, 5, 6])
+    }
+
+    func testEpisodeBoundaryInsideAnUnrollIsNotATransition() {
+        var builder = UnrollBuilder(length: 4, observationBytes: 8, numActions: 3)
+        _ = append(&builder, Unroll.first, 0)
+        _ = append(&builder, Unroll.mid, 1)
+        _ = append(&builder, Unroll.last, 2)
+        _ = append(&builder, Unroll.first, 3)
+        let unroll = append(&builder, Unroll.mid, 4)!
+        XCTAssertEqual((0..<4).map { unroll.isTransition($0) }, [true, true, false, true],
+                       "the action answering LAST leads to a FIRST, not to a consequence")
+        XCTAssertEqual(unroll.episodesEnded, 1)
+    }
+
+    func testADroppedBuilderTakesItsPartialUnrollWithIt() {
+        weak var probe: Probe?
+        do {
+            var builder = UnrollBuilder(length: 5, observationBytes: 8, numActions: 3)
+            _ = append(&builder, Unroll.first, 0)
+            let holder = Probe(builder)
+            probe = holder
+            XCTAssertEqual(holder.builder.count, 1)
+        }
+        XCTAssertNil(probe, "the partial unroll is freed with its stream")
+    }
+
+    private final class Probe {
+        let builder: UnrollBuilder
+        init(_ builder: UnrollBuilder) { self.builder = builder }
+    }
+}
