@@ -3,13 +3,17 @@ public struct LearnerSettings: Sendable, Equatable {
     /// T: transitions per unroll (unrolls hold T+1 timesteps).
     public var unrollLength = 20
     /// B: unrolls per training step.
-    public var batchSize = 32
+    public var batchSize = 8
     /// γ, applied on top of each step's own discount.
-    public var discount: Float = 0.99
+    public var discount: Float = 0.98
     public var baselineCost: Float = 0.5
     public var entropyCost: Float = 0.01
     public var vtrace = VTrace.Parameters()
-    public var optimizer = OptimizerSettings()
+    public var optimizer: OptimizerSettings = {
+        var settings = OptimizerSettings()
+        settings.learningRate = 2e-3
+        return settings
+    }()
     /// Global-norm gradient clipping; nil turns it off.
     public var maxGradientNorm: Float? = 40
     /// The learning rate decays linearly to 0 over this many trained frames; nil keeps it.

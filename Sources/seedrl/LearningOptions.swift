@@ -8,7 +8,7 @@ struct LearningOptions: ParsableArguments {
     var unrollLength: Int = 20
 
     @Option(help: "B: unrolls per training step.")
-    var batchSize: Int = 32
+    var batchSize: Int = 8
 
     @Option(help: "Optimizer: adam or rmsprop.")
     var optimizer: String = "adam"
@@ -20,7 +20,7 @@ struct LearningOptions: ParsableArguments {
     var learningRateDecayFrames: UInt64 = 0
 
     @Option(help: "Discount γ.")
-    var discount: Float = 0.99
+    var discount: Float = 0.98
 
     @Option(help: "Weight of the baseline (value) loss.")
     var baselineCost: Float = 0.5

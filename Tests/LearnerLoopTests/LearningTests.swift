@@ -75,7 +75,8 @@ final class LearningTests: XCTestCase {
     }
 
     func testCartPoleReachesTwoHundredWithinTheStepBudget() {
-        let run = Self.train(seed: 1, budget: 300_000, target: 200)
+        let run = Self.train(seed: 1, budget: 250_000, target: 200)
+        print("learning test: mean return \(run.meanReturn) after \(run.environmentSteps) environment steps")
         XCTAssertGreaterThanOrEqual(run.meanReturn, 200, "mean of the last 100 episodes after \(run.environmentSteps) steps")
     }
 
