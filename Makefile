@@ -3,9 +3,14 @@
 SWIFT ?= swift
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: demo test build release deps protos bench clean
+.PHONY: demo test build release deps protos bench bench-serving bench-train clean
 
 demo: release
+	.build/release/seedrl train --env cartpole --logdir runs/cartpole
+	.build/release/seedrl eval --checkpoint runs/cartpole/checkpoint.bin --env cartpole --episodes 20 --greedy
+
+# The serving benchmark on an embedded server (what `make demo` ran before training existed).
+bench-serving: release
 	.build/release/seedrl bench --streams 1,16,64,256 --seconds 3
 
 test:
@@ -25,6 +30,9 @@ release:
 bench: release
 	scripts/install-deps.sh bench
 	scripts/bench-vs-echo.sh
+
+bench-train: release
+	scripts/bench-train.sh 1 2 3 4 5
 
 protos:
 	scripts/generate-protos.sh
