@@ -16,7 +16,7 @@ bench-serving: release
 test:
 	scripts/install-deps.sh test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-swift-testing
 
 build:
 	scripts/install-deps.sh build
