@@ -59,3 +59,39 @@ final class TrainingServerTests: XCTestCase {
         XCTAssertEqual(learner.framesTrained, training.progress.framesTrained)
     }
 }
+
+/// Unroll assembly through the server: what reaches the learner's queue.
+final class RecordingTests: XCTestCase {
+    func testStepsBecomeUnrollsAndAnEndedStreamLeavesNoPartialOne() throws {
+        let queue = UnrollQueue(capacity: 16, policy: .block)
+        try ServerFixture.withServer(configure: { $0.recording = .init(unrollLength: 3, queue: queue) }) { fixture in
+            let leaving = try fixture.client()
+            leaving.roundTrip(.first)
+            leaving.roundTrip(.mid, reward: 1)
+            leaving.stream.cancel()  // two timesteps recorded: a partial unroll
+            _ = leaving.closedStatus()
+
+            let staying = try fixture.client()
+            staying.roundTrip(.first, observation: [0, 0, 0, 0])
+            staying.roundTrip(.mid, observation: [1, 1, 1, 1], reward: 1)
+            staying.roundTrip(.last, observation: [2, 2, 2, 2], reward: 2, discount: 0)
+            staying.roundTrip(.first, observation: [3, 3, 3, 3], reward: 99)
+            XCTAssertTrue(eventually { queue.depth == 1 }, "T+1 = 4 timesteps make one unroll")
+            staying.roundTrip(.mid, observation: [4, 4, 4, 4], reward: 4)
+            staying.roundTrip(.mid, observation: [5, 5, 5, 5], reward: 5)
+            XCTAssertEqual(queue.depth, 1)
+            staying.roundTrip(.mid, observation: [6, 6, 6, 6], reward: 6)
+            XCTAssertTrue(eventually { queue.depth == 2 })
+
+            let unrolls = queue.pop(2)!
+            XCTAssertEqual(unrolls[0].stepTypes, [1, 2, 3, 1])
+            XCTAssertEqual(unrolls[0].rewards, [0, 1, 2, 0], "FIRST's reward belongs to no transition")
+            XCTAssertEqual(unrolls[0].discounts, [1, 1, 0, 1])
+            XCTAssertEqual(unrolls[0].observations.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }.map(Int.init),
+                           [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3])
+            XCTAssertEqual(unrolls[1].stepTypes, [1, 2, 2, 2], "the last timestep is carried over")
+            XCTAssertEqual(unrolls[1].rewards, [0, 4, 5, 6])
+            XCTAssertEqual(unrolls[0].versions, [0, 0, 0, 0])
+        }
+    }
+}

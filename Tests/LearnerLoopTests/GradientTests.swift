@@ -84,3 +84,27 @@ final class GradientTests: XCTestCase {
         XCTAssertEqual(parameters[1], -0.9, accuracy: 1e-4)
     }
 }
+
+final class LearnerSettingsTests: XCTestCase {
+    func testLearningRateDecaysLinearlyToZero() {
+        var settings = LearnerSettings()
+        settings.optimizer.learningRate = 1e-3
+        XCTAssertEqual(settings.learningRate(afterFrames: 500), 1e-3)
+        settings.learningRateDecayFrames = 1000
+        XCTAssertEqual(settings.learningRate(afterFrames: 0), 1e-3)
+        XCTAssertEqual(settings.learningRate(afterFrames: 250), 0.75e-3, accuracy: 1e-9)
+        XCTAssertEqual(settings.learningRate(afterFrames: 5000), 0)
+    }
+
+    func testRMSPropFirstStep() {
+        var settings = OptimizerSettings()
+        settings.kind = .rmsprop
+        settings.rmsDecay = 0.9
+        settings.rmsEpsilon = 0
+        var optimizer = Optimizer(settings: settings, parameterCount: 1)
+        var parameters: [Float] = [1]
+        optimizer.apply(gradient: [2], to: &parameters, learningRate: 0.1)
+        // ms = 0.1·4 = 0.4; step = 0.1·2/√0.4
+        XCTAssertEqual(parameters[0], 1 - 0.2 / Float(0.4).squareRoot(), accuracy: 1e-6)
+    }
+}
