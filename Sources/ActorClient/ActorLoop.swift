@@ -1,4 +1,6 @@
 import Environments
+import Logging
+import Randomness
 import Synchronization
 import Threading
 import Wire
@@ -11,6 +13,8 @@ public struct ActorConfiguration: Sendable {
     public var environment: String
     public var environments = 16
     public var seed: UInt64 = 1
+    /// How long to wait before re-opening streams after the learner went away.
+    public var backoff = Backoff()
 
     public init(target: String, environment: String) {
         self.target = target
@@ -24,7 +28,10 @@ public struct ActorProgress: Sendable {
     public var episodes: UInt64
     /// Mean return of the last 100 episodes this actor finished (0 if none).
     public var meanReturn: Double
-    public var closedStreams: Int
+    /// Streams re-opened after the learner went away or the connection broke.
+    public var reconnects: UInt64
+    /// Streams currently waiting to reconnect.
+    public var waiting: Int
 }
 
 public enum ActorError: Error, CustomStringConvertible {
@@ -41,22 +48,38 @@ public enum ActorError: Error, CustomStringConvertible {
     }
 }
 
-/// Runs the environments against the learner until `stop` or until every stream ended.
+/// Runs the environments against the learner and heals itself: a stream that ends
+/// because the learner went away or the connection broke is re-opened after an
+/// exponential backoff with jitter and its environment starts afresh with FIRST; any
+/// other ending (a bad Step, a wrong token) stops the actor with the server's message.
 public final class ActorLoop: @unchecked Sendable {
-    // `streams` is written in `start` only; counters are atomic or behind `returns`.
+    // `streams` is written in `start` only; the reconnect schedule and the fatal error are
+    // guarded by `lock`; counters are atomic or behind `returns`.
     public let configuration: ActorConfiguration
     private let channel: WireChannel
     private let poller = StreamPoller(name: "seedrl-actor")
+    private let logger: Logger
+    private let clock: @Sendable () -> UInt64
     private var streams: [EnvironmentStream] = []
     let steps = Atomic<UInt64>(0)
     let episodes = Atomic<UInt64>(0)
-    let closed = Atomic<Int>(0)
+    private let reconnects = Atomic<UInt64>(0)
     private let returns = Mutex<(recent: [Double], next: Int)>(([], 0))
-    private let ended = ConditionLock()
-    private(set) var firstError: RPCError?
+    private let lock = ConditionLock()
+    private var waiting: [(deadline: UInt64, stream: EnvironmentStream)] = []
+    private var failures = 0  // consecutive, for the backoff; reset by a served step
+    private var generator: SeededGenerator
+    private var stopping = false
+    private var closedForGood = 0
+    private var fatal: RPCError?
+    private var supervisor: OSThread?
 
-    public init(configuration: ActorConfiguration) {
+    public init(configuration: ActorConfiguration, logger: Logger = Logger(label: "seedrl.actor"),
+                clock: @escaping @Sendable () -> UInt64 = MonotonicClock.now) {
         self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+        generator = SeededGenerator(seed: configuration.seed, stream: 0xBAC0)
         channel = WireChannel(target: configuration.target, token: configuration.token)
     }
 
@@ -66,18 +89,7 @@ public final class ActorLoop: @unchecked Sendable {
         guard let spec = EnvironmentRegistry.spec(c.environment) else { throw .unknownEnvironment(c.environment) }
         let served: SpecMessage
         do { served = try channel.getSpec() } catch { throw .rpc(error) }
-        let servedType: EnvironmentSpec.ElementType? = switch served.observationDType {
-        case .float32: .float32
-        case .uint8: .uint8
-        case .unspecified: nil
-        }
-        if served.observationShape.map(Int.init) != spec.shape || servedType != spec.elementType || Int(served.numActions) != spec.numActions {
-            let describe = { (shape: [Int], type: String, actions: Int) in
-                "[\(shape.map(String.init).joined(separator: ", "))] \(type) with \(actions) actions"
-            }
-            throw .specMismatch("server expects observation shape \(describe(served.observationShape.map(Int.init), "\(served.observationDType)", Int(served.numActions))), "
-                + "env \(c.environment) gives \(describe(spec.shape, spec.elementType == .float32 ? "float32" : "uint8", spec.numActions))")
-        }
+        if let mismatch = Self.mismatch(served: served, environment: c.environment, spec: spec) { throw .specMismatch(mismatch) }
         for index in 0..<c.environments {
             let environment = EnvironmentRegistry.make(c.environment, seed: c.seed &* 1_000_003 &+ UInt64(index))!
             let stream = EnvironmentStream(environment: environment, actor: self)
@@ -85,22 +97,51 @@ public final class ActorLoop: @unchecked Sendable {
             streams.append(stream)
         }
         streams.forEach { $0.begin() }
+        supervisor = OSThread(name: "seedrl-reconnect") { [self] in superviseReconnects() }
     }
 
-    /// Blocks until every stream has ended or `deadline` (monotonic ns) passes.
-    public func waitForEnd(until deadline: UInt64) -> Bool {
-        ended.withLock {
-            while closed.load(ordering: .relaxed) < streams.count {
-                if !ended.wait(until: deadline) { return closed.load(ordering: .relaxed) >= streams.count }
+    /// "server expects observation shape [84, 84, 4] uint8 with 6 actions, env cartpole
+    /// gives [4] float32 with 2 actions", or nil when they agree.
+    static func mismatch(served: SpecMessage, environment: String, spec: EnvironmentSpec) -> String? {
+        let servedType: EnvironmentSpec.ElementType? = switch served.observationDType {
+        case .float32: .float32
+        case .uint8: .uint8
+        case .unspecified: nil
+        }
+        let servedShape = served.observationShape.map(Int.init)
+        if servedShape == spec.shape && servedType == spec.elementType && Int(served.numActions) == spec.numActions { return nil }
+        func describe(_ shape: [Int], _ type: String, _ actions: Int) -> String {
+            "[\(shape.map(String.init).joined(separator: ", "))] \(type) with \(actions) actions"
+        }
+        return "server expects observation shape \(describe(servedShape, "\(served.observationDType)", Int(served.numActions))), "
+            + "env \(environment) gives \(describe(spec.shape, spec.elementType == .float32 ? "float32" : "uint8", spec.numActions))"
+    }
+
+    /// Blocks until a fatal error stopped the actor or `deadline` (monotonic ns) passes;
+    /// returns whether it stopped.
+    public func waitForFatalError(until deadline: UInt64) -> Bool {
+        lock.withLock {
+            while fatal == nil {
+                if !lock.wait(until: deadline) { return fatal != nil }
             }
             return true
         }
     }
 
-    /// Cancels every stream and stops the poller.
+    /// Cancels every stream, stops reconnecting and stops the poller.
     public func stop() {
+        lock.withLock {
+            stopping = true
+            closedForGood += waiting.count  // they have no call to cancel
+            waiting.removeAll()
+            lock.broadcast()
+        }
+        supervisor?.join()
         streams.forEach { $0.cancel() }
-        _ = waitForEnd(until: MonotonicClock.now() + 5_000_000_000)
+        let deadline = MonotonicClock.now() + 5_000_000_000
+        lock.withLock {
+            while closedForGood < streams.count && lock.wait(until: deadline) {}
+        }
         poller.shutdown()
     }
 
@@ -109,11 +150,11 @@ public final class ActorLoop: @unchecked Sendable {
         return ActorProgress(
             steps: steps.load(ordering: .relaxed), episodes: episodes.load(ordering: .relaxed),
             meanReturn: recent.isEmpty ? 0 : recent.reduce(0, +) / Double(recent.count),
-            closedStreams: closed.load(ordering: .relaxed))
+            reconnects: reconnects.load(ordering: .relaxed), waiting: lock.withLock { waiting.count })
     }
 
-    /// The first error a stream ended with (nil if all ended OK or were cancelled by us).
-    public var error: RPCError? { ended.withLock { firstError } }
+    /// The error that stopped the actor (nil while it runs or after a clean stop).
+    public var error: RPCError? { lock.withLock { fatal } }
 
     func recordEpisode(_ value: Double) {
         episodes.add(1, ordering: .relaxed)
@@ -125,11 +166,69 @@ public final class ActorLoop: @unchecked Sendable {
         }
     }
 
-    func streamEnded(_ error: RPCError?) {
-        ended.withLock {
-            if let error, firstError == nil, error.code != .cancelled { firstError = error }
-            closed.add(1, ordering: .relaxed)
-            ended.broadcast()
+    func served() {
+        steps.add(1, ordering: .relaxed)
+    }
+
+    /// A re-opened stream was served: the connection works, so the backoff starts over.
+    func streamServedAfterReconnect() {
+        lock.withLock { failures = 0 }
+    }
+
+    /// Called on the poller thread when a stream ended.
+    func streamEnded(_ stream: EnvironmentStream, error: RPCError?, cancelledByUs: Bool) {
+        lock.withLock {
+            if stopping || fatal != nil {
+                closedForGood += 1
+                lock.broadcast()
+                return
+            }
+            guard let error, RetryPolicy.isRetryable(error.code.rawValue, cancelledByUs: cancelledByUs) else {
+                fatal = error ?? RPCError(.unknown, "the learner ended the stream")
+                closedForGood += 1
+                lock.broadcast()
+                return
+            }
+            failures += 1
+            let delay = configuration.backoff.delay(attempt: failures, unit: generator.nextUnitDouble())
+            waiting.append((clock() + UInt64(delay * 1e9), stream))
+            if failures == 1 || failures % 10 == 0 {
+                logger.warning("stream lost; reconnecting", metadata: [
+                    "error": "\(error)", "attempt": "\(failures)", "delay_s": "\(Int(delay * 1000)) ms"])
+            }
+            lock.broadcast()
+        }
+    }
+
+    /// The reconnect thread: re-opens streams whose backoff has passed.
+    private func superviseReconnects() {
+        while true {
+            let due: [EnvironmentStream]? = lock.withLock {
+                while true {
+                    if stopping { return nil }
+                    let now = clock()
+                    let ready = waiting.filter { $0.deadline <= now }.map(\.stream)
+                    if !ready.isEmpty {
+                        waiting.removeAll { $0.deadline <= now }
+                        return ready
+                    }
+                    if let next = waiting.map(\.deadline).min() {
+                        lock.wait(until: MonotonicClock.now() + (next - now))
+                    } else {
+                        lock.wait()
+                    }
+                }
+            }
+            guard let due else { return }
+            for stream in due {
+                reconnects.add(1, ordering: .relaxed)
+                do {
+                    try stream.open(channel: channel, poller: poller)
+                    stream.begin()
+                } catch {
+                    streamEnded(stream, error: error, cancelledByUs: false)
+                }
+            }
         }
     }
 }
@@ -143,6 +242,8 @@ final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
     private var observation: UnsafeMutableRawBufferPointer
     private var lastSentWasLast = false
     private var episodeReturn = 0.0
+    private var cancelledByUs = false
+    private var servedSinceOpen = false
 
     init(environment: Environment, actor: ActorLoop) {
         self.environment = environment
@@ -154,18 +255,28 @@ final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
 
     func open(channel: WireChannel, poller: StreamPoller) throws(RPCError) {
         stream = try ClientStream(channel: channel, poller: poller, delegate: self)
+        servedSinceOpen = false
     }
 
+    /// Starts an episode afresh (after a reconnect too: the learner dropped the old one).
     func begin() {
         environment.reset(observation: observation)
         episodeReturn = 0
+        lastSentWasLast = false
         stream?.send(stepType: .first, reward: 0, discount: 1, observation: UnsafeRawBufferPointer(observation))
     }
 
-    func cancel() { stream?.cancel() }
+    func cancel() {
+        cancelledByUs = true
+        stream?.cancel()
+    }
 
     func stream(_ stream: ClientStream, received action: ActionMessage) {
-        actor.steps.add(1, ordering: .relaxed)
+        actor.served()
+        if !servedSinceOpen {
+            servedSinceOpen = true
+            actor.streamServedAfterReconnect()
+        }
         if lastSentWasLast {
             lastSentWasLast = false
             begin()
@@ -183,6 +294,6 @@ final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
 
     func stream(_ stream: ClientStream, closedWith error: RPCError?) {
         self.stream = nil
-        actor.streamEnded(error)
+        actor.streamEnded(self, error: error, cancelledByUs: cancelledByUs)
     }
 }

@@ -24,6 +24,9 @@ struct ActorCommand: ParsableCommand {
     @Option(help: "Seed of the environments.")
     var seed: UInt64 = 1
 
+    @Option(help: "Longest wait between reconnect attempts, in seconds (backoff doubles from 0.1 s, ±20% jitter).")
+    var maxBackoff: Double = 5
+
     @Option(help: "Seconds between status lines.")
     var statusSeconds: Double = 5
 
@@ -32,6 +35,7 @@ struct ActorCommand: ParsableCommand {
     func validate() throws {
         if envs < 1 { throw ValidationError("--envs must be at least 1") }
         if statusSeconds <= 0 { throw ValidationError("--status-seconds must be positive") }
+        if maxBackoff < 0.1 { throw ValidationError("--max-backoff must be at least 0.1 s") }
     }
 
     func run() throws {
@@ -40,6 +44,7 @@ struct ActorCommand: ParsableCommand {
         configuration.token = token ?? environment("SEEDRL_TOKEN")
         configuration.environments = envs
         configuration.seed = seed
+        configuration.backoff.maxSeconds = maxBackoff
         let actor = ActorLoop(configuration: configuration)
         let stop = StopFlag()
         Signals.onTermination { _ in stop.set() }
@@ -56,17 +61,13 @@ struct ActorCommand: ParsableCommand {
             let rate = Double(progress.steps - last.steps) / (Double(now - last.time) / 1e9)
             last = (now, progress.steps)
             Console.status("steps \(progress.steps)  \(format(rate, decimals: 0)) steps/s  episodes \(progress.episodes)  "
-                + "return \(format(progress.meanReturn))  open streams \(envs - progress.closedStreams)")
-            if progress.closedStreams >= envs { break }
+                + "return \(format(progress.meanReturn))  reconnects \(progress.reconnects)"
+                + (progress.waiting > 0 ? "  waiting to reconnect \(progress.waiting)" : ""))
+            if actor.error != nil { break }
         }
         actor.stop()
         if let error = actor.error {
-            // The learner going away is how a run ends; anything else is a failure.
-            if error.code == .unavailable {
-                Console.line("seedrl actor: learner gone (\(error.message)); stopping")
-                return
-            }
-            Console.error("seedrl actor: \(error)")
+            Console.error("seedrl actor: stopped by the learner: \(error)")
             throw ExitCode(1)
         }
     }

@@ -1,0 +1,60 @@
+import ActorClient
+import Environments
+import InferenceServer
+import LearnerLoop
+import Threading
+import Wire
+import XCTest
+
+/// The actor against real servers: it refuses a wrong spec, stops on a final error, and
+/// heals itself when the learner goes away and comes back.
+final class ActorLoopTests: XCTestCase {
+    func testRefusesAnEnvironmentThatDoesNotMatchTheSpec() throws {
+        let frames = ObservationSpec(envName: "frames", shape: [84, 84, 4], dtype: .uint8, numActions: 6)
+        try ServerFixture.withServer(spec: frames) { fixture in
+            let actor = ActorLoop(configuration: ActorConfiguration(target: fixture.target, environment: "cartpole"))
+            XCTAssertThrowsError(try actor.start()) { error in
+                XCTAssertEqual("\(error)", "server expects observation shape [84, 84, 4] uint8 with 6 actions, "
+                    + "env cartpole gives [4] float32 with 2 actions")
+            }
+        }
+    }
+
+    func testAFinalErrorStopsTheActorWithTheServersMessage() throws {
+        try ServerFixture.withServer(configure: { $0.maxStreams = 2 }) { fixture in
+            var configuration = ActorConfiguration(target: fixture.target, environment: "cartpole")
+            configuration.environments = 4
+            let actor = ActorLoop(configuration: configuration)
+            try actor.start()
+            XCTAssertTrue(actor.waitForFatalError(until: MonotonicClock.now() + 10_000_000_000))
+            XCTAssertEqual(actor.error, RPCError(.resourceExhausted, "server is serving its maximum of 2 streams (--max-streams)"))
+            actor.stop()
+        }
+    }
+
+    func testReconnectsWhenTheLearnerComesBack() throws {
+        var port = 0
+        var configuration = ActorConfiguration(target: "", environment: "cartpole")
+        configuration.environments = 3
+        configuration.backoff.maxSeconds = 0.5
+        var actor: ActorLoop!
+        try ServerFixture.withServer { first in
+            port = Int(first.target.split(separator: ":").last!)!
+            configuration.target = first.target
+            actor = ActorLoop(configuration: configuration)
+            try actor.start()
+            XCTAssertTrue(eventually { first.server.stats().stepsServed > 100 })
+        }
+        // The first learner is gone (its streams ended with UNAVAILABLE): the actor waits.
+        XCTAssertTrue(eventually { actor.progress.waiting == 3 || actor.progress.reconnects > 0 })
+        XCTAssertNil(actor.error, "losing the learner is not fatal")
+        try ServerFixture.withServer(configure: { $0.listenAddresses = ["127.0.0.1:\(port)"] }) { second in
+            XCTAssertTrue(eventually(seconds: 30) { second.server.stats().activeStreams == 3 && second.server.stats().stepsServed > 100 },
+                          "every environment is served again, starting with FIRST (the server validates it)")
+            XCTAssertGreaterThanOrEqual(actor.progress.reconnects, 3)
+            XCTAssertEqual(second.server.statistics.rejectedSteps, 0)
+            actor.stop()
+        }
+        XCTAssertNil(actor.error)
+    }
+}
