@@ -67,7 +67,6 @@ public final class ActorLoop: @unchecked Sendable {
     private let returns = Mutex<(recent: [Double], next: Int)>(([], 0))
     private let lock = ConditionLock()
     private var waiting: [(deadline: UInt64, stream: EnvironmentStream)] = []
-    private var failures = 0  // consecutive, for the backoff; reset by a served step
     private var generator: SeededGenerator
     private var stopping = false
     private var closedForGood = 0
@@ -170,9 +169,19 @@ public final class ActorLoop: @unchecked Sendable {
         steps.add(1, ordering: .relaxed)
     }
 
-    /// A re-opened stream was served: the connection works, so the backoff starts over.
-    func streamServedAfterReconnect() {
-        lock.withLock { failures = 0 }
+    /// A re-opened stream was served: the learner is back, so this stream's backoff starts
+    /// over and the others waiting come back now (a little jitter apart) rather than
+    /// sleeping out their longer delays.
+    func streamServedAfterReconnect(_ stream: EnvironmentStream) {
+        lock.withLock {
+            stream.failedAttempts = 0
+            let now = clock()
+            for index in waiting.indices {
+                let soon = now + UInt64(configuration.backoff.delay(attempt: 1, unit: generator.nextUnitDouble()) * 1e9)
+                waiting[index].deadline = min(waiting[index].deadline, soon)
+            }
+            lock.broadcast()
+        }
     }
 
     /// Called on the poller thread when a stream ended.
@@ -189,12 +198,13 @@ public final class ActorLoop: @unchecked Sendable {
                 lock.broadcast()
                 return
             }
-            failures += 1
-            let delay = configuration.backoff.delay(attempt: failures, unit: generator.nextUnitDouble())
+            stream.failedAttempts += 1
+            let attempt = stream.failedAttempts
+            let delay = configuration.backoff.delay(attempt: attempt, unit: generator.nextUnitDouble())
             waiting.append((clock() + UInt64(delay * 1e9), stream))
-            if failures == 1 || failures % 10 == 0 {
+            if attempt == 1 || attempt % 10 == 0 {
                 logger.warning("stream lost; reconnecting", metadata: [
-                    "error": "\(error)", "attempt": "\(failures)", "delay_s": "\(Int(delay * 1000)) ms"])
+                    "error": "\(error)", "attempt": "\(attempt)", "delay_ms": "\(Int(delay * 1000))"])
             }
             lock.broadcast()
         }
@@ -244,6 +254,8 @@ final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
     private var episodeReturn = 0.0
     private var cancelledByUs = false
     private var servedSinceOpen = false
+    /// Consecutive failed attempts to reach the learner; guarded by the actor's lock.
+    var failedAttempts = 0
 
     init(environment: Environment, actor: ActorLoop) {
         self.environment = environment
@@ -275,7 +287,7 @@ final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
         actor.served()
         if !servedSinceOpen {
             servedSinceOpen = true
-            actor.streamServedAfterReconnect()
+            actor.streamServedAfterReconnect(self)
         }
         if lastSentWasLast {
             lastSentWasLast = false
