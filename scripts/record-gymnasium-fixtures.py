@@ -3,9 +3,9 @@
 
     python3 -m pip install gymnasium==1.* && scripts/record-gymnasium-fixtures.py
 
-Writes Tests/EnvironmentsTests/Fixtures/cartpole.json: episodes from fixed initial
-states under fixed action sequences, with every observation, reward, terminated and
-truncated flag as Gymnasium produced them.
+Writes Tests/EnvironmentsTests/Fixtures/{cartpole,mountaincar,acrobot}.json: episodes
+from fixed initial states under fixed action sequences, with every observation, reward,
+terminated and truncated flag as Gymnasium produced them.
 """
 import json
 import os
@@ -15,27 +15,49 @@ import gymnasium as gym
 import numpy as np
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-out = os.path.join(root, "Tests", "EnvironmentsTests", "Fixtures", "cartpole.json")
+fixtures = os.path.join(root, "Tests", "EnvironmentsTests", "Fixtures")
 
-env = gym.make("CartPole-v1")
+
+def record(env_id, name, initial_states, policy, set_state):
+    """Runs one episode per initial state; `policy(index, state, rng)` picks actions."""
+    env = gym.make(env_id)
+    rng = random.Random(7)
+    episodes = []
+    for index, initial in enumerate(initial_states):
+        env.reset(seed=index)
+        set_state(env.unwrapped, initial)
+        steps = []
+        while True:
+            action = policy(index, env.unwrapped.state, rng)
+            observation, reward, terminated, truncated, _ = env.step(action)
+            steps.append({"action": action, "observation": [float("%.8g" % v) for v in observation],
+                          "reward": float(reward), "terminated": bool(terminated), "truncated": bool(truncated)})
+            if terminated or truncated:
+                break
+        episodes.append({"initial_state": [float(v) for v in initial], "steps": steps})
+    path = os.path.join(fixtures, name + ".json")
+    with open(path, "w") as f:
+        json.dump({"gymnasium": gym.__version__, "env": env_id, "episodes": episodes}, f, separators=(",", ":"))
+    print(f"wrote {path}: lengths {[len(e['steps']) for e in episodes]}")
+
+
+def set_array(dtype):
+    def setter(env, initial):
+        env.state = np.array(initial, dtype=dtype)
+    return setter
+
+
 rng = random.Random(7)
-episodes = []
-for index in range(6):
-    env.reset(seed=index)
-    initial = [rng.uniform(-0.05, 0.05) for _ in range(4)]
-    env.unwrapped.state = np.array(initial, dtype=np.float64)
-    # Episodes 0-3 act at random (they terminate); 4-5 balance with a simple controller
-    # long enough to be truncated at 500 steps.
-    steps = []
-    while True:
-        x, x_dot, theta, theta_dot = env.unwrapped.state
-        action = rng.randrange(2) if index < 4 else int(theta + 0.3 * theta_dot + 0.01 * x + 0.1 * x_dot > 0)
-        observation, reward, terminated, truncated, _ = env.step(action)
-        steps.append({"action": action, "observation": [float("%.8g" % v) for v in observation], "reward": float(reward),
-                      "terminated": bool(terminated), "truncated": bool(truncated)})
-        if terminated or truncated:
-            break
-    episodes.append({"initial_state": initial, "steps": steps})
-with open(out, "w") as f:
-    json.dump({"gymnasium": gym.__version__, "env": "CartPole-v1", "episodes": episodes}, f, separators=(",", ":"))
-print(f"wrote {out}: {len(episodes)} episodes, lengths {[len(e['steps']) for e in episodes]}")
+# CartPole: random actions terminate; a simple controller balances until truncation.
+record("CartPole-v1", "cartpole", [[rng.uniform(-0.05, 0.05) for _ in range(4)] for _ in range(5)],
+       lambda i, s, r: r.randrange(2) if i < 4 else int(s[2] + 0.3 * s[3] + 0.01 * s[0] + 0.1 * s[1] > 0),
+       set_array(np.float64))
+# MountainCar: random actions are truncated at 200; pushing with the velocity reaches the goal.
+record("MountainCar-v0", "mountaincar", [[rng.uniform(-0.6, -0.4), 0.0] for _ in range(4)],
+       lambda i, s, r: r.randrange(3) if i < 2 else (2 if s[1] >= 0 else 0),
+       set_array(np.float64))
+# Acrobot: random torques run to truncation at 500; pumping with θ̇2 swings up and terminates.
+record("Acrobot-v1", "acrobot",
+       [[float(np.float32(rng.uniform(-0.1, 0.1))) for _ in range(4)] for _ in range(3)],
+       lambda i, s, r: r.randrange(3) if i < 1 else (2 if s[3] > 0 else 0),
+       set_array(np.float32))

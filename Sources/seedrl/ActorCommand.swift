@@ -12,7 +12,7 @@ struct ActorCommand: ParsableCommand {
     @Option(help: "The learner: HOST:PORT or unix:PATH.")
     var server: String
 
-    @Option(help: "Environment to run (cartpole).")
+    @Option(help: "Environment to run: cartpole, acrobot, mountaincar, catch, synthetic-frames.")
     var env: String = "cartpole"
 
     @Option(help: "Environments (streams) in this process.")

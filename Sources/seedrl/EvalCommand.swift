@@ -11,7 +11,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Checkpoint file (written by seedrl train or seedrl server --logdir).")
     var checkpoint: String
 
-    @Option(help: "Environment (cartpole).")
+    @Option(help: "Environment: cartpole, acrobot, mountaincar, catch, synthetic-frames.")
     var env: String = "cartpole"
 
     @Option(help: "Episodes to run.")

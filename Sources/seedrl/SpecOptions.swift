@@ -1,10 +1,11 @@
 import ArgumentParser
+import Environments
 import InferenceServer
 import Wire
 
 /// Which observations and actions are served: a known environment, or an explicit spec.
 struct SpecOptions: ParsableArguments {
-    @Option(help: "Known environment whose spec to serve (cartpole).")
+    @Option(help: "Known environment whose spec to serve: cartpole, acrobot, mountaincar, catch, synthetic-frames.")
     var env: String?
 
     @Option(help: "Observation shape of an external environment, e.g. 84,84,4.")
@@ -46,14 +47,14 @@ struct SpecOptions: ParsableArguments {
     }
 }
 
-/// Specs of the environments seedrl knows by name.
+/// Specs of the environments seedrl knows by name (those of `EnvironmentRegistry`).
 enum KnownEnvironments {
-    static let names = ["cartpole"]
+    static var names: [String] { EnvironmentRegistry.names }
 
     static func spec(named name: String) -> ObservationSpec? {
-        switch name.lowercased() {
-        case "cartpole", "cartpole-v1": ObservationSpec(envName: "CartPole", shape: [4], dtype: .float32, numActions: 2)
-        default: nil
+        EnvironmentRegistry.spec(name).map {
+            ObservationSpec(envName: $0.name, shape: $0.shape, dtype: $0.elementType == .uint8 ? .uint8 : .float32,
+                            numActions: $0.numActions)
         }
     }
 }
