@@ -17,6 +17,7 @@ test:
 	scripts/install-deps.sh test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
+	scripts/test-python-actor.sh
 
 build:
 	scripts/install-deps.sh build

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The Python actor (examples/python) against a real seedrl server, for a bounded time:
+# proves an actor in another language works from the proto alone. Installs grpcio,
+# grpcio-tools, gymnasium and numpy into a virtual environment under .build/.
+# Usage: scripts/test-python-actor.sh [SEEDRL_BINARY]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+seedrl="${1:-$root/.build/debug/seedrl}"
+venv="$root/.build/python-venv"
+example="$root/examples/python"
+[ -x "$seedrl" ] || { echo "build first (swift build)" >&2; exit 1; }
+
+if [ ! -x "$venv/bin/python3" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python3" -c "import grpc, grpc_tools, gymnasium, numpy" 2>/dev/null \
+  || "$venv/bin/python3" -m pip install -q --disable-pip-version-check -r "$example/requirements.txt"
+PATH="$venv/bin:$PATH" "$example/generate.sh"
+
+socket="$(mktemp -u /tmp/seedrl-python-XXXXXX.sock)"
+"$seedrl" server --env cartpole --port 0 --unix "$socket" --log-level error --status-seconds 1000 >/dev/null &
+server=$!
+trap 'kill $server 2>/dev/null; rm -f "$socket"' EXIT
+for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.1; done
+
+out=$(timeout 120 "$venv/bin/python3" "$example/actor.py" --server "unix:$socket" --env CartPole-v1 --envs 4 --seconds 5)
+echo "python actor: $out"
+python3 - "$out" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+assert not r["errors"], r["errors"]
+assert r["steps"] >= 200, f"only {r['steps']} steps served"
+assert r["episodes"] >= 5, f"only {r['episodes']} episodes"
+assert r["server"]["steps_served"] >= r["steps"], r
+assert r["server"]["episodes_completed"] >= r["episodes"], r
+print(f"python actor: ok ({r['steps']} steps, {r['episodes']} episodes, server at version {r['server']['model_version']})")
+PY
+kill -TERM $server
+wait $server
