@@ -18,6 +18,7 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 	scripts/test-python-actor.sh
+	scripts/test-netns.sh
 
 build:
 	scripts/install-deps.sh build

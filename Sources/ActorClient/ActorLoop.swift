@@ -15,6 +15,9 @@ public struct ActorConfiguration: Sendable {
     public var seed: UInt64 = 1
     /// How long to wait before re-opening streams after the learner went away.
     public var backoff = Backoff()
+    /// Keepalive ping period (and timeout): a silently dead link is noticed within about
+    /// twice this. nil leaves it to TCP.
+    public var keepaliveMilliseconds: Int? = 5000
 
     public init(target: String, environment: String) {
         self.target = target
@@ -79,7 +82,8 @@ public final class ActorLoop: @unchecked Sendable {
         self.logger = logger
         self.clock = clock
         generator = SeededGenerator(seed: configuration.seed, stream: 0xBAC0)
-        channel = WireChannel(target: configuration.target, token: configuration.token)
+        channel = WireChannel(target: configuration.target, token: configuration.token,
+                              keepaliveMilliseconds: configuration.keepaliveMilliseconds)
     }
 
     /// Checks the environment against the server's spec and opens every stream.

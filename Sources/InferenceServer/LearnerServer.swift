@@ -39,6 +39,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         var wireConfiguration = WireServerConfiguration(
             listenAddresses: configuration.listenAddresses, maxReceiveMessageBytes: spec.maxStepMessageBytes)
         wireConfiguration.pollerThreads = configuration.pollerThreads
+        wireConfiguration.keepaliveMilliseconds = configuration.keepaliveMilliseconds
         inference = InferenceLoop(queue: batchQueue, policy: policy, statistics: statistics,
                                   observationBytes: spec.byteCount, unrolls: configuration.recording?.queue)
         wire = try WireServer(configuration: wireConfiguration, service: self)

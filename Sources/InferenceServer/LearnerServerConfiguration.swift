@@ -15,6 +15,9 @@ public struct LearnerServerConfiguration: Sendable {
     public var maxDelayMicroseconds: Int = 0
     /// When set, every RPC must carry `authorization: Bearer <token>`.
     public var token: String?
+    /// Keepalive ping period (and timeout) towards clients: a client whose link died is
+    /// dropped, and its streams freed, within about twice this. nil leaves it to TCP.
+    public var keepaliveMilliseconds: Int? = 20_000
     /// Completion-queue poller threads.
     public var pollerThreads: Int = 1
     /// When set, every served step is recorded into per-stream unrolls of this length

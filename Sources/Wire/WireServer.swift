@@ -19,6 +19,8 @@ public struct WireServerConfiguration: Sendable {
     public var maxReceiveMessageBytes: Int
     /// Completion queues, each with its own poller thread.
     public var pollerThreads: Int = 1
+    /// Ping clients this often and drop those silent for as long; nil leaves it to TCP.
+    public var keepaliveMilliseconds: Int?
     /// Act calls kept requested per queue, so bursts of new streams are accepted fast.
     public var pendingStreamRequests: Int = 8
 
@@ -57,6 +59,17 @@ public final class WireServer: @unchecked Sendable {
         self.service = service
         let arguments = ChannelArguments()
         arguments.set(integer: "grpc.max_receive_message_length", configuration.maxReceiveMessageBytes)
+        // Actors send keepalive pings to notice a dead link; accept them (1.51's default
+        // would answer frequent pings with GOAWAY "too_many_pings").
+        arguments.set(integer: "grpc.http2.min_ping_interval_without_data_ms", 1000)
+        arguments.set(integer: "grpc.http2.max_ping_strikes", 0)
+        arguments.set(integer: "grpc.keepalive_permit_without_calls", 1)
+        if let keepalive = configuration.keepaliveMilliseconds {
+            // The server's own pings find clients whose link died, so their streams are freed.
+            arguments.set(integer: "grpc.keepalive_time_ms", keepalive)
+            arguments.set(integer: "grpc.keepalive_timeout_ms", keepalive)
+            arguments.set(integer: "grpc.http2.max_pings_without_data", 0)
+        }
         pointer = arguments.withArgs { grpc_server_create($0, nil) }
         queues = (0..<configuration.pollerThreads).map { CompletionQueue(name: "seedrl-cq\($0)") }
         for queue in queues { grpc_server_register_completion_queue(pointer, queue.pointer, nil) }

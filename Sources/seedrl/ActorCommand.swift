@@ -27,6 +27,9 @@ struct ActorCommand: ParsableCommand {
     @Option(help: "Longest wait between reconnect attempts, in seconds (backoff doubles from 0.1 s, ±20% jitter).")
     var maxBackoff: Double = 5
 
+    @Option(help: "Keepalive ping period in seconds: a dead link is noticed within about twice this (0: off).")
+    var keepaliveSeconds: Double = 5
+
     @Option(help: "Seconds between status lines.")
     var statusSeconds: Double = 5
 
@@ -45,6 +48,7 @@ struct ActorCommand: ParsableCommand {
         configuration.environments = envs
         configuration.seed = seed
         configuration.backoff.maxSeconds = maxBackoff
+        configuration.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil
         let actor = ActorLoop(configuration: configuration)
         let stop = StopFlag()
         Signals.onTermination { _ in stop.set() }

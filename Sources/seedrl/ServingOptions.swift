@@ -12,6 +12,9 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Most Act streams served at once; beyond it RESOURCE_EXHAUSTED.")
     var maxStreams: Int = 4096
 
+    @Option(help: "Ping clients this often (seconds) and drop those silent for as long, freeing their streams (0: off).")
+    var keepaliveSeconds: Double = 20
+
     @Option(help: "Completion-queue poller threads.")
     var pollerThreads: Int = 1
 
@@ -42,5 +45,6 @@ struct ServingOptions: ParsableArguments {
         configuration.maxDelayMicroseconds = maxDelayUs
         configuration.maxStreams = maxStreams
         configuration.pollerThreads = pollerThreads
+        configuration.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil
     }
 }
