@@ -27,6 +27,9 @@ struct ActorCommand: ParsableCommand {
     @Option(help: "Longest wait between reconnect attempts, in seconds (backoff doubles from 0.1 s, ±20% jitter).")
     var maxBackoff: Double = 5
 
+    @Option(help: "How long to wait for an unreachable learner at start, in seconds.")
+    var connectTimeout: Double = 60
+
     @Option(help: "Keepalive ping period in seconds: a dead link is noticed within about twice this (0: off).")
     var keepaliveSeconds: Double = 5
 
@@ -52,11 +55,22 @@ struct ActorCommand: ParsableCommand {
         let actor = ActorLoop(configuration: configuration)
         let stop = StopFlag()
         Signals.onTermination { _ in stop.set() }
-        do {
-            try actor.start()
-        } catch {
-            Console.error("seedrl actor: \(error)")
-            throw ExitCode(1)
+        // The learner may not be up yet (a cluster job starts everything at once): wait
+        // for it with the same backoff, for at most --connect-timeout.
+        let giveUp = MonotonicClock.now() + UInt64(connectTimeout * 1e9)
+        var attempt = 0
+        while true {
+            do {
+                try actor.start()
+                break
+            } catch ActorError.rpc(let error) where error.code == .unavailable && MonotonicClock.now() < giveUp && !stop.isSet {
+                attempt += 1
+                if attempt == 1 { Console.line("seedrl actor: waiting for the learner at \(server) (\(error.message))") }
+                _ = stop.wait(seconds: configuration.backoff.delay(attempt: attempt, unit: 0.5))
+            } catch {
+                Console.error("seedrl actor: \(error)")
+                throw ExitCode(1)
+            }
         }
         var last = (time: MonotonicClock.now(), steps: UInt64(0))
         while !stop.wait(seconds: statusSeconds) {
