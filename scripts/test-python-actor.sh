@@ -20,7 +20,7 @@ PATH="$venv/bin:$PATH" "$example/generate.sh"
 socket="$(mktemp -u /tmp/seedrl-python-XXXXXX.sock)"
 "$seedrl" server --env cartpole --port 0 --unix "$socket" --log-level error --status-seconds 1000 >/dev/null &
 server=$!
-trap 'kill $server 2>/dev/null; rm -f "$socket"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -f "$socket"' EXIT
 for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.1; done
 
 out=$(timeout 120 "$venv/bin/python3" "$example/actor.py" --server "unix:$socket" --env CartPole-v1 --envs 4 --seconds 5)
