@@ -7,7 +7,7 @@ export PATH := $(PATH):/opt/swift/usr/bin
 
 demo: release
 	.build/release/seedrl train --env cartpole --logdir runs/cartpole
-	.build/release/seedrl eval --checkpoint runs/cartpole/checkpoint.bin --env cartpole --episodes 20 --greedy
+	.build/release/seedrl eval --checkpoint runs/cartpole --env cartpole --episodes 20 --greedy
 
 # The serving benchmark on an embedded server (what `make demo` ran before training existed).
 bench-serving: release

@@ -31,6 +31,12 @@ public final class ServerStatistics: Sendable {
 
     public init() {}
 
+    /// Continues the counters of a resumed run (steps served and episodes completed).
+    public func restore(stepsServed: UInt64, episodes: UInt64) {
+        self.stepsServed.store(stepsServed, ordering: .relaxed)
+        self.episodes.withLock { $0.completed = episodes }
+    }
+
     func recordEpisode(return value: Double) {
         episodes.withLock { $0.record(value) }
     }

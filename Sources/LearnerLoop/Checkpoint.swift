@@ -1,5 +1,6 @@
 /// Everything needed to continue training or to evaluate: the architecture, the
-/// parameters and their version, the optimizer's state, the frames trained.
+/// parameters and their version, the optimizer's state, the counters, the learner's random
+/// generator, and the configuration it was trained with (as text, for people).
 ///
 /// File format (little-endian): "SEEDRLCK", format version (u32), then the fields in the
 /// order below, then a CRC-32 of everything before it. Readers refuse other versions.
@@ -18,6 +19,13 @@ public struct Checkpoint: Sendable, Equatable {
     public var optimizerFirst: [Float]
     public var optimizerSecond: [Float]
     public var optimizerSteps: UInt64
+    /// Environment steps served and episodes completed when it was taken.
+    public var envSteps: UInt64 = 0
+    public var episodes: UInt64 = 0
+    /// The learner thread's generator (replay sampling); empty when none.
+    public var generatorState: [UInt64] = []
+    /// The flags it was trained with, one "name=value" per line.
+    public var configuration: String = ""
 
     public init(envName: String, architecture: ModelArchitecture, version: UInt64, framesTrained: UInt64,
                 parameters: [Float], optimizer: Optimizer) {
@@ -59,6 +67,10 @@ public struct Checkpoint: Sendable, Equatable {
         u64(version); u64(framesTrained)
         floats(parameters); floats(optimizerFirst); floats(optimizerSecond)
         u64(optimizerSteps)
+        u64(envSteps); u64(episodes)
+        u32(UInt32(generatorState.count)); generatorState.forEach { u64($0) }
+        let text = Array(configuration.utf8)
+        u32(UInt32(text.count)); out += text
         u32(CRC32.checksum(out))
         return out
     }
@@ -91,6 +103,12 @@ public struct Checkpoint: Sendable, Equatable {
         optimizerFirst = try reader.floats()
         optimizerSecond = try reader.floats()
         optimizerSteps = try reader.u64()
+        envSteps = try reader.u64()
+        episodes = try reader.u64()
+        let words = Int(try reader.u32())
+        guard words <= 16 else { throw DecodingError(description: "implausible generator state") }
+        generatorState = try (0..<words).map { _ throws(DecodingError) in try reader.u64() }
+        configuration = String(decoding: try reader.bytes(Int(try reader.u32())), as: UTF8.self)
         guard reader.offset == reader.end else { throw DecodingError(description: "trailing bytes") }
         guard parameters.count == architecture.layout.count,
               optimizerFirst.count == parameters.count, optimizerSecond.count == parameters.count

@@ -39,13 +39,23 @@ public final class TrainingLoop: @unchecked Sendable {
     private var generator: SeededGenerator
     private let progressState: Mutex<TrainingProgress>
     private var thread: OSThread?
+    private let checkpointEvery: UInt64?
+    private let checkpoint: (@Sendable (Learner, [UInt64]) -> Void)?
 
-    public init(learner: Learner, queue: UnrollQueue, replay: ReplaySettings?, seed: UInt64) {
+    /// - Parameters:
+    ///   - checkpointSeconds, checkpoint: when both are given, `checkpoint` is called on
+    ///     the learner thread between steps at most every `checkpointSeconds`, with the
+    ///     learner and this loop's generator state, so it reads a consistent state.
+    public init(learner: Learner, queue: UnrollQueue, replay: ReplaySettings?, seed: UInt64,
+                generatorState: [UInt64]? = nil, checkpointSeconds: Double? = nil,
+                checkpoint: (@Sendable (Learner, [UInt64]) -> Void)? = nil) {
         self.learner = learner
         self.queue = queue
         replaySettings = replay.flatMap { $0.ratio > 0 ? $0 : nil }
         self.replay = replaySettings.map { ReplayBuffer(capacity: $0.capacity, sampling: $0.sampling) }
-        generator = SeededGenerator(seed: seed, stream: 0x7EA1)
+        generator = generatorState.flatMap(SeededGenerator.init(state:)) ?? SeededGenerator(seed: seed, stream: 0x7EA1)
+        checkpointEvery = checkpointSeconds.map { UInt64($0 * 1e9) }
+        self.checkpoint = checkpoint
         var initial = TrainingProgress()
         initial.framesTrained = learner.framesTrained
         progressState = Mutex(initial)
@@ -67,9 +77,17 @@ public final class TrainingLoop: @unchecked Sendable {
     /// The learner, for checkpoints (only after `stop`, or before `start`).
     public var stoppedLearner: Learner { learner }
 
+    /// The generator's state (only after `stop`, or before `start`).
+    public var stoppedGeneratorState: [UInt64] { generator.state }
+
     private func run() {
         let batch = learner.settings.batchSize
+        var lastCheckpoint = MonotonicClock.now()
         while true {
+            if let every = checkpointEvery, let checkpoint, MonotonicClock.now() - lastCheckpoint >= every {
+                checkpoint(learner, generator.state)
+                lastCheckpoint = MonotonicClock.now()
+            }
             let replayCount = replayCountForNextBatch(batch)
             guard let fresh = queue.pop(batch - replayCount) else { return }
             let started = MonotonicClock.now()

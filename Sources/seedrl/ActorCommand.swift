@@ -52,7 +52,7 @@ struct ActorCommand: ParsableCommand {
         configuration.seed = seed
         configuration.backoff.maxSeconds = maxBackoff
         configuration.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil
-        let actor = ActorLoop(configuration: configuration)
+        var actor = ActorLoop(configuration: configuration)
         let stop = StopFlag()
         Signals.onTermination { _ in stop.set() }
         // The learner may not be up yet (a cluster job starts everything at once): wait
@@ -67,6 +67,9 @@ struct ActorCommand: ParsableCommand {
                 attempt += 1
                 if attempt == 1 { Console.line("seedrl actor: waiting for the learner at \(server) (\(error.message))") }
                 _ = stop.wait(seconds: configuration.backoff.delay(attempt: attempt, unit: 0.5))
+                // A fresh channel: the core backs a failed one off for seconds on its own.
+                actor.stop()
+                actor = ActorLoop(configuration: configuration)
             } catch {
                 Console.error("seedrl actor: \(error)")
                 throw ExitCode(1)

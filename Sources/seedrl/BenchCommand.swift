@@ -72,7 +72,7 @@ struct BenchCommand: ParsableCommand {
             var embeddedServing = serving
             embeddedServing.maxStreams = max(serving.maxStreams, try streamCounts().max()!)
             let system = try LearnerSystem(spec: observationSpec, listen: ["127.0.0.1:0"], serving: embeddedServing,
-                                           learning: nil, token: token ?? environment("SEEDRL_TOKEN"), resume: nil,
+                                           learning: nil, token: token ?? environment("SEEDRL_TOKEN"), checkpoints: nil,
                                            logger: Logger(label: "seedrl.bench.server"))
             let started = system.server
             started.start()

@@ -8,7 +8,7 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a checkpoint's policy locally: mean ± std return over episodes.")
 
-    @Option(help: "Checkpoint file (written by seedrl train or seedrl server --logdir).")
+    @Option(help: "Checkpoint file, or a log directory (its newest valid checkpoint).")
     var checkpoint: String
 
     @Option(help: "Environment: cartpole, acrobot, mountaincar, catch, synthetic-frames.")
@@ -30,7 +30,21 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         BLAS.useSingleThread()
         let loaded: Checkpoint
-        do { loaded = try Checkpoint.read(from: checkpoint) } catch {
+        do {
+            if checkpoint.hasSuffix(".bin") {
+                loaded = try Checkpoint.read(from: checkpoint)
+            } else {
+                let found = CheckpointDirectory(path: checkpoint, keep: 1).newestValid()
+                found.rejected.forEach { Console.error("seedrl eval: skipping \($0)") }
+                guard let newest = found.checkpoint else {
+                    Console.error("seedrl eval: no valid checkpoint in \(checkpoint)")
+                    throw ExitCode(1)
+                }
+                loaded = newest
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
             Console.error("seedrl eval: \(error)")
             throw ExitCode(1)
         }

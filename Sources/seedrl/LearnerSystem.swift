@@ -3,36 +3,66 @@ import LearnerLoop
 import Logging
 import Replay
 
+/// Where and how often the learner checkpoints, and whether it resumes.
+struct CheckpointPlan {
+    var directory: CheckpointDirectory
+    var intervalSeconds: Double
+    /// Ignore existing checkpoints and start afresh.
+    var fresh: Bool
+    /// The flags, for the checkpoint's configuration text.
+    var configuration: String
+}
+
 /// The whole learner process assembled: parameter store, inference server and (unless
-/// serving only) the training loop that shares its parameters.
+/// serving only) the training loop that shares its parameters, resumed from the newest
+/// valid checkpoint when there is one.
 final class LearnerSystem: @unchecked Sendable {
     // Immutable after init.
     let server: LearnerServer
     let training: TrainingLoop?
     let architecture: ModelArchitecture
     let spec: ObservationSpec
+    let checkpoints: CheckpointPlan?
+    /// The checkpoint this run continued from, if any.
+    let resumedFrom: String?
+    private let logger: Logger
 
-    /// - Parameter resume: a checkpoint to continue from (its parameters, version,
-    ///   optimizer state and frames).
     init(spec: ObservationSpec, listen: [String], serving: ServingOptions, learning: LearningOptions?,
-         token: String?, resume: Checkpoint?, logger: Logger) throws {
+         token: String?, checkpoints: CheckpointPlan?, logger: Logger) throws {
         self.spec = spec
+        self.logger = logger
+        self.checkpoints = checkpoints
+        var resume: Checkpoint? = nil
+        var resumedFile: String? = nil
+        if let plan = checkpoints, !plan.fresh {
+            let found = plan.directory.newestValid()
+            for problem in found.rejected { logger.error("skipping a checkpoint that cannot be used", metadata: ["reason": "\(problem)"]) }
+            resume = found.checkpoint
+            resumedFile = found.file
+        }
+        resumedFrom = resumedFile
         let hidden = try resume?.hiddenSizes ?? serving.hiddenSizes()
         architecture = ModelArchitecture(
             observation: ObservationFormat(shape: spec.shape, elementType: spec.dtype == .uint8 ? .uint8 : .float32),
             hiddenSizes: hidden, numActions: spec.numActions)
         if let resume, resume.architecture != architecture {
-            throw CheckpointMismatch(description: "checkpoint is for \(resume.envName) \(resume.observationShape) with \(resume.numActions) actions; "
-                + "the server serves \(spec.shapeDescription) with \(spec.numActions)")
+            throw CheckpointMismatch(description: "\(resumedFile ?? "checkpoint") is for \(resume.envName) \(resume.observationShape) "
+                + "with \(resume.numActions) actions; the server serves \(spec.shapeDescription) with \(spec.numActions) "
+                + "(use another --logdir, or --fresh)")
         }
         let initial = resume.map { ParameterSnapshot(values: $0.parameters, version: $0.version) }
             ?? ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: serving.seed), version: 0)
         let store = ParameterStore(initial: initial, layout: architecture.layout)
-        let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: serving.maxBatch, seed: serving.seed)
+        // A resumed sampler continues from a seed derived from the version, not from the
+        // inference thread's exact state (that thread never pauses for a checkpoint).
+        let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: serving.maxBatch,
+                               seed: serving.seed &+ initial.version &* 0x9E37_79B9)
 
         var configuration = LearnerServerConfiguration(spec: spec, listenAddresses: listen)
         serving.apply(to: &configuration)
         configuration.token = token
+        var loop: TrainingLoop? = nil
+        let statistics = StatisticsBox()
         if let learning {
             let learner = Learner(architecture: architecture, settings: learning.settings, store: store)
             if let resume {
@@ -40,14 +70,34 @@ final class LearnerSystem: @unchecked Sendable {
                                 steps: resume.optimizerSteps, framesTrained: resume.framesTrained)
             }
             let queue = learning.makeQueue()
-            let loop = TrainingLoop(learner: learner, queue: queue, replay: learning.replay, seed: serving.seed)
+            let envName = spec.envName
+            let architecture = self.architecture
+            var periodic: (@Sendable (Learner, [UInt64]) -> Void)? = nil
+            if let plan = checkpoints {
+                periodic = { learner, generator in
+                    let checkpoint = LearnerSystem.checkpoint(
+                        envName: envName, architecture: architecture, learner: learner, generator: generator,
+                        statistics: statistics.value, configuration: plan.configuration)
+                    do {
+                        let file = try plan.directory.save(checkpoint)
+                        logger.info("checkpoint written", metadata: ["file": "\(file)", "version": "\(checkpoint.version)"])
+                    } catch {
+                        // Training goes on; the last good checkpoint is untouched (atomic writes).
+                        logger.error("checkpoint failed; training goes on", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            let trainingLoop = TrainingLoop(
+                learner: learner, queue: queue, replay: learning.replay, seed: serving.seed,
+                generatorState: resume?.generatorState, checkpointSeconds: checkpoints?.intervalSeconds, checkpoint: periodic)
             configuration.recording = .init(unrollLength: learning.unrollLength, queue: queue)
-            configuration.framesTrained = { loop.progress.framesTrained }
-            training = loop
-        } else {
-            training = nil
+            configuration.framesTrained = { trainingLoop.progress.framesTrained }
+            loop = trainingLoop
         }
+        training = loop
         server = try LearnerServer(configuration: configuration, policy: policy, logger: logger)
+        statistics.value = server.statistics
+        if let resume { server.statistics.restore(stepsServed: resume.envSteps, episodes: resume.episodes) }
     }
 
     func start() {
@@ -55,15 +105,38 @@ final class LearnerSystem: @unchecked Sendable {
         server.start()
     }
 
-    /// Stops serving, then training; returns the final checkpoint (nil when serving only).
-    func stop() -> Checkpoint? {
+    /// Stops serving, then training; writes and returns the final checkpoint (nil when
+    /// serving only). Throws when it cannot be written.
+    @discardableResult
+    func stop() throws -> (checkpoint: Checkpoint, file: String?)? {
         server.shutdown()
         guard let training else { return nil }
         training.stop()
-        let learner = training.stoppedLearner
-        return Checkpoint(envName: spec.envName, architecture: architecture, version: learner.store.version,
-                          framesTrained: learner.framesTrained, parameters: learner.parameters, optimizer: learner.optimizer)
+        let checkpoint = Self.checkpoint(
+            envName: spec.envName, architecture: architecture, learner: training.stoppedLearner,
+            generator: training.stoppedGeneratorState, statistics: server.statistics,
+            configuration: checkpoints?.configuration ?? "")
+        guard let plan = checkpoints else { return (checkpoint, nil) }
+        return (checkpoint, try plan.directory.save(checkpoint))
     }
+
+    static func checkpoint(envName: String, architecture: ModelArchitecture, learner: Learner, generator: [UInt64],
+                           statistics: ServerStatistics?, configuration: String) -> Checkpoint {
+        var checkpoint = Checkpoint(envName: envName, architecture: architecture, version: learner.store.version,
+                                    framesTrained: learner.framesTrained, parameters: learner.parameters,
+                                    optimizer: learner.optimizer)
+        checkpoint.envSteps = statistics?.servedSteps ?? 0
+        checkpoint.episodes = statistics?.episodeSummary.completed ?? 0
+        checkpoint.generatorState = generator
+        checkpoint.configuration = configuration
+        return checkpoint
+    }
+}
+
+/// The server's counters, for checkpoints taken on the learner thread; set once, right
+/// after the server exists and before training starts.
+private final class StatisticsBox: @unchecked Sendable {
+    var value: ServerStatistics?
 }
 
 struct CheckpointMismatch: Error, CustomStringConvertible {

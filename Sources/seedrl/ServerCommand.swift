@@ -16,6 +16,7 @@ struct ServerCommand: ParsableCommand {
     @OptionGroup var spec: SpecOptions
     @OptionGroup var serving: ServingOptions
     @OptionGroup(title: "Learning") var learning: LearningOptions
+    @OptionGroup(title: "Checkpoints") var checkpointing: CheckpointOptions
     @OptionGroup var logging: LoggingOptions
 
     @Option(help: "Address to listen on; 127.0.0.1 keeps it to this machine, 0.0.0.0 or [::] opens it.")
@@ -33,7 +34,7 @@ struct ServerCommand: ParsableCommand {
     @Flag(help: "Serve inference only, never train.")
     var noTrain = false
 
-    @Option(help: "Directory for the final checkpoint (written on SIGINT/SIGTERM).")
+    @Option(help: "Directory for checkpoints: resumed from on start (unless --fresh), written every --checkpoint-secs and on SIGINT/SIGTERM.")
     var logdir: String?
 
     @Option(help: "Seconds between status lines.")
@@ -55,13 +56,15 @@ struct ServerCommand: ParsableCommand {
         let system: LearnerSystem
         do {
             system = try LearnerSystem(spec: observationSpec, listen: addresses, serving: serving,
-                                       learning: noTrain ? nil : learning, token: token, resume: nil, logger: logger)
+                                       learning: noTrain ? nil : learning, token: token,
+                                       checkpoints: noTrain ? nil : logdir.map(checkpointing.plan(logdir:)), logger: logger)
         } catch {
             Console.error("seedrl server: \(error)")
             throw ExitCode(1)
         }
         let server = system.server
         system.start()
+        if let resumed = system.resumedFrom { Console.line("seedrl server: resumed from \(resumed)") }
         Console.line("seedrl server: \(noTrain ? "serving" : "training and serving") \(observationSpec.envName) \(observationSpec.shapeDescription), "
             + "\(observationSpec.numActions) actions on \(host):\(server.boundPorts[0])"
             + (unix.map { " and unix:\($0)" } ?? "") + (token == nil ? "" : " (token required)"))
@@ -83,16 +86,13 @@ struct ServerCommand: ParsableCommand {
             Console.status(line)
         }
         Console.line("seedrl server: stopping")
-        let checkpoint = system.stop()
-        if let checkpoint, let logdir {
-            do {
-                try AtomicFile.makeDirectories(logdir)
-                try checkpoint.write(to: "\(logdir)/checkpoint.bin")
-                Console.line("seedrl server: checkpoint (version \(checkpoint.version)) written to \(logdir)/checkpoint.bin")
-            } catch {
-                Console.error("seedrl server: \(error)")
-                throw ExitCode(1)
+        do {
+            if let saved = try system.stop(), let file = saved.file {
+                Console.line("seedrl server: checkpoint (version \(saved.checkpoint.version)) written to \(file)")
             }
+        } catch {
+            Console.error("seedrl server: the final checkpoint could not be written: \(error)")
+            throw ExitCode(1)
         }
         Console.line("seedrl server: stopped after \(server.stats().stepsServed) steps")
     }

@@ -24,7 +24,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Environments per actor process.")
     var envsPerActor: Int = 16
 
-    @Option(help: "Directory for metrics.jsonl, actor logs and checkpoint.bin.")
+    @Option(help: "Directory for metrics.jsonl, actor logs and checkpoints (resumed from unless --fresh).")
     var logdir: String = "runs/cartpole"
 
     @Option(help: "Stop when the mean return of the last 100 episodes reaches this.")
@@ -38,6 +38,7 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup(title: "Serving") var serving: ServingOptions
     @OptionGroup(title: "Learning") var learning: LearningOptions
+    @OptionGroup(title: "Checkpoints") var checkpointing: CheckpointOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -54,8 +55,9 @@ struct TrainCommand: ParsableCommand {
         try AtomicFile.makeDirectories(logdir)
         let metrics = try LineFile(path: "\(logdir)/metrics.jsonl")
         let system = try LearnerSystem(spec: spec, listen: ["127.0.0.1:0"], serving: serving, learning: learning,
-                                       token: nil, resume: nil, logger: logger)
+                                       token: nil, checkpoints: checkpointing.plan(logdir: logdir), logger: logger)
         system.start()
+        if let resumed = system.resumedFrom { Console.line("seedrl train: resumed from \(resumed)") }
         let target = "127.0.0.1:\(system.server.boundPorts[0])"
         let stop = StopFlag()
         Signals.onTermination { _ in stop.set() }
@@ -115,12 +117,11 @@ struct TrainCommand: ParsableCommand {
         let final = system.server.stats()
         children.forEach { $0.signal(SIGTERM) }
         children.forEach { $0.wait(seconds: 5) }
-        if let checkpoint = system.stop() {
-            try checkpoint.write(to: "\(logdir)/checkpoint.bin")
-        }
+        let saved = try system.stop()
+        let checkpointFile = saved?.file ?? "(none)"
         Console.line("seedrl train: \(reason) after \(format(elapsed))s and \(final.stepsServed) env steps: "
             + "mean return \(format(final.meanEpisodeReturn)) over the last 100 episodes, model version \(final.modelVersion); "
-            + "checkpoint in \(logdir)/checkpoint.bin")
+            + "checkpoint \(checkpointFile)")
         if !reached { throw ExitCode(1) }
     }
 }

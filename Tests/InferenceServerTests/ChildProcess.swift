@@ -7,6 +7,8 @@ import XCTest
 /// stopped with SIGTERM): the `seedrl` binary built beside the test bundle.
 final class ChildProcess {
     let pid: pid_t
+    /// Set once the process has been reaped: waiting again returns it at once.
+    private var exitStatus: Int32?
 
     /// `.build/<config>/seedrl`, next to the test executable.
     static var seedrlPath: String? {
@@ -33,17 +35,21 @@ final class ChildProcess {
         pid = child
     }
 
-    func signal(_ signal: Int32) { kill(pid, signal) }
+    func signal(_ signal: Int32) {
+        if exitStatus == nil { kill(pid, signal) }
+    }
 
     /// Waits for the exit; returns the exit status, or 128 + signal when killed.
     func wait(seconds: Double = 20) -> Int32? {
+        if let exitStatus { return exitStatus }
         let deadline = Double(time(nil)) + seconds
         var status: Int32 = 0
         while Double(time(nil)) <= deadline {
             let result = waitpid(pid, &status, WNOHANG)
             if result == pid {
                 let terminatedBy = status & 0x7F
-                return terminatedBy == 0 ? (status >> 8) & 0xFF : 128 + terminatedBy
+                exitStatus = terminatedBy == 0 ? (status >> 8) & 0xFF : 128 + terminatedBy
+                return exitStatus
             }
             usleep(10_000)
         }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import LearnerLoop
+@testable import LearnerLoop
 import XCTest
 
 final class CheckpointTests: XCTestCase {
@@ -47,5 +47,38 @@ final class CheckpointTests: XCTestCase {
 
     func testCRC32KnownValue() {
         XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)), 0xCBF4_3926)
+    }
+}
+
+final class CheckpointDirectoryTests: XCTestCase {
+    private func checkpoint(version: UInt64) -> Checkpoint {
+        let architecture = ModelArchitecture(
+            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [4], numActions: 2)
+        var checkpoint = Checkpoint(envName: "CartPole", architecture: architecture, version: version, framesTrained: version * 10,
+                                    parameters: ParameterInitializer.initialValues(for: architecture, seed: version),
+                                    optimizer: Optimizer(settings: OptimizerSettings(), parameterCount: architecture.layout.count))
+        checkpoint.envSteps = version * 100
+        checkpoint.episodes = version
+        checkpoint.generatorState = [1, 2, 3, version]
+        checkpoint.configuration = "--env cartpole"
+        return checkpoint
+    }
+
+    func testKeepsTheNewestAndFallsBackPastACorruptedOne() throws {
+        let path = "/tmp/seedrl-checkpoints-\(getpid())"
+        defer { _ = system("rm -rf \(path)") }
+        let directory = CheckpointDirectory(path: path, keep: 2)
+        for version in [5, 17, 120] as [UInt64] { try directory.save(checkpoint(version: version)) }
+        XCTAssertEqual(directory.files(), ["checkpoint-000000000120.bin", "checkpoint-000000000017.bin"], "the newest 2 are kept")
+        XCTAssertEqual(directory.newestValid().checkpoint, checkpoint(version: 120))
+
+        // Truncate the newest: the previous valid one is used, and the bad one is named.
+        let newest = "\(path)/checkpoint-000000000120.bin"
+        XCTAssertEqual(truncate(newest, 100), 0)
+        let found = directory.newestValid()
+        XCTAssertEqual(found.checkpoint, checkpoint(version: 17))
+        XCTAssertEqual(found.file, "\(path)/checkpoint-000000000017.bin")
+        XCTAssertEqual(found.rejected, ["\(newest): checksum mismatch (truncated or corrupted)"])
+        XCTAssertNil(CheckpointDirectory(path: "/tmp/seedrl-no-such-dir-\(getpid())", keep: 1).newestValid().checkpoint)
     }
 }
