@@ -18,6 +18,8 @@ public struct ActorConfiguration: Sendable {
     /// Keepalive ping period (and timeout): a silently dead link is noticed within about
     /// twice this. nil leaves it to TCP.
     public var keepaliveMilliseconds: Int? = 5000
+    /// Plain TCP or TLS.
+    public var security: ChannelSecurity = .insecure
 
     public init(target: String, environment: String) {
         self.target = target
@@ -83,7 +85,7 @@ public final class ActorLoop: @unchecked Sendable {
         self.clock = clock
         generator = SeededGenerator(seed: configuration.seed, stream: 0xBAC0)
         channel = WireChannel(target: configuration.target, token: configuration.token,
-                              keepaliveMilliseconds: configuration.keepaliveMilliseconds)
+                              keepaliveMilliseconds: configuration.keepaliveMilliseconds, security: configuration.security)
     }
 
     /// Checks the environment against the server's spec and opens every stream.

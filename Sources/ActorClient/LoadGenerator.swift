@@ -17,6 +17,8 @@ public struct LoadConfiguration: Sendable {
     /// Every `episodeLength`-th Step is LAST (then FIRST); 0 never ends an episode.
     public var episodeLength = 0
     public var seed: UInt64 = 1
+    /// Plain TCP or TLS.
+    public var security: ChannelSecurity = .insecure
 
     public init(target: String) { self.target = target }
 }
@@ -61,7 +63,7 @@ public final class LoadGenerator: @unchecked Sendable {
     public func run(progressInterval: Double = 0.5, progress: (LoadProgress) -> Void = { _ in }) throws(RPCError) -> LoadReport {
         let c = configuration
         let channels = (0..<max(1, c.connections)).map {
-            WireChannel(target: c.target, token: c.token, separateConnection: $0 > 0)
+            WireChannel(target: c.target, token: c.token, separateConnection: $0 > 0, security: c.security)
         }
         let spec = try channels[0].getSpec()
         let byteCount = Int(spec.observationShape.reduce(1, *)) * spec.observationDType.byteSize

@@ -40,6 +40,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
             listenAddresses: configuration.listenAddresses, maxReceiveMessageBytes: spec.maxStepMessageBytes)
         wireConfiguration.pollerThreads = configuration.pollerThreads
         wireConfiguration.keepaliveMilliseconds = configuration.keepaliveMilliseconds
+        wireConfiguration.security = configuration.security
         inference = InferenceLoop(queue: batchQueue, policy: policy, statistics: statistics,
                                   observationBytes: spec.byteCount, unrolls: configuration.recording?.queue)
         wire = try WireServer(configuration: wireConfiguration, service: self)

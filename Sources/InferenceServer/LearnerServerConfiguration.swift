@@ -1,5 +1,6 @@
 import BatchQueue
 import Replay
+import Wire
 
 /// Everything `LearnerServer` needs to know, with defaults that serve well on a small machine.
 public struct LearnerServerConfiguration: Sendable {
@@ -15,6 +16,8 @@ public struct LearnerServerConfiguration: Sendable {
     public var maxDelayMicroseconds: Int = 0
     /// When set, every RPC must carry `authorization: Bearer <token>`.
     public var token: String?
+    /// Plain TCP or TLS (optionally mutual).
+    public var security: ServerSecurity = .insecure
     /// Keepalive ping period (and timeout) towards clients: a client whose link died is
     /// dropped, and its streams freed, within about twice this. nil leaves it to TCP.
     public var keepaliveMilliseconds: Int? = 20_000

@@ -17,7 +17,9 @@ public final class WireChannel: @unchecked Sendable {
     ///   - keepaliveMilliseconds: when set, the channel pings the server this often and
     ///     declares the connection dead after as long without an answer (a cut network
     ///     link is otherwise noticed only when TCP gives up, many minutes later).
-    public init(target: String, token: String? = nil, separateConnection: Bool = false, keepaliveMilliseconds: Int? = nil) {
+    ///   - security: plain TCP (default) or TLS.
+    public init(target: String, token: String? = nil, separateConnection: Bool = false, keepaliveMilliseconds: Int? = nil,
+                security: ChannelSecurity = .insecure) {
         GRPCLibrary.retain()
         self.target = target
         self.token = token
@@ -33,7 +35,7 @@ public final class WireChannel: @unchecked Sendable {
             arguments.set(integer: "grpc.keepalive_permit_without_calls", 1)
             arguments.set(integer: "grpc.http2.max_pings_without_data", 0)
         }
-        let credentials = grpc_insecure_credentials_create()
+        let credentials = security.makeCredentials()
         defer { grpc_channel_credentials_release(credentials) }
         pointer = arguments.withArgs { grpc_channel_create(target, credentials, $0) }
     }

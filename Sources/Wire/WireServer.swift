@@ -19,6 +19,8 @@ public struct WireServerConfiguration: Sendable {
     public var maxReceiveMessageBytes: Int
     /// Completion queues, each with its own poller thread.
     public var pollerThreads: Int = 1
+    /// Plain TCP or TLS (optionally mutual).
+    public var security: ServerSecurity = .insecure
     /// Ping clients this often and drop those silent for as long; nil leaves it to TCP.
     public var keepaliveMilliseconds: Int?
     /// Act calls kept requested per queue, so bursts of new streams are accepted fast.
@@ -78,7 +80,7 @@ public final class WireServer: @unchecked Sendable {
             pointer, "/seedrl.v1.Learner/GetSpec", nil, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0)
         getStatsMethod = grpc_server_register_method(
             pointer, "/seedrl.v1.Learner/GetStats", nil, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0)
-        let credentials = grpc_insecure_server_credentials_create()
+        let credentials = configuration.security.makeCredentials()
         defer { grpc_server_credentials_release(credentials) }
         for address in configuration.listenAddresses {
             let port = grpc_server_add_http2_port(pointer, address, credentials)

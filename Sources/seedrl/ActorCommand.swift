@@ -36,6 +36,7 @@ struct ActorCommand: ParsableCommand {
     @Option(help: "Seconds between status lines.")
     var statusSeconds: Double = 5
 
+    @OptionGroup(title: "TLS") var tls: ClientTLSOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -50,6 +51,7 @@ struct ActorCommand: ParsableCommand {
         configuration.token = token ?? environment("SEEDRL_TOKEN")
         configuration.environments = envs
         configuration.seed = seed
+        configuration.security = try tls.security()
         configuration.backoff.maxSeconds = maxBackoff
         configuration.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil
         var actor = ActorLoop(configuration: configuration)

@@ -40,6 +40,7 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup(title: "Embedded server spec") var spec: SpecOptions
     @OptionGroup(title: "Embedded server") var serving: ServingOptions
+    @OptionGroup(title: "TLS (with --server)") var tls: ClientTLSOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -96,6 +97,7 @@ struct BenchCommand: ParsableCommand {
             load.warmupSeconds = warmup
             load.episodeLength = episodeLength
             load.seed = serving.seed
+            load.security = try tls.security()
             let report: LoadReport
             do {
                 report = try LoadGenerator(configuration: load).run { progress in

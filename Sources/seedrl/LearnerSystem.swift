@@ -2,6 +2,7 @@ import InferenceServer
 import LearnerLoop
 import Logging
 import Replay
+import Wire
 
 /// Where and how often the learner checkpoints, and whether it resumes.
 struct CheckpointPlan {
@@ -28,7 +29,7 @@ final class LearnerSystem: @unchecked Sendable {
     private let logger: Logger
 
     init(spec: ObservationSpec, listen: [String], serving: ServingOptions, learning: LearningOptions?,
-         token: String?, checkpoints: CheckpointPlan?, logger: Logger) throws {
+         token: String?, security: ServerSecurity = .insecure, checkpoints: CheckpointPlan?, logger: Logger) throws {
         self.spec = spec
         self.logger = logger
         self.checkpoints = checkpoints
@@ -61,6 +62,7 @@ final class LearnerSystem: @unchecked Sendable {
         var configuration = LearnerServerConfiguration(spec: spec, listenAddresses: listen)
         serving.apply(to: &configuration)
         configuration.token = token
+        configuration.security = security
         var loop: TrainingLoop? = nil
         let statistics = StatisticsBox()
         if let learning {

@@ -17,6 +17,7 @@ struct ServerCommand: ParsableCommand {
     @OptionGroup var serving: ServingOptions
     @OptionGroup(title: "Learning") var learning: LearningOptions
     @OptionGroup(title: "Checkpoints") var checkpointing: CheckpointOptions
+    @OptionGroup(title: "TLS") var tls: ServerTLSOptions
     @OptionGroup var logging: LoggingOptions
 
     @Option(help: "Address to listen on; 127.0.0.1 keeps it to this machine, 0.0.0.0 or [::] opens it.")
@@ -53,10 +54,15 @@ struct ServerCommand: ParsableCommand {
         var addresses = ["\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"]
         if let unix { addresses.append("unix:\(unix)") }
         let token = self.token ?? environment("SEEDRL_TOKEN")
+        let security = try tls.security()
+        let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]"
+        if !loopback, case .insecure = security, token == nil {
+            logger.warning("listening beyond loopback without TLS or a token: anyone who can reach \(host):\(port) can act and read the model's actions; use --tls-cert/--tls-key and --token")
+        }
         let system: LearnerSystem
         do {
             system = try LearnerSystem(spec: observationSpec, listen: addresses, serving: serving,
-                                       learning: noTrain ? nil : learning, token: token,
+                                       learning: noTrain ? nil : learning, token: token, security: security,
                                        checkpoints: noTrain ? nil : logdir.map(checkpointing.plan(logdir:)), logger: logger)
         } catch {
             Console.error("seedrl server: \(error)")
@@ -67,7 +73,7 @@ struct ServerCommand: ParsableCommand {
         if let resumed = system.resumedFrom { Console.line("seedrl server: resumed from \(resumed)") }
         Console.line("seedrl server: \(noTrain ? "serving" : "training and serving") \(observationSpec.envName) \(observationSpec.shapeDescription), "
             + "\(observationSpec.numActions) actions on \(host):\(server.boundPorts[0])"
-            + (unix.map { " and unix:\($0)" } ?? "") + (token == nil ? "" : " (token required)"))
+            + (unix.map { " and unix:\($0)" } ?? "") + (token == nil ? "" : " (token required)") + (tls.tlsCert == nil ? "" : tls.tlsClientCa == nil ? " over TLS" : " over mutual TLS"))
 
         let stop = StopFlag()
         Signals.onTermination { _ in stop.set() }
