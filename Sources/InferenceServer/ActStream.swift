@@ -1,4 +1,6 @@
 import Replay
+import Synchronization
+import Threading
 import Wire
 
 /// The server's state for one Act stream: its validator, the episode it is in, and the
@@ -20,9 +22,15 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
     /// This stream's partial trajectory; touched only by the inference thread, dropped
     /// with the stream.
     var unrollBuilder: UnrollBuilder?
+    /// When the server started waiting for this client's next Step (monotonic ns); 0 while
+    /// the server holds a Step of it. Read by the idle reaper.
+    let awaitingClientSince = Atomic<UInt64>(MonotonicClock.now())
+    /// The peer's host (address without port), for the per-peer limit.
+    let peerHost: String
 
-    init(stream: ServerStream, server: LearnerServer, spec: ObservationSpec, unrollLength: Int?) {
+    init(stream: ServerStream, server: LearnerServer, spec: ObservationSpec, unrollLength: Int?, peerHost: String) {
         self.stream = stream
+        self.peerHost = peerHost
         self.server = server
         validator = StepValidator(spec: spec)
         unrollBuilder = unrollLength.map {
@@ -31,6 +39,7 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
     }
 
     func received(_ step: StepView, on stream: ServerStream) {
+        awaitingClientSince.store(0, ordering: .relaxed)
         let type: StepType
         switch validator.validate(step) {
         case .success(let valid): type = valid

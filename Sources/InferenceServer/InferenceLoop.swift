@@ -70,8 +70,10 @@ final class InferenceLoop: @unchecked Sendable {
             }
             let version = policy.act(observations: observations, count: batch.count, actions: actions, logits: logits)
             var sent: UInt64 = 0
-            for (row, stream) in batch.enumerated() where stream.stream.reply(ActionMessage(action: actions[row], modelVersion: version)) {
-                sent += 1
+            let repliedAt = MonotonicClock.now()
+            for (row, stream) in batch.enumerated() {
+                stream.awaitingClientSince.store(repliedAt, ordering: .relaxed)
+                if stream.stream.reply(ActionMessage(action: actions[row], modelVersion: version)) { sent += 1 }
             }
             statistics.stepsServed.add(sent, ordering: .relaxed)
             if let unrolls { record(batch, version: version, into: unrolls) }

@@ -19,6 +19,9 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     private var wire: WireServer!
     private var inference: InferenceLoop!
     private let stopped = Atomic(false)
+    /// Open streams (for the idle reaper) and streams per peer host.
+    private let registry = Mutex<(streams: [ObjectIdentifier: ActStream], perPeer: [String: Int])>(([:], [:]))
+    private var reaper: IdleReaper?
 
     public init(configuration: LearnerServerConfiguration, policy: Policy, logger: Logger = Logger(label: "seedrl.server")) throws {
         let spec = configuration.spec
@@ -50,6 +53,9 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     public var boundPorts: [Int] { wire.boundPorts }
 
     public func start() {
+        if let idle = configuration.streamIdleSeconds {
+            reaper = IdleReaper(idleNanoseconds: UInt64(idle * 1e9)) { [weak self] in self?.openStreams() ?? [] }
+        }
         inference.start()
         wire.start()
         logger.info("serving", metadata: [
@@ -62,6 +68,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     /// stops inference, and frees the gRPC server. Idempotent.
     public func shutdown() {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        reaper?.stop()
         logger.info("shutting down", metadata: ["open_streams": "\(statistics.openStreams)"])
         batchQueue.close()
         configuration.recording?.queue.close()  // a push blocked on back-pressure returns
@@ -91,17 +98,48 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
             statistics.activeStreams.subtract(1, ordering: .relaxed)
             return .failure(RPCError(.resourceExhausted, "server is serving its maximum of \(limit) streams (--max-streams)"))
         }
+        let host = Self.host(ofPeer: stream.context.peer)
+        let actStream = ActStream(stream: stream, server: self, spec: configuration.spec,
+                                  unrollLength: configuration.recording?.unrollLength, peerHost: host)
+        let perPeerLimit = configuration.maxStreamsPerPeer
+        let refused: Int? = registry.withLock { registry in
+            let held = registry.perPeer[host, default: 0]
+            if let perPeerLimit, held >= perPeerLimit { return held }
+            registry.perPeer[host] = held + 1
+            registry.streams[ObjectIdentifier(actStream)] = actStream
+            return nil
+        }
+        if let held = refused {
+            statistics.activeStreams.subtract(1, ordering: .relaxed)
+            return .failure(RPCError(.resourceExhausted,
+                "peer \(host) already holds \(held) streams, its maximum (--max-streams-per-peer)"))
+        }
         statistics.streamsOpened.add(1, ordering: .relaxed)
         batchQueue.streamOpened()
         logger.debug("stream opened", metadata: ["stream": "\(stream.id)", "peer": "\(stream.context.peer)"])
-        return .success(ActStream(stream: stream, server: self, spec: configuration.spec,
-                                  unrollLength: configuration.recording?.unrollLength))
+        return .success(actStream)
     }
 
     func streamClosed(_ stream: ActStream) {
+        registry.withLock { registry in
+            registry.streams.removeValue(forKey: ObjectIdentifier(stream))
+            let held = registry.perPeer[stream.peerHost, default: 1] - 1
+            registry.perPeer[stream.peerHost] = held > 0 ? held : nil
+        }
         batchQueue.streamClosed()
         statistics.activeStreams.subtract(1, ordering: .relaxed)
         logger.debug("stream closed", metadata: ["stream": "\(stream.stream.id)"])
+    }
+
+    private func openStreams() -> [ActStream] {
+        registry.withLock { Array($0.streams.values) }
+    }
+
+    /// "ipv4:10.0.0.2:53122" → "ipv4:10.0.0.2"; "ipv6:[::1]:5000" → "ipv6:[::1]"; unix peers as they are.
+    static func host(ofPeer peer: String) -> String {
+        guard peer.hasPrefix("ipv4:") || peer.hasPrefix("ipv6:"), let colon = peer.lastIndex(of: ":"),
+              colon > peer.index(peer.startIndex, offsetBy: 5) else { return peer }
+        return String(peer[..<colon])
     }
 
     public func getSpec(context: CallContext) -> Result<SpecMessage, RPCError> {

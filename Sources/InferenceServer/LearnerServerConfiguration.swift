@@ -9,6 +9,11 @@ public struct LearnerServerConfiguration: Sendable {
     public var listenAddresses: [String]
     /// Act streams served at once; more are refused with RESOURCE_EXHAUSTED.
     public var maxStreams: Int = 4096
+    /// Act streams one peer host may hold at once (nil: only `maxStreams` applies).
+    public var maxStreamsPerPeer: Int?
+    /// A stream whose client has not sent its next Step for this long is ended with
+    /// DEADLINE_EXCEEDED and its state freed (nil: never).
+    public var streamIdleSeconds: Double?
     /// Inference batching: at most this many steps per forward pass...
     public var maxBatch: Int = 256
     /// ...and the first pending step waits at most this long for company. 0 is greedy:

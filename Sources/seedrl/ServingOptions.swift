@@ -15,6 +15,12 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Ping clients this often (seconds) and drop those silent for as long, freeing their streams (0: off).")
     var keepaliveSeconds: Double = 20
 
+    @Option(help: "Most Act streams one peer host may hold (0: no per-peer limit).")
+    var maxStreamsPerPeer: Int = 0
+
+    @Option(help: "End a stream with DEADLINE_EXCEEDED when its client sends no Step for this many seconds (0: never).")
+    var streamIdleSecs: Double = 0
+
     @Option(help: "Completion-queue poller threads.")
     var pollerThreads: Int = 1
 
@@ -28,6 +34,7 @@ struct ServingOptions: ParsableArguments {
         if maxBatch < 1 { throw ValidationError("--max-batch must be at least 1") }
         if maxDelayUs < 0 { throw ValidationError("--max-delay-us must not be negative") }
         if maxStreams < 1 { throw ValidationError("--max-streams must be at least 1") }
+        if maxStreamsPerPeer < 0 || streamIdleSecs < 0 { throw ValidationError("--max-streams-per-peer and --stream-idle-secs must not be negative") }
         if pollerThreads < 1 || pollerThreads > 16 { throw ValidationError("--poller-threads must be in 1...16") }
         _ = try hiddenSizes()
     }
@@ -45,6 +52,8 @@ struct ServingOptions: ParsableArguments {
         configuration.maxDelayMicroseconds = maxDelayUs
         configuration.maxStreams = maxStreams
         configuration.pollerThreads = pollerThreads
+        configuration.maxStreamsPerPeer = maxStreamsPerPeer > 0 ? maxStreamsPerPeer : nil
+        configuration.streamIdleSeconds = streamIdleSecs > 0 ? streamIdleSecs : nil
         configuration.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil
     }
 }

@@ -1,4 +1,4 @@
-import InferenceServer
+@testable import InferenceServer
 import Wire
 import XCTest
 
@@ -63,5 +63,45 @@ final class LimitsAndAuthTests: XCTestCase {
         XCTAssertEqual(token.check("Bearer abd")?.message, "invalid bearer token")
         XCTAssertEqual(token.check("abc")?.message, "invalid bearer token")
         XCTAssertEqual(token.check("")?.message, "invalid bearer token")
+    }
+}
+
+final class StreamLimitTests: XCTestCase {
+    func testAnIdleStreamIsEndedWithDeadlineExceededAndFreed() throws {
+        try ServerFixture.withServer(configure: { $0.streamIdleSeconds = 0.3 }) { fixture in
+            let idle = try fixture.client()
+            idle.roundTrip(.first)
+            let busy = try fixture.client()
+            busy.roundTrip(.first)
+            for _ in 0..<40 {  // 40 × ≥10 ms: well past the limit, while `idle` stays silent
+                XCTAssertNotNil(busy.roundTrip(.mid))
+                usleep(10_000)
+            }
+            XCTAssertEqual(idle.closedStatus(), .some(RPCError(.deadlineExceeded,
+                "no Step for more than 0.3 s; the stream was idle (--stream-idle-secs)")))
+            XCTAssertTrue(eventually { fixture.server.stats().activeStreams == 1 })
+            XCTAssertNotNil(busy.roundTrip(.mid), "a stream that keeps stepping is not touched")
+        }
+    }
+
+    func testStreamsPerPeerAreLimited() throws {
+        try ServerFixture.withServer(configure: { $0.maxStreamsPerPeer = 2 }) { fixture in
+            let first = try fixture.client(), second = try fixture.client()
+            first.roundTrip(.first)
+            second.roundTrip(.first)
+            let third = try fixture.client()
+            third.send(.first, observation: [0, 0, 0, 0])
+            XCTAssertEqual(third.closedStatus()??.code, .resourceExhausted)
+            second.stream.cancel()
+            _ = second.closedStatus()
+            XCTAssertTrue(eventually { fixture.server.stats().activeStreams == 1 })
+            XCTAssertNotNil(try fixture.client().roundTrip(.first), "the peer's slot is free again")
+        }
+    }
+
+    func testPeerHostDropsThePort() {
+        XCTAssertEqual(LearnerServer.host(ofPeer: "ipv4:10.0.0.2:53122"), "ipv4:10.0.0.2")
+        XCTAssertEqual(LearnerServer.host(ofPeer: "ipv6:[::1]:5000"), "ipv6:[::1]")
+        XCTAssertEqual(LearnerServer.host(ofPeer: "unix:/tmp/s.sock"), "unix:/tmp/s.sock")
     }
 }
