@@ -134,6 +134,8 @@ enum Codec {
         return stats
     }
 
+    static func destroy(_ buffer: ByteBuffer) { grpc_byte_buffer_destroy(buffer) }
+
     /// An empty message (GetSpecRequest, GetStatsRequest) encodes to zero bytes.
     static func encodeEmpty() -> ByteBuffer {
         raw(UnsafeRawBufferPointer(start: nil, count: 0))
