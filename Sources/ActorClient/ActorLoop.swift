@@ -69,7 +69,7 @@ public final class ActorLoop: @unchecked Sendable {
     let steps = Atomic<UInt64>(0)
     let episodes = Atomic<UInt64>(0)
     private let reconnects = Atomic<UInt64>(0)
-    private let returns = Mutex<(recent: [Double], next: Int)>(([], 0))
+    private let returns = Locked<(recent: [Double], next: Int)>(([], 0))
     private let lock = ConditionLock()
     private var waiting: [(deadline: UInt64, stream: EnvironmentStream)] = []
     private var generator: SeededGenerator
@@ -142,7 +142,13 @@ public final class ActorLoop: @unchecked Sendable {
             lock.broadcast()
         }
         supervisor?.join()
-        streams.forEach { $0.cancel() }
+        let handles: [ClientStream] = lock.withLock {
+            streams.compactMap { stream in
+                stream.cancelledByUs = true
+                return stream.cancelHandle
+            }
+        }
+        handles.forEach { $0.cancel() }
         let deadline = MonotonicClock.now() + 5_000_000_000
         lock.withLock {
             while closedForGood < streams.count && lock.wait(until: deadline) {}
@@ -190,9 +196,16 @@ public final class ActorLoop: @unchecked Sendable {
         }
     }
 
+    /// Records the call that `stop` cancels (any thread).
+    func opened(_ stream: EnvironmentStream, call: ClientStream) {
+        lock.withLock { stream.cancelHandle = call }
+    }
+
     /// Called on the poller thread when a stream ended.
-    func streamEnded(_ stream: EnvironmentStream, error: RPCError?, cancelledByUs: Bool) {
+    func streamEnded(_ stream: EnvironmentStream, error: RPCError?) {
         lock.withLock {
+            stream.cancelHandle = nil
+            let cancelledByUs = stream.cancelledByUs
             if stopping || fatal != nil {
                 closedForGood += 1
                 lock.broadcast()
@@ -242,7 +255,7 @@ public final class ActorLoop: @unchecked Sendable {
                     try stream.open(channel: channel, poller: poller)
                     stream.begin()
                 } catch {
-                    streamEnded(stream, error: error, cancelledByUs: false)
+                    streamEnded(stream, error: error)
                 }
             }
         }
@@ -258,8 +271,11 @@ final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
     private var observation: UnsafeMutableRawBufferPointer
     private var lastSentWasLast = false
     private var episodeReturn = 0.0
-    private var cancelledByUs = false
     private var servedSinceOpen = false
+    /// The open call and whether `stop` cancelled it; guarded by the actor's lock (they
+    /// are touched from the stopping thread and the poller thread).
+    var cancelHandle: ClientStream?
+    var cancelledByUs = false
     /// Consecutive failed attempts to reach the learner; guarded by the actor's lock.
     var failedAttempts = 0
 
@@ -272,8 +288,10 @@ final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
     deinit { observation.deallocate() }
 
     func open(channel: WireChannel, poller: StreamPoller) throws(RPCError) {
-        stream = try ClientStream(channel: channel, poller: poller, delegate: self)
+        let call = try ClientStream(channel: channel, poller: poller, delegate: self)
+        stream = call
         servedSinceOpen = false
+        actor.opened(self, call: call)
     }
 
     /// Starts an episode afresh (after a reconnect too: the learner dropped the old one).
@@ -282,11 +300,6 @@ final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
         episodeReturn = 0
         lastSentWasLast = false
         stream?.send(stepType: .first, reward: 0, discount: 1, observation: UnsafeRawBufferPointer(observation))
-    }
-
-    func cancel() {
-        cancelledByUs = true
-        stream?.cancel()
     }
 
     func stream(_ stream: ClientStream, received action: ActionMessage) {
@@ -312,6 +325,6 @@ final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
 
     func stream(_ stream: ClientStream, closedWith error: RPCError?) {
         self.stream = nil
-        actor.streamEnded(self, error: error, cancelledByUs: cancelledByUs)
+        actor.streamEnded(self, error: error)
     }
 }

@@ -1,6 +1,7 @@
 import BatchQueue
 import Logging
 import Synchronization
+import Threading
 import Wire
 
 /// The Learner service: Act streams validated and batched into inference on the
@@ -20,7 +21,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     private var inference: InferenceLoop!
     private let stopped = Atomic(false)
     /// Open streams (for the idle reaper) and streams per peer host.
-    private let registry = Mutex<(streams: [ObjectIdentifier: ActStream], perPeer: [String: Int])>(([:], [:]))
+    private let registry = Locked<(streams: [ObjectIdentifier: ActStream], perPeer: [String: Int])>(([:], [:]))
     private var reaper: IdleReaper?
 
     public init(configuration: LearnerServerConfiguration, policy: Policy, logger: Logger = Logger(label: "seedrl.server")) throws {

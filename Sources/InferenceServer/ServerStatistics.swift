@@ -1,4 +1,5 @@
 import Synchronization
+import Threading
 
 /// Counters behind `GetStats`. Thread-safe: atomics for the per-step counters, a small
 /// lock for the episode returns (touched once per episode, not per step).
@@ -9,7 +10,7 @@ public final class ServerStatistics: Sendable {
     let activeStreams = Atomic<Int>(0)
     let streamsOpened = Atomic<UInt64>(0)
     let invalidSteps = Atomic<UInt64>(0)
-    private let episodes = Mutex(EpisodeReturns())
+    private let episodes = Locked(EpisodeReturns())
 
     struct EpisodeReturns {
         var completed: UInt64 = 0

@@ -1,4 +1,5 @@
 import Synchronization
+import Threading
 
 /// One complete, immutable version of the model's parameters. Inference reads a
 /// snapshot for a whole batch, so it never sees a half-written update.
@@ -17,12 +18,12 @@ public final class ParameterSnapshot: Sendable {
 /// learner publishes, inference takes the newest complete snapshot; the lock guards
 /// only a reference swap.
 public final class ParameterStore: Sendable {
-    private let current: Mutex<ParameterSnapshot>
+    private let current: Locked<ParameterSnapshot>
     public let layout: ParameterLayout
 
     public init(initial: ParameterSnapshot, layout: ParameterLayout) {
         precondition(initial.values.count == layout.count, "parameters do not match the layout")
-        current = Mutex(initial)
+        current = Locked(initial)
         self.layout = layout
     }
 

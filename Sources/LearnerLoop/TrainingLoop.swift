@@ -37,7 +37,7 @@ public final class TrainingLoop: @unchecked Sendable {
     private let replaySettings: ReplaySettings?
     private var replay: ReplayBuffer?
     private var generator: SeededGenerator
-    private let progressState: Mutex<TrainingProgress>
+    private let progressState: Locked<TrainingProgress>
     private var thread: OSThread?
     private let checkpointEvery: UInt64?
     private let checkpoint: (@Sendable (Learner, [UInt64]) -> Void)?
@@ -58,7 +58,7 @@ public final class TrainingLoop: @unchecked Sendable {
         self.checkpoint = checkpoint
         var initial = TrainingProgress()
         initial.framesTrained = learner.framesTrained
-        progressState = Mutex(initial)
+        progressState = Locked(initial)
     }
 
     public var progress: TrainingProgress { progressState.withLock { $0 } }

@@ -21,7 +21,8 @@ public final class OSThread: @unchecked Sendable {
     }
 
     /// Starts `body` on a new thread named `name` (truncated to 15 bytes, as Linux allows).
-    public init(name: String, _ body: @escaping @Sendable () -> Void) {
+    /// A `detached` thread cannot be joined; it ends with the process (signal waiters).
+    public init(name: String, detached: Bool = false, _ body: @escaping @Sendable () -> Void) {
         let payload = Unmanaged.passRetained(Payload(name: name, body: body)).toOpaque()
         #if os(Linux)
         var thread = pthread_t()
@@ -39,6 +40,7 @@ public final class OSThread: @unchecked Sendable {
             return nil
         }, payload)
         precondition(result == 0, "pthread_create failed: \(result)")
+        if detached { pthread_detach(thread) }
         #if os(Linux)
         handle = thread
         #else

@@ -1,4 +1,5 @@
 internal import CGRPC
+import Synchronization
 import Threading
 
 /// Something a completion-queue event is delivered to. An object's address, retained
@@ -7,6 +8,11 @@ import Threading
 /// protocol so delivery is a plain virtual call, with no dynamic cast per event.
 /// Public only because `ServerStream` is; nothing outside Wire can use it.
 public class CompletionTarget {
+    /// A release when a batch starts, an acquire when its event is delivered: the gRPC
+    /// core already orders the two, but it is not instrumented, so this makes the
+    /// hand-over visible to ThreadSanitizer (and costs two uncontended atomics a batch).
+    fileprivate let handoff = Atomic<UInt64>(0)
+
     init() {}
 
     func complete(operation: UInt8, success: Bool) {
@@ -17,6 +23,7 @@ public class CompletionTarget {
 enum Tag {
     static func make(_ target: CompletionTarget, _ operation: UInt8) -> UnsafeMutableRawPointer {
         precondition(operation < 16)
+        target.handoff.add(1, ordering: .releasing)
         let raw = Unmanaged.passRetained(target).toOpaque()
         return raw + Int(operation)
     }
@@ -32,6 +39,7 @@ enum Tag {
         let bits = UInt(bitPattern: tag)
         let base = UnsafeMutableRawPointer(bitPattern: bits & ~UInt(15))!
         let target = Unmanaged<CompletionTarget>.fromOpaque(base).takeRetainedValue()
+        _ = target.handoff.load(ordering: .acquiring)
         target.complete(operation: UInt8(bits & 15), success: success)
     }
 }

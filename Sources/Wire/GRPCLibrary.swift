@@ -1,10 +1,11 @@
 internal import CGRPC
 import Synchronization
+import Threading
 
 /// Reference-counted `grpc_init`/`grpc_shutdown`: every server and channel holds one
 /// use, so the library is up exactly while something needs it.
 enum GRPCLibrary {
-    private static let users = Mutex(0)
+    private static let users = Locked(0)
 
     static func retain() {
         users.withLock { count in

@@ -38,7 +38,8 @@ public struct WireServerConfiguration: Sendable {
 public final class WireServer: @unchecked Sendable {
     // The C server is thread-safe; mutable Swift state lives behind `state`.
     let pointer: OpaquePointer
-    let service: LearnerService
+    /// Unowned: the service owns this server (a strong reference would make a cycle).
+    unowned let service: LearnerService
     private let configuration: WireServerConfiguration
     private let queues: [CompletionQueue]
     private var actMethod: UnsafeMutableRawPointer!
@@ -52,7 +53,7 @@ public final class WireServer: @unchecked Sendable {
         var nextStreamID: UInt64 = 1
         var shuttingDown = false
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(configuration: WireServerConfiguration, service: LearnerService) throws(RPCError) {
         precondition(configuration.pollerThreads >= 1, "pollerThreads must be at least 1")

@@ -25,7 +25,7 @@ enum Signals {
         sigaction(SIGINT, &action, nil)
         sigaction(SIGTERM, &action, nil)
         let readEnd = fds[0]
-        return OSThread(name: "seedrl-signals") {
+        return OSThread(name: "seedrl-signals", detached: true) {
             var byte: UInt8 = 0
             while read(readEnd, &byte, 1) < 0 && errno == EINTR {}
             handler(Int32(byte))

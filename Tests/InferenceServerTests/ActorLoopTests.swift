@@ -17,6 +17,7 @@ final class ActorLoopTests: XCTestCase {
                 XCTAssertEqual("\(error)", "server expects observation shape [84, 84, 4] uint8 with 6 actions, "
                     + "env cartpole gives [4] float32 with 2 actions")
             }
+            actor.stop()
         }
     }
 
