@@ -19,6 +19,8 @@ test:
 	$(SWIFT) test --skip-build --disable-swift-testing
 	scripts/test-python-actor.sh
 	scripts/test-netns.sh
+	scripts/fault-kill-actors.sh 5
+	scripts/fault-disk-full.sh
 
 # The test suite under AddressSanitizer (with LeakSanitizer) and ThreadSanitizer, each in
 # its own build folder. The gRPC core, protobuf-c and OpenBLAS are not instrumented; Wire
