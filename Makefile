@@ -18,6 +18,7 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 	scripts/test-python-actor.sh
+	scripts/test-tensorboard.sh
 	scripts/test-netns.sh
 	scripts/fault-kill-actors.sh 5
 	scripts/fault-disk-full.sh

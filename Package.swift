@@ -40,6 +40,8 @@ let package = Package(
         ),
 
         .target(name: "BatchQueue", dependencies: ["Threading"]),
+        // Metrics logs (JSON lines, TensorBoard event files) and SVG plots.
+        .target(name: "Metrics", dependencies: ["Wire"]),
         .target(name: "Replay", dependencies: ["Threading", "Randomness"]),
         .target(name: "LearnerLoop", dependencies: ["Replay", "COpenBLAS", "Threading", "Randomness"]),
         .target(
@@ -54,7 +56,7 @@ let package = Package(
             name: "seedrl",
             dependencies: [
                 "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
-                "CSystem", "Environments",
+                "CSystem", "Environments", "Metrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -64,8 +66,9 @@ let package = Package(
         .testTarget(name: "LearnerLoopTests", dependencies: ["LearnerLoop", "Replay", "Randomness", "Environments"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CGRPC"]),
         .testTarget(name: "ActorClientTests", dependencies: ["ActorClient", "Randomness", "Environments"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ReplayTests", dependencies: ["Replay", "Randomness", "Threading"]),
-        .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"]),
+        .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceServerTests",
             dependencies: ["InferenceServer", "LearnerLoop", "ActorClient", "Wire", "Threading", "Replay", "Environments"]

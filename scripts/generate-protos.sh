@@ -9,10 +9,12 @@ out="${1:-$root/Sources/CSeedProto}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 command -v protoc-c >/dev/null || { echo "protoc-c not found: apt-get install -y protobuf-c-compiler" >&2; exit 1; }
-protoc-c --proto_path="$root/Protos" --c_out="$tmp" seedrl/v1/learner.proto
 mkdir -p "$out/include"
-# Flatten: the header goes to include/ (the module's public headers), the source
+# Flatten: each header goes to include/ (the module's public headers), each source
 # includes it by its bare name.
-sed 's|#include "seedrl/v1/learner.pb-c.h"|#include "learner.pb-c.h"|' \
-  "$tmp/seedrl/v1/learner.pb-c.c" > "$out/learner.pb-c.c"
-cp "$tmp/seedrl/v1/learner.pb-c.h" "$out/include/learner.pb-c.h"
+for proto in seedrl/v1/learner tensorboard/event; do
+  protoc-c --proto_path="$root/Protos" --c_out="$tmp" "$proto.proto"
+  name="$(basename "$proto")"
+  sed "s|#include \"$proto.pb-c.h\"|#include \"$name.pb-c.h\"|" "$tmp/$proto.pb-c.c" > "$out/$name.pb-c.c"
+  cp "$tmp/$proto.pb-c.h" "$out/include/$name.pb-c.h"
+done

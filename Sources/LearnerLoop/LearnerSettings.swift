@@ -40,4 +40,5 @@ public struct TrainingStepReport: Sendable, Equatable {
     public var policyLag: Double = 0
     /// Mean |advantage| per unroll, for replay priorities.
     public var unrollPriorities: [Double] = []
+    public init() {}
 }

@@ -2,6 +2,7 @@ import ActorClient
 import ArgumentParser
 import InferenceServer
 import LearnerLoop
+import Metrics
 import Logging
 import Wire
 
@@ -37,6 +38,9 @@ struct BenchCommand: ParsableCommand {
 
     @Flag(help: "Print one JSON object per run instead of text.")
     var json = false
+
+    @Option(help: "Also write an SVG of QPS per stream count and the latency distributions.")
+    var plot: String?
 
     @OptionGroup(title: "Embedded server spec") var spec: SpecOptions
     @OptionGroup(title: "Embedded server") var serving: ServingOptions
@@ -87,6 +91,8 @@ struct BenchCommand: ParsableCommand {
         defer { embedded?.shutdown() }
 
         var failed = false
+        var reports: [LoadReport] = []
+        defer { if let plot { Self.writePlot(reports, to: plot) } }
         for count in try streamCounts() where !stop.isSet {
             var load = LoadConfiguration(target: target)
             load.token = token ?? environment("SEEDRL_TOKEN")
@@ -111,9 +117,36 @@ struct BenchCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             failed = failed || !report.errors.isEmpty
+            reports.append(report)
             Console.line(json ? BenchReportFormat.json(report, server: server ?? "embedded") : BenchReportFormat.text(report))
         }
         if failed { throw ExitCode(1) }
+    }
+}
+
+extension BenchCommand {
+    static func writePlot(_ reports: [LoadReport], to path: String) {
+        guard !reports.isEmpty else { return }
+        let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
+        let qps = SVGChart(title: "Throughput", xLabel: "concurrent streams", yLabel: "Actions per second",
+                           series: [.init(name: "QPS", points: reports.map { (Double($0.streams), $0.queriesPerSecond) }, color: colors[0])])
+        var qpsLog = qps
+        qpsLog.logX = true
+        var latency = SVGChart(
+            title: "Round-trip latency", xLabel: "latency (µs)", yLabel: "share of round trips (%)",
+            series: reports.enumerated().map { index, report in
+                let total = Double(max(report.latency.count, 1))
+                return .init(name: "\(report.streams) streams", points: report.latency.buckets.map {
+                    (Double($0.nanoseconds) / 1000, 100 * Double($0.count) / total)
+                }, color: colors[index % colors.count])
+            })
+        latency.logX = true
+        do {
+            try AtomicFile.write(Array(SVGChart.document([qpsLog, latency]).utf8), to: path)
+            Console.line("seedrl bench: plot written to \(path)")
+        } catch {
+            Console.error("seedrl bench: \(error)")
+        }
     }
 }
 

@@ -52,20 +52,3 @@ final class ChildProcess {
 struct SpawnError: Error, CustomStringConvertible {
     let description: String
 }
-
-/// Appends lines to a file (the metrics log).
-final class LineFile {
-    private let fd: Int32
-
-    init(path: String) throws {
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SpawnError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
-    }
-
-    deinit { close(fd) }
-
-    func append(_ line: String) {
-        let bytes = Array((line + "\n").utf8)
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-    }
-}

@@ -5,6 +5,7 @@ import ArgumentParser
 import InferenceServer
 import LearnerLoop
 import Logging
+import Metrics
 import Threading
 
 /// `seedrl server`: the learner, serving actors until SIGINT/SIGTERM.
@@ -35,11 +36,14 @@ struct ServerCommand: ParsableCommand {
     @Flag(help: "Serve inference only, never train.")
     var noTrain = false
 
-    @Option(help: "Directory for checkpoints: resumed from on start (unless --fresh), written every --checkpoint-secs and on SIGINT/SIGTERM.")
+    @Option(help: "Directory for checkpoints (resumed from on start unless --fresh, written every --checkpoint-secs and on SIGINT/SIGTERM), metrics.jsonl and TensorBoard event files.")
     var logdir: String?
 
-    @Option(help: "Seconds between status lines.")
+    @Option(help: "Seconds between status lines (and metric records with --logdir).")
     var statusSeconds: Double = 5
+
+    @Flag(help: "No status line.")
+    var quiet = false
 
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be in 0...65535") }
@@ -77,18 +81,25 @@ struct ServerCommand: ParsableCommand {
 
         let stop = StopFlag()
         Signals.onTermination { _ in stop.set() }
-        var last = (time: MonotonicClock.now(), steps: UInt64(0))
-        while !stop.wait(seconds: statusSeconds) {
-            let stats = server.stats()
-            let now = MonotonicClock.now()
-            let rate = Double(stats.stepsServed - last.steps) / (Double(now - last.time) / 1e9)
-            last = (now, stats.stepsServed)
-            var line = "steps \(stats.stepsServed)  \(format(rate, decimals: 0)) steps/s  streams \(stats.activeStreams)  "
-                + "batch \(format(stats.meanBatchSize))  episodes \(stats.episodesCompleted)  "
-                + "return \(format(stats.meanEpisodeReturn))  version \(stats.modelVersion)"
-            if let progress = system.training?.progress {
-                line += "  trained \(progress.framesTrained)  lag \(format(progress.last.policyLag))"
+        let metrics: MetricsLog?
+        do {
+            metrics = try logdir.map { directory in
+                try AtomicFile.makeDirectories(directory)
+                return try MetricsLog(directory: directory, wallTime: wallClockSeconds())
             }
+        } catch {
+            Console.error("seedrl server: \(error)")
+            throw ExitCode(1)
+        }
+        var sampler = ProgressSampler(system: system)
+        while !stop.wait(seconds: statusSeconds) {
+            let reading = sampler.read()
+            metrics?.record(step: Int64(reading.envSteps), wallTime: wallClockSeconds(), scalars: reading.scalars)
+            if quiet { continue }
+            let s = reading.stats
+            var line = "steps \(reading.envSteps)  \(format(s.stepsPerSecond, decimals: 0)) steps/s  streams \(s.streams)  "
+                + "batch \(format(s.batch))  episodes \(s.episodes)  return \(format(s.meanReturn))  version \(s.version)"
+            if system.training != nil { line += "  trained \(s.framesTrained)  lag \(format(s.report.policyLag))" }
             Console.status(line)
         }
         Console.line("seedrl server: stopping")

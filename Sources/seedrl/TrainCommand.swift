@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import InferenceServer
 import LearnerLoop
+import Metrics
 import Logging
 import Threading
 
@@ -36,6 +37,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seconds between progress lines and metric records.")
     var progressSeconds: Double = 1
 
+    @Flag(help: "No progress line, only the summary.")
+    var quiet = false
+
     @OptionGroup(title: "Serving") var serving: ServingOptions
     @OptionGroup(title: "Learning") var learning: LearningOptions
     @OptionGroup(title: "Checkpoints") var checkpointing: CheckpointOptions
@@ -53,7 +57,7 @@ struct TrainCommand: ParsableCommand {
         let logger = Logger(label: "seedrl.train")
         let spec = KnownEnvironments.spec(named: env)!
         try AtomicFile.makeDirectories(logdir)
-        let metrics = try LineFile(path: "\(logdir)/metrics.jsonl")
+        let metrics = try MetricsLog(directory: logdir, wallTime: wallClockSeconds())
         let system = try LearnerSystem(spec: spec, listen: ["127.0.0.1:0"], serving: serving, learning: learning,
                                        token: nil, checkpoints: checkpointing.plan(logdir: logdir), logger: logger)
         system.start()
@@ -71,40 +75,22 @@ struct TrainCommand: ParsableCommand {
         Console.line("seedrl train: \(spec.envName), \(actors) actors × \(envsPerActor) envs, learner on \(target), "
             + "target return \(format(targetReturn)), logs in \(logdir)")
 
-        let start = MonotonicClock.now()
-        var last = (time: start, steps: UInt64(0))
+        var sampler = ProgressSampler(system: system)
         var reached = false
         var reason = "stopped"
         while true {
             if stop.wait(seconds: progressSeconds) { reason = "interrupted"; break }
-            let stats = system.server.stats()
-            let progress = system.training?.progress ?? TrainingProgress()
-            let now = MonotonicClock.now()
-            let elapsed = Double(now - start) / 1e9
-            let rate = Double(stats.stepsServed - last.steps) / (Double(now - last.time) / 1e9)
-            last = (now, stats.stepsServed)
-            let report = progress.last
-            let fields: [(String, String)] = [
-                ("time_s", format(elapsed, decimals: 2)),
-                ("env_steps", "\(stats.stepsServed)"),
-                ("speed/env_steps_per_s", format(rate, decimals: 0)),
-                ("episode/count", "\(stats.episodesCompleted)"),
-                ("episode/return", format(stats.meanEpisodeReturn, decimals: 2)),
-                ("learner/version", "\(stats.modelVersion)"),
-                ("learner/frames_trained", "\(progress.framesTrained)"),
-                ("learner/policy_lag", format(report.policyLag, decimals: 2)),
-                ("losses/policy", format(Double(report.policyLoss), decimals: 4)),
-                ("losses/baseline", format(Double(report.baselineLoss), decimals: 4)),
-                ("losses/entropy", format(Double(report.entropy), decimals: 4)),
-                ("inference/batch_size", format(stats.meanBatchSize, decimals: 2)),
-            ]
-            metrics.append("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
+            let reading = sampler.read()
+            metrics.record(step: Int64(reading.envSteps), wallTime: wallClockSeconds(), scalars: reading.scalars)
+            let s = reading.stats, report = s.report
             let losses = "losses pg \(format(Double(report.policyLoss), decimals: 3)) "
                 + "v \(format(Double(report.baselineLoss), decimals: 2)) H \(format(Double(report.entropy), decimals: 3))"
-            let counters = "\(format(elapsed))s  steps \(stats.stepsServed)  \(format(rate, decimals: 0))/s  "
-                + "episodes \(stats.episodesCompleted)  return \(format(stats.meanEpisodeReturn))"
-            Console.status(counters + "  " + losses + "  version \(stats.modelVersion)  "
-                + "batch \(format(stats.meanBatchSize))  lag \(format(report.policyLag))")
+            let counters = "\(format(reading.elapsed))s  steps \(reading.envSteps)  \(format(s.stepsPerSecond, decimals: 0))/s  "
+                + "episodes \(s.episodes)  return \(format(s.meanReturn))"
+            if !quiet {
+                Console.status(counters + "  " + losses + "  version \(s.version)  batch \(format(s.batch))  lag \(format(report.policyLag))")
+            }
+            let stats = (episodesCompleted: s.episodes, meanEpisodeReturn: s.meanReturn, stepsServed: reading.envSteps)
             if stats.episodesCompleted >= 100 && stats.meanEpisodeReturn >= targetReturn {
                 reached = true
                 reason = "target reached"
@@ -113,7 +99,7 @@ struct TrainCommand: ParsableCommand {
             if stats.stepsServed >= maxSteps { reason = "step budget of \(maxSteps) spent"; break }
             if children.allSatisfy({ $0.poll() != nil }) { reason = "every actor exited (see \(logdir)/actor-*.log)"; break }
         }
-        let elapsed = Double(MonotonicClock.now() - start) / 1e9
+        let elapsed = Double(MonotonicClock.now() - sampler.start) / 1e9
         let final = system.server.stats()
         children.forEach { $0.signal(SIGTERM) }
         children.forEach { $0.wait(seconds: 5) }

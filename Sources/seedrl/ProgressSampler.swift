@@ -1,0 +1,71 @@
+import InferenceServer
+import LearnerLoop
+import Threading
+
+/// One reading of a running learner, as the status line and the metrics log show it:
+/// counters from GetStats, rates since the previous reading, the learner's last step.
+struct ProgressSampler {
+    private let system: LearnerSystem
+    private var last: (time: UInt64, steps: UInt64, frames: UInt64)
+    let start = MonotonicClock.now()
+
+    init(system: LearnerSystem) {
+        self.system = system
+        let stats = system.server.stats()
+        last = (start, stats.stepsServed, stats.framesTrained)
+    }
+
+    struct Reading {
+        var elapsed: Double
+        var envSteps: UInt64
+        var scalars: [(String, Double)]
+        var stats: StatsLine
+    }
+
+    struct StatsLine {
+        var stepsPerSecond: Double
+        var episodes: UInt64
+        var meanReturn: Double
+        var version: UInt64
+        var batch: Double
+        var streams: UInt32
+        var report: TrainingStepReport
+        var framesTrained: UInt64
+    }
+
+    mutating func read() -> Reading {
+        let stats = system.server.stats()
+        let now = MonotonicClock.now()
+        let seconds = max(Double(now - last.time) / 1e9, 1e-9)
+        let stepRate = Double(stats.stepsServed &- last.steps) / seconds
+        let trainRate = Double(stats.framesTrained &- last.frames) / seconds
+        last = (now, stats.stepsServed, stats.framesTrained)
+        let report = system.training?.progress.last ?? TrainingStepReport()
+        var scalars: [(String, Double)] = [
+            ("episode/return", stats.meanEpisodeReturn),
+            ("episode/count", Double(stats.episodesCompleted)),
+            ("speed/env_steps_per_s", stepRate),
+            ("speed/frames_trained_per_s", trainRate),
+            ("inference/batch_size", stats.meanBatchSize),
+            ("inference/streams", Double(stats.activeStreams)),
+            ("learner/version", Double(stats.modelVersion)),
+            ("learner/frames_trained", Double(stats.framesTrained)),
+        ]
+        if system.training != nil {
+            scalars += [
+                ("learner/policy_lag", report.policyLag),
+                ("learner/learning_rate", Double(report.learningRate)),
+                ("losses/policy", Double(report.policyLoss)),
+                ("losses/baseline", Double(report.baselineLoss)),
+                ("losses/entropy", Double(report.entropy)),
+                ("losses/gradient_norm", Double(report.gradientNorm)),
+                ("queue/unrolls", Double(system.server.configuration.recording?.queue.depth ?? 0)),
+            ]
+        }
+        return Reading(
+            elapsed: Double(now - start) / 1e9, envSteps: stats.stepsServed, scalars: scalars,
+            stats: StatsLine(stepsPerSecond: stepRate, episodes: stats.episodesCompleted, meanReturn: stats.meanEpisodeReturn,
+                             version: stats.modelVersion, batch: stats.meanBatchSize, streams: stats.activeStreams,
+                             report: report, framesTrained: stats.framesTrained))
+    }
+}

@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+@testable import Metrics
+import XCTest
+
+final class MetricsTests: XCTestCase {
+    func testCRC32CKnownValues() {
+        XCTAssertEqual(CRC32C.checksum(Array("123456789".utf8)), 0xE306_9283)
+        XCTAssertEqual(CRC32C.checksum([UInt8]()), 0)
+    }
+
+    func testEventFileRecordsAreFramedAsTFRecords() throws {
+        let dir = "/tmp/seedrl-metrics-\(getpid())"
+        mkdir(dir, 0o755)
+        defer { _ = system("rm -rf \(dir)") }
+        let log = try MetricsLog(directory: dir, wallTime: 1_700_000_000)
+        log.record(step: 1000, wallTime: 1_700_000_001, scalars: [("episode/return", 21.5), ("losses/policy", -0.25)])
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: log.eventFile))
+        var offset = 0
+        var records = 0
+        while offset < bytes.count {
+            let header = Array(bytes[offset..<(offset + 8)])
+            let length = header.enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+            let lengthCRC = bytes[(offset + 8)..<(offset + 12)].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+            XCTAssertEqual(lengthCRC, CRC32C.masked(header))
+            let data = Array(bytes[(offset + 12)..<(offset + 12 + length)])
+            let dataCRC = bytes[(offset + 12 + length)..<(offset + 16 + length)].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+            XCTAssertEqual(dataCRC, CRC32C.masked(data))
+            offset += 16 + length
+            records += 1
+        }
+        XCTAssertEqual(records, 2, "file_version, then one summary event")
+        let jsonl = try String(contentsOfFile: "\(dir)/metrics.jsonl", encoding: .utf8)
+        XCTAssertEqual(jsonl, "{\"time\":1700000001.0,\"env_steps\":1000,\"episode/return\":21.5,\"losses/policy\":-0.25}\n")
+    }
+
+    func testChartsAreWellFormedSVG() throws {
+        let chart = SVGChart(title: "Learning <curve> & co", xLabel: "steps", yLabel: "return", series: [
+            .init(name: "a", points: [(0, 1), (10, 5), (20, .nan), (30, 9)], color: "#000"),
+            .init(name: "b", points: [], color: "#f00"),
+        ])
+        var log = chart
+        log.logX = true
+        let document = SVGChart.document([chart, log])
+        let parser = XMLParser(data: Data(document.utf8))
+        final class Counter: NSObject, XMLParserDelegate {
+            var polylines = 0
+            func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                        attributes: [String: String] = [:]) {
+                if name == "polyline" { polylines += 1 }
+            }
+        }
+        let counter = Counter()
+        parser.delegate = counter
+        XCTAssertTrue(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+        XCTAssertEqual(counter.polylines, 4)
+        XCTAssertTrue(document.contains("Learning &lt;curve&gt; &amp; co"))
+        XCTAssertEqual(SVGChart.ticks(0, 100), [0, 20, 40, 60, 80, 100])
+        XCTAssertEqual(SVGChart.label(2_500_000), "2.5M")
+    }
+}
