@@ -17,6 +17,7 @@ test:
 	scripts/install-deps.sh test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
+	scripts/generate-command-reference.sh --check
 	scripts/test-python-actor.sh
 	scripts/test-tensorboard.sh
 	scripts/test-netns.sh

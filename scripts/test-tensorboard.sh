@@ -13,6 +13,7 @@ run="$(mktemp -d)"
 trap 'rm -rf "$run"' EXIT
 "$seedrl" train --env cartpole --logdir "$run" --max-steps 40000 --progress-seconds 0.3 --quiet --log-level error >/dev/null || true
 "$seedrl" plot --logdir "$run" --out "$run/progress.svg" >/dev/null
+"$seedrl" bench --streams 1,8 --seconds 0.5 --warmup 0.1 --quiet --log-level error --plot "$run/bench.svg" >/dev/null
 "$venv/bin/python3" - "$run" <<'PY'
 import sys, xml.etree.ElementTree as ET
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -30,6 +31,9 @@ assert all(b.step >= a.step for a, b in zip(returns, returns[1:])), "steps go ba
 svg = ET.parse(f"{run}/progress.svg").getroot()
 lines = svg.findall(".//{http://www.w3.org/2000/svg}polyline")
 assert len(lines) == 3 and all(l.get("points") for l in lines), "the plot lacks its curves"
+bench = ET.parse(f"{run}/bench.svg").getroot()
+curves = bench.findall(".//{http://www.w3.org/2000/svg}polyline")
+assert len(curves) == 3, f"bench plot: {len(curves)} curves, expected QPS + 2 latency distributions"
 print(f"tensorboard: ok ({len(tags)} scalar tags, {len(returns)} points of episode/return up to step {returns[-1].step}, "
       f"last {returns[-1].value:.1f}; plot with {len(lines)} curves)")
 PY

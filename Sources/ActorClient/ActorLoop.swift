@@ -174,7 +174,7 @@ public final class ActorLoop: @unchecked Sendable {
             let delay = configuration.backoff.delay(attempt: attempt, unit: generator.nextUnitDouble())
             waiting.append((clock() + UInt64(delay * 1e9), stream))
             if attempt == 1 || attempt % 10 == 0 {
-                logger.warning("stream lost; reconnecting", metadata: [
+                logger.info("stream lost; reconnecting", metadata: [
                     "error": "\(error)", "attempt": "\(attempt)", "delay_ms": "\(Int(delay * 1000))"])
             }
             lock.broadcast()

@@ -36,6 +36,9 @@ struct ActorCommand: ParsableCommand {
     @Option(help: "Seconds between status lines.")
     var statusSeconds: Double = 5
 
+    @Flag(help: "No status line.")
+    var quiet = false
+
     @OptionGroup(title: "TLS") var tls: ClientTLSOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -83,9 +86,9 @@ struct ActorCommand: ParsableCommand {
             let now = MonotonicClock.now()
             let rate = Double(progress.steps - last.steps) / (Double(now - last.time) / 1e9)
             last = (now, progress.steps)
-            Console.status("steps \(progress.steps)  \(format(rate, decimals: 0)) steps/s  episodes \(progress.episodes)  "
+            if !quiet { Console.status("steps \(progress.steps)  \(format(rate, decimals: 0)) steps/s  episodes \(progress.episodes)  "
                 + "return \(format(progress.meanReturn))  reconnects \(progress.reconnects)"
-                + (progress.waiting > 0 ? "  waiting to reconnect \(progress.waiting)" : ""))
+                + (progress.waiting > 0 ? "  waiting to reconnect \(progress.waiting)" : "")) }
             if actor.error != nil { break }
         }
         actor.stop()

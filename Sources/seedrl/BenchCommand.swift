@@ -39,6 +39,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per run instead of text.")
     var json = false
 
+    @Flag(help: "No progress line while measuring.")
+    var quiet = false
+
     @Option(help: "Also write an SVG of QPS per stream count and the latency distributions.")
     var plot: String?
 
@@ -107,7 +110,7 @@ struct BenchCommand: ParsableCommand {
             let report: LoadReport
             do {
                 report = try LoadGenerator(configuration: load).run { progress in
-                    guard !json, Console.isTerminal else { return }
+                    guard !json, !quiet, Console.isTerminal else { return }
                     Console.status("\(count) streams  \(progress.warmingUp ? "warming up" : "measuring")  "
                         + "\(format(progress.elapsedSeconds))s  round trips \(progress.roundTrips)"
                         + (progress.failedStreams > 0 ? "  failed streams \(progress.failedStreams)" : ""))
