@@ -27,7 +27,7 @@ public struct SVGChart: Sendable {
         self.series = series
     }
 
-    /// The chart as an `<svg>` element (no XML prolog, so charts can be stacked).
+    /// The chart as a `<g>` group shifted down by `offset` (charts stack in one document).
     public func element(y offset: Double = 0) -> String {
         let left = 70.0, right = 20.0, top = 34.0, bottom = 46.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
@@ -38,8 +38,8 @@ public struct SVGChart: Sendable {
         let (y0, y1) = Self.range(min(ys.min() ?? 0, 0), ys.max() ?? 1)
         let px = { (x: Double) in left + (tx(x) - x0) / (x1 - x0) * plotWidth }
         let py = { (y: Double) in top + plotHeight - (y - y0) / (y1 - y0) * plotHeight }
-        var svg = "<svg x=\"0\" y=\"\(f(offset))\" width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\">\n"
-        svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        var svg = "<g transform=\"translate(0 \(f(offset)))\">\n"
+        svg += "<rect width=\"\(f(width))\" height=\"\(f(height))\" fill=\"white\"/>\n"
         svg += "<text x=\"\(f(width / 2))\" y=\"20\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"15\">\(escape(title))</text>\n"
         for tick in Self.ticks(y0, y1) {
             svg += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotWidth))\" y1=\"\(f(py(tick)))\" y2=\"\(f(py(tick)))\" stroke=\"#ddd\"/>"
@@ -52,7 +52,8 @@ public struct SVGChart: Sendable {
         }
         svg += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"#333\"/>\n"
         svg += "<text x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"12\">\(escape(xLabel))</text>\n"
-        svg += "<text transform=\"translate(16 \(f(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"12\">\(escape(yLabel))</text>\n"
+        let labelY = f(top + plotHeight / 2)
+        svg += "<text x=\"16\" y=\"\(labelY)\" transform=\"rotate(-90 16 \(labelY))\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"12\">\(escape(yLabel))</text>\n"
         for (index, s) in series.enumerated() {
             let points = s.points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) }
                 .map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
@@ -61,7 +62,7 @@ public struct SVGChart: Sendable {
             svg += "<line x1=\"\(f(left + 10))\" x2=\"\(f(left + 28))\" y1=\"\(f(ly - 4))\" y2=\"\(f(ly - 4))\" stroke=\"\(s.color)\" stroke-width=\"2\"/>"
             svg += "<text x=\"\(f(left + 32))\" y=\"\(f(ly))\" font-family=\"sans-serif\" font-size=\"11\">\(escape(s.name))</text>\n"
         }
-        return svg + "</svg>\n"
+        return svg + "</g>\n"
     }
 
     /// A standalone SVG document of charts stacked vertically.
