@@ -45,7 +45,8 @@ public struct SVGChart: Sendable {
             svg += "<line x1=\"\(f(left))\" x2=\"\(f(left + plotWidth))\" y1=\"\(f(py(tick)))\" y2=\"\(f(py(tick)))\" stroke=\"#ddd\"/>"
             svg += "<text x=\"\(f(left - 6))\" y=\"\(f(py(tick) + 4))\" text-anchor=\"end\" font-family=\"sans-serif\" font-size=\"11\">\(Self.label(tick))</text>\n"
         }
-        for tick in Self.ticks(x0, x1) {
+        let xTicks = logX && x1 - x0 >= 1 ? Array(stride(from: ceil(x0), through: floor(x1), by: 1)) : Self.ticks(x0, x1)
+        for tick in xTicks {
             let x = left + (tick - x0) / (x1 - x0) * plotWidth
             let value = logX ? pow(10, tick) : tick
             svg += "<text x=\"\(f(x))\" y=\"\(f(top + plotHeight + 16))\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"11\">\(Self.label(value))</text>\n"

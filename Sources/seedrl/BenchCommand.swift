@@ -1,4 +1,5 @@
 import ActorClient
+import Foundation
 import ArgumentParser
 import InferenceServer
 import LearnerLoop
@@ -138,9 +139,14 @@ extension BenchCommand {
         var latency = SVGChart(
             title: "Round-trip latency", xLabel: "latency (µs)", yLabel: "share of round trips (%)",
             series: reports.enumerated().map { index, report in
+                // Eight bins per doubling: the histogram's own 64 are too fine to read.
                 let total = Double(max(report.latency.count, 1))
-                return .init(name: "\(report.streams) streams", points: report.latency.buckets.map {
-                    (Double($0.nanoseconds) / 1000, 100 * Double($0.count) / total)
+                var bins: [Int: UInt64] = [:]
+                for bucket in report.latency.buckets where bucket.nanoseconds > 0 {
+                    bins[Int((log2(Double(bucket.nanoseconds)) * 8).rounded(.down)), default: 0] += bucket.count
+                }
+                return .init(name: "\(report.streams) streams", points: bins.keys.sorted().map { bin in
+                    (pow(2, (Double(bin) + 0.5) / 8) / 1000, 100 * Double(bins[bin]!) / total)
                 }, color: colors[index % colors.count])
             })
         latency.logX = true
