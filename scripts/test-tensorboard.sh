@@ -11,7 +11,7 @@ venv="$root/.build/python-venv"
   || "$venv/bin/python3" -m pip install -q --disable-pip-version-check "tensorboard>=2.14"
 run="$(mktemp -d)"
 trap 'rm -rf "$run"' EXIT
-"$seedrl" train --env cartpole --logdir "$run" --max-steps 40000 --progress-seconds 0.3 --quiet --log-level error >/dev/null || true
+"$seedrl" train --env cartpole --logdir "$run" --max-steps 40000 --progress-seconds 0.1 --quiet --log-level error >/dev/null || true
 "$seedrl" plot --logdir "$run" --out "$run/progress.svg" >/dev/null
 "$seedrl" bench --streams 1,8 --seconds 0.5 --warmup 0.1 --quiet --log-level error --plot "$run/bench.svg" >/dev/null
 "$venv/bin/python3" - "$run" <<'PY'
