@@ -22,13 +22,15 @@ public final class BatchQueue<Item>: @unchecked Sendable {
     ///   - clock: monotonic nanoseconds; the real clock unless a test injects one. Timed
     ///     waits always use the real clock.
     public init(policy: BatchingPolicy, capacity: Int, clock: @escaping @Sendable () -> UInt64 = MonotonicClock.now) {
+        self.policy = policy
         machine = BatchingStateMachine(policy: policy, capacity: capacity)
         items = Array(repeating: nil, count: capacity)
         statistics = BatchStatistics(maxBatch: policy.maxBatch)
         now = clock
     }
 
-    public var policy: BatchingPolicy { machine.policy }
+    /// Fixed at init: read without the lock (the state machine itself is guarded).
+    public let policy: BatchingPolicy
 
     public func streamOpened() {
         lock.withLock { machine.streamOpened() }

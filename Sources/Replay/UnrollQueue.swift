@@ -20,34 +20,36 @@ public final class UnrollQueue: @unchecked Sendable {
     private var count = 0
     private var closed = false
     public let policy: UnrollQueuePolicy
+    /// Fixed at init: read without the lock (the ring itself is guarded).
+    public let capacity: Int
     private(set) var droppedCount: UInt64 = 0
 
     public init(capacity: Int, policy: UnrollQueuePolicy) {
         precondition(capacity >= 1, "unroll queue capacity must be at least 1")
         ring = Array(repeating: nil, count: capacity)
+        self.capacity = capacity
         self.policy = policy
     }
 
-    public var capacity: Int { ring.count }
 
     /// Adds an unroll; with `.block` waits while full. Returns false once closed.
     @discardableResult
     public func push(_ unroll: Unroll) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        while count == ring.count && !closed {
+        while count == capacity && !closed {
             switch policy {
             case .block:
                 lock.wait()
             case .dropOldest:
                 ring[head] = nil
-                head = (head + 1) % ring.count
+                head = (head + 1) % capacity
                 count -= 1
                 droppedCount += 1
             }
         }
         if closed { return false }
-        ring[(head + count) % ring.count] = unroll
+        ring[(head + count) % capacity] = unroll
         count += 1
         lock.broadcast()
         return true
@@ -56,7 +58,7 @@ public final class UnrollQueue: @unchecked Sendable {
     /// Takes `n` unrolls, oldest first, waiting until that many are there. Returns nil
     /// once closed.
     public func pop(_ n: Int) -> [Unroll]? {
-        precondition(n >= 1 && n <= ring.count, "cannot take \(n) from a queue of \(ring.count)")
+        precondition(n >= 1 && n <= capacity, "cannot take \(n) from a queue of \(capacity)")
         lock.lock()
         defer { lock.unlock() }
         while count < n && !closed { lock.wait() }
@@ -66,7 +68,7 @@ public final class UnrollQueue: @unchecked Sendable {
         for _ in 0..<n {
             taken.append(ring[head]!)
             ring[head] = nil
-            head = (head + 1) % ring.count
+            head = (head + 1) % capacity
         }
         count -= n
         lock.broadcast()

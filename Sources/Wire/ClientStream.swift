@@ -1,5 +1,6 @@
 internal import CGRPC
 import Synchronization
+import Threading
 
 /// Receives one client stream's events, on its poller's thread.
 public protocol ClientStreamDelegate: AnyObject {
@@ -27,10 +28,21 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
     private let slots: UnsafeMutablePointer<Slots>
     private var sending: UnsafeMutablePointer<grpc_byte_buffer>? = nil
     private var firstSend = true
-    // Ordering of the end: `closed` is delivered when the status is in and no exchange is.
-    private var exchangeOutstanding = false
-    private var statusReceived = false
-    private var closeDelivered = false
+    /// Ordering of the end: `closed` is delivered once, when the status is in and no
+    /// exchange is. Locked: `send` may run on another thread while the poller finishes
+    /// delivering an event.
+    private struct EndState {
+        var exchangeOutstanding = false
+        var statusReceived = false
+        var closeDelivered = false
+
+        mutating func takeClose() -> Bool {
+            guard statusReceived, !exchangeOutstanding, !closeDelivered else { return false }
+            closeDelivered = true
+            return true
+        }
+    }
+    private let end = Locked(EndState())
     /// Set by a delegate to find its own state; not used by Wire.
     public var userIndex: Int = 0
 
@@ -113,13 +125,13 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
             seedrl_op_send_message(op + count, buffer)
             seedrl_op_recv_message(op + count + 1, slots.pointer(to: \.received)!)
             count += 2
-            exchangeOutstanding = true
+            end.withLock { $0.exchangeOutstanding = true }
             let tag = Tag.make(self, Operation.exchange.rawValue)
             if grpc_call_start_batch(call, op, count, tag, nil) != GRPC_CALL_OK {
                 Tag.drop(tag)
-                exchangeOutstanding = false
                 sending = nil
                 grpc_byte_buffer_destroy(buffer)
+                if end.withLock({ $0.exchangeOutstanding = false; return $0.takeClose() }) { deliverClose() }
                 return false
             }
             firstSend = false
@@ -143,33 +155,32 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
     override func complete(operation: UInt8, success: Bool) {
         switch operation {
         case Operation.exchange.rawValue:
-            exchangeOutstanding = false
+            // Everything of this stream is read before the delegate hears the Action: it
+            // may send the next Step at once, from any thread.
             if let sending {
                 grpc_byte_buffer_destroy(sending)
                 self.sending = nil
             }
+            var action: ActionMessage? = nil
+            var undecodable = false
             if success, let buffer = slots.pointee.received {
                 slots.pointee.received = nil
-                let action = Codec.withContiguousBytes(buffer, scratch: nil) { Codec.decodeAction($0, arena: arena) } ?? nil
+                action = Codec.withContiguousBytes(buffer, scratch: nil) { Codec.decodeAction($0, arena: arena) } ?? nil
+                undecodable = action == nil
                 grpc_byte_buffer_destroy(buffer)
-                if let action {
-                    delegate?.stream(self, received: action)
-                } else {
-                    cancel()  // undecodable reply: end the stream; status says CANCELLED
-                }
             }
-            deliverCloseIfDone()
+            let closeNow = end.withLock { $0.exchangeOutstanding = false; return $0.takeClose() }
+            if let action { delegate?.stream(self, received: action) }
+            if undecodable { cancel() }  // end the stream; its status says CANCELLED
+            if closeNow { deliverClose() }
         case Operation.status.rawValue:
-            statusReceived = true
-            deliverCloseIfDone()
+            if end.withLock({ $0.statusReceived = true; return $0.takeClose() }) { deliverClose() }
         default:
             break  // close-from-client done
         }
     }
 
-    private func deliverCloseIfDone() {
-        guard statusReceived, !exchangeOutstanding, !closeDelivered else { return }
-        closeDelivered = true
+    private func deliverClose() {
         let status = slots.pointee.status
         let error = status == GRPC_STATUS_OK
             ? nil : RPCError(StatusCode(rawValue: Int32(status.rawValue)), String(slice: slots.pointer(to: \.details)!))
