@@ -43,7 +43,9 @@ let package = Package(
         // Metrics logs (JSON lines, TensorBoard event files) and SVG plots.
         .target(name: "Metrics", dependencies: ["Wire"]),
         .target(name: "Replay", dependencies: ["Threading", "Randomness"]),
-        .target(name: "LearnerLoop", dependencies: ["Replay", "COpenBLAS", "Threading", "Randomness"]),
+        // The one Swift bridge to OpenBLAS.
+        .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
+        .target(name: "LearnerLoop", dependencies: ["Replay", "LinearAlgebra", "Threading", "Randomness"]),
         .target(
             name: "InferenceServer",
             dependencies: ["Wire", "BatchQueue", "Replay", "Threading", .product(name: "Logging", package: "swift-log")]
@@ -56,14 +58,14 @@ let package = Package(
             name: "seedrl",
             dependencies: [
                 "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
-                "CSystem", "Environments", "Metrics",
+                "CSystem", "Environments", "Metrics", "LinearAlgebra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         .testTarget(name: "BatchQueueTests", dependencies: ["BatchQueue", "Threading"]),
-        .testTarget(name: "LearnerLoopTests", dependencies: ["LearnerLoop", "Replay", "Randomness", "Environments"]),
+        .testTarget(name: "LearnerLoopTests", dependencies: ["LearnerLoop", "LinearAlgebra", "Replay", "Randomness", "Environments"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CGRPC"]),
         .testTarget(name: "ActorClientTests", dependencies: ["ActorClient", "Randomness", "Environments"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
@@ -71,7 +73,7 @@ let package = Package(
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceServerTests",
-            dependencies: ["InferenceServer", "LearnerLoop", "ActorClient", "Wire", "Threading", "Replay", "Environments"]
+            dependencies: ["InferenceServer", "LearnerLoop", "LinearAlgebra", "ActorClient", "Wire", "Threading", "Replay", "Environments"]
         ),
     ]
 )

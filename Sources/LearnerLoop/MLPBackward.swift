@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// Gradient buffers for the backward pass, sized once for the largest batch of rows.
 public final class BackwardWorkspace {
     let maxRows: Int

@@ -1,3 +1,5 @@
+import LinearAlgebra
+
 /// Buffers for one batched forward pass, sized once for the largest batch: the
 /// per-batch path allocates nothing. Owned by one thread at a time.
 public final class ForwardWorkspace {

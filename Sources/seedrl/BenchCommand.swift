@@ -6,6 +6,7 @@ import LearnerLoop
 import Metrics
 import Logging
 import Wire
+import LinearAlgebra
 
 /// `seedrl bench`: queries per second and latency of Act round trips.
 struct BenchCommand: ParsableCommand {

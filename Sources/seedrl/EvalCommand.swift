@@ -1,6 +1,7 @@
 import ArgumentParser
 import Environments
 import LearnerLoop
+import LinearAlgebra
 
 /// `seedrl eval`: a checkpoint's policy on local environments, no server.
 struct EvalCommand: ParsableCommand {

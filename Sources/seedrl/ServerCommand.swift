@@ -7,6 +7,7 @@ import LearnerLoop
 import Logging
 import Metrics
 import Threading
+import LinearAlgebra
 
 /// `seedrl server`: the learner, serving actors until SIGINT/SIGTERM.
 struct ServerCommand: ParsableCommand {

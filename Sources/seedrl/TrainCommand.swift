@@ -7,6 +7,7 @@ import LearnerLoop
 import Metrics
 import Logging
 import Threading
+import LinearAlgebra
 
 /// `seedrl train`: the one-command demo. A learner in this process, actor processes
 /// over loopback gRPC, progress on the terminal, metrics and a checkpoint on disk; stops

@@ -2,6 +2,7 @@ import InferenceServer
 import LearnerLoop
 import Wire
 import XCTest
+import LinearAlgebra
 
 extension MLPPolicy: Policy {
     public var modelVersion: UInt64 { store.version }

@@ -5,6 +5,7 @@ import Replay
 import Threading
 import Wire
 import XCTest
+import LinearAlgebra
 
 /// Training in place through the real server: actors over loopback gRPC, steps recorded
 /// into unrolls, a learner thread publishing versions that inference picks up.

@@ -2,6 +2,7 @@
 import Randomness
 import Replay
 import XCTest
+import LinearAlgebra
 
 /// The backward pass and the loss gradient against finite differences.
 final class GradientTests: XCTestCase {

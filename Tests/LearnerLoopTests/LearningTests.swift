@@ -3,6 +3,7 @@ import LearnerLoop
 import Randomness
 import Replay
 import XCTest
+import LinearAlgebra
 
 /// Learning with a step budget, deterministic: the real model, unroll builder and
 /// learner, stepped synchronously (no threads, no sockets) so the same seed always

@@ -4,6 +4,7 @@ import Glibc
 @testable import LearnerLoop
 import Randomness
 import XCTest
+import LinearAlgebra
 
 /// The BLAS forward pass against a plain loop over the same parameters.
 final class MLPForwardTests: XCTestCase {

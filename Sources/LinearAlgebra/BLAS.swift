@@ -1,4 +1,4 @@
-import COpenBLAS
+internal import COpenBLAS
 
 /// The few OpenBLAS entry points the model uses, row-major, single precision.
 public enum BLAS {
