@@ -96,8 +96,6 @@ public final class BatchQueue<Item>: @unchecked Sendable {
 
     public var batchStatistics: BatchStatistics { lock.withLock { statistics } }
 
-    public var pendingCount: Int { lock.withLock { machine.pending } }
-
     // Lock held. A waiting consumer needs waking when it must arm a deadline for a first
     // item, or when a batch became due; otherwise its current wait is still right.
     private func wakeConsumerIfNeeded(firstPending: Bool) {

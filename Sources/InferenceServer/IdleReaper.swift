@@ -6,16 +6,15 @@ import Wire
 /// A thread that wakes a few times per limit; no work on the per-step path beyond one
 /// relaxed atomic store.
 final class IdleReaper: @unchecked Sendable {
-    // `stopping` is guarded by `lock`; the rest is immutable.
-    private let lock = ConditionLock()
-    private var stopping = false
+    // Immutable after init.
+    private let stopping = StopFlag()
     private var thread: OSThread?
 
     init(idleNanoseconds: UInt64, streams: @escaping @Sendable () -> [ActStream]) {
-        let period = max(idleNanoseconds / 4, 10_000_000)
+        let period = Double(max(idleNanoseconds / 4, 10_000_000)) / 1e9
         let seconds = Double(idleNanoseconds) / 1e9
         thread = OSThread(name: "seedrl-idle") { [self] in
-            while !waitForStop(nanoseconds: period) {
+            while !stopping.wait(seconds: period) {
                 let now = MonotonicClock.now()
                 for stream in streams() {
                     let since = stream.awaitingClientSince.load(ordering: .relaxed)
@@ -28,19 +27,8 @@ final class IdleReaper: @unchecked Sendable {
         }
     }
 
-    private func waitForStop(nanoseconds: UInt64) -> Bool {
-        let deadline = MonotonicClock.now() + nanoseconds
-        return lock.withLock {
-            while !stopping && lock.wait(until: deadline) {}
-            return stopping
-        }
-    }
-
     func stop() {
-        lock.withLock {
-            stopping = true
-            lock.broadcast()
-        }
+        stopping.set()
         thread?.join()
     }
 }

@@ -115,7 +115,6 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
             return .failure(RPCError(.resourceExhausted,
                 "peer \(host) already holds \(held) streams, its maximum (--max-streams-per-peer)"))
         }
-        statistics.streamsOpened.add(1, ordering: .relaxed)
         batchQueue.streamOpened()
         logger.debug("stream opened", metadata: ["stream": "\(stream.id)", "peer": "\(stream.context.peer)"])
         return .success(actStream)

@@ -8,7 +8,6 @@ public final class ServerStatistics: Sendable {
 
     let stepsServed = Atomic<UInt64>(0)
     let activeStreams = Atomic<Int>(0)
-    let streamsOpened = Atomic<UInt64>(0)
     let invalidSteps = Atomic<UInt64>(0)
     private let episodes = Locked(EpisodeReturns())
 

@@ -43,8 +43,6 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
         }
     }
     private let end = Locked(EndState())
-    /// Set by a delegate to find its own state; not used by Wire.
-    public var userIndex: Int = 0
 
     struct Slots {
         var initialMetadata = grpc_metadata_array()

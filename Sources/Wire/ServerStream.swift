@@ -182,9 +182,6 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
         }
     }
 
-    /// Whether `finish` has been called (by anyone).
-    public var isFinished: Bool { finished.load(ordering: .relaxed) }
-
     private func startBatch(_ ops: [grpc_op], operation: Operation) {
         var ops = ops
         let tag = Tag.make(self, operation.rawValue)

@@ -127,9 +127,6 @@ public final class WireServer: @unchecked Sendable {
         GRPCLibrary.release()
     }
 
-    /// Number of admitted streams not yet closed.
-    public var openStreamCount: Int { state.withLock { $0.streams.count } }
-
     // MARK: Called by calls on poller threads
 
     func rearmActRequest(on queue: CompletionQueue) {

@@ -5,6 +5,7 @@ import InferenceServer
 import LearnerLoop
 import Metrics
 import Logging
+import Threading
 import Wire
 import LinearAlgebra
 

@@ -119,30 +119,3 @@ struct ServerCommand: ParsableCommand {
 func environment(_ name: String) -> String? {
     getenv(name).map { String(cString: $0) }
 }
-
-/// Set once from any thread; waited on by one.
-final class StopFlag: @unchecked Sendable {
-    // `stopped` is only touched under `lock`.
-    private let lock = ConditionLock()
-    private var stopped = false
-
-    func set() {
-        lock.withLock {
-            stopped = true
-            lock.broadcast()
-        }
-    }
-
-    /// Waits up to `seconds`; returns whether the flag is set.
-    func wait(seconds: Double) -> Bool {
-        let deadline = MonotonicClock.now() + UInt64(seconds * 1e9)
-        return lock.withLock {
-            while !stopped {
-                if !lock.wait(until: deadline) { break }
-            }
-            return stopped
-        }
-    }
-
-    var isSet: Bool { lock.withLock { stopped } }
-}
