@@ -3,9 +3,9 @@ import Replay
 import Threading
 import Wire
 
-/// The inference thread: takes batches of waiting streams, gathers their observations,
-/// runs the policy once per batch, starts every reply, and records the steps into each
-/// stream's unroll (pushing complete unrolls to the learner).
+/// The inference thread: takes batches of waiting streams, runs the policy once per
+/// batch on their observations where they were received, records the steps into each
+/// stream's unroll, starts every reply, and then pushes complete unrolls to the learner.
 final class InferenceLoop: @unchecked Sendable {
     // Buffers are touched only by the loop's own thread.
     private let queue: BatchQueue<ActStream>
@@ -14,7 +14,9 @@ final class InferenceLoop: @unchecked Sendable {
     private let unrolls: UnrollQueue?
     private let observationBytes: Int
     private let numActions: Int
-    private let observations: UnsafeMutableRawPointer
+    /// Row i's observation, in its stream's receive memory (valid until that stream is
+    /// replied to: only then may its next Step arrive).
+    private let observationRows: UnsafeMutablePointer<UnsafeRawPointer>
     private let actions: UnsafeMutablePointer<Int32>
     private let logits: UnsafeMutablePointer<Float>
     // What arrived with each row's Step, captured before the reply lets the stream move on.
@@ -31,7 +33,7 @@ final class InferenceLoop: @unchecked Sendable {
         self.observationBytes = observationBytes
         numActions = policy.numActions
         let maxBatch = queue.policy.maxBatch
-        observations = .allocate(byteCount: max(maxBatch * observationBytes, 1), alignment: 64)
+        observationRows = .allocate(capacity: maxBatch)
         actions = .allocate(capacity: maxBatch)
         logits = .allocate(capacity: maxBatch * numActions)
         stepTypes = .allocate(capacity: maxBatch)
@@ -40,7 +42,7 @@ final class InferenceLoop: @unchecked Sendable {
     }
 
     deinit {
-        observations.deallocate()
+        observationRows.deallocate()
         actions.deallocate()
         logits.deallocate()
         stepTypes.deallocate()
@@ -61,14 +63,19 @@ final class InferenceLoop: @unchecked Sendable {
     private func run() {
         var batch: [ActStream] = []
         batch.reserveCapacity(queue.policy.maxBatch)
+        var completed: [Unroll] = []
+        completed.reserveCapacity(queue.policy.maxBatch)
         while queue.nextBatch(into: &batch) {
             for (row, stream) in batch.enumerated() {
-                (observations + row * observationBytes).copyMemory(from: stream.observation.baseAddress!, byteCount: observationBytes)
+                observationRows[row] = stream.observation.baseAddress!
                 stepTypes[row] = UInt8(stream.pendingStepType.rawValue)
                 rewards[row] = stream.pendingReward
                 discounts[row] = stream.pendingDiscount
             }
-            let version = policy.act(observations: observations, count: batch.count, actions: actions, logits: logits)
+            let version = policy.act(observationRows: observationRows, count: batch.count, actions: actions, logits: logits)
+            // Before the replies: a replied stream may receive its next Step into the
+            // memory its observation row points at.
+            if unrolls != nil { record(batch, version: version, completed: &completed) }
             var sent: UInt64 = 0
             let repliedAt = MonotonicClock.now()
             for (row, stream) in batch.enumerated() {
@@ -76,21 +83,24 @@ final class InferenceLoop: @unchecked Sendable {
                 if stream.stream.reply(ActionMessage(action: actions[row], modelVersion: version)) { sent += 1 }
             }
             statistics.stepsServed.add(sent, ordering: .relaxed)
-            if let unrolls { record(batch, version: version, into: unrolls) }
+            // After the replies: a full queue makes this wait (back-pressure) unless its
+            // policy drops, and the actors should not wait for that.
+            if let unrolls {
+                for unroll in completed { unrolls.push(unroll) }
+                completed.removeAll(keepingCapacity: true)
+            }
             batch.removeAll(keepingCapacity: true)
         }
     }
 
-    /// Appends each row to its stream's unroll, from this loop's own copies (the stream
-    /// may already be receiving its next Step). A full queue makes this wait
-    /// (back-pressure) unless its policy drops.
-    private func record(_ batch: [ActStream], version: UInt64, into unrolls: UnrollQueue) {
+    /// Appends each row to its stream's unroll and collects the unrolls that completed.
+    private func record(_ batch: [ActStream], version: UInt64, completed: inout [Unroll]) {
         for (row, stream) in batch.enumerated() {
-            let observation = UnsafeRawBufferPointer(start: observations + row * observationBytes, count: observationBytes)
+            let observation = UnsafeRawBufferPointer(start: observationRows[row], count: observationBytes)
             if let unroll = stream.unrollBuilder?.append(
                 stepType: stepTypes[row], reward: rewards[row], discount: discounts[row], observation: observation,
                 action: actions[row], logits: logits + row * numActions, version: version) {
-                unrolls.push(unroll)
+                completed.append(unroll)
             }
         }
     }

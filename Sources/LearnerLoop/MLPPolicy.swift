@@ -32,17 +32,25 @@ public final class MLPPolicy: @unchecked Sendable {
         observations: UnsafeRawPointer, count: Int,
         actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>
     ) -> UInt64 {
+        encoder.encode(raw: observations, count: count, into: input)
+        return forward(count: count, actions: actions, logits: logits)
+    }
+
+    /// As above, for observations that each lie elsewhere (row `i` at `observationRows[i]`).
+    public func act(
+        observationRows: UnsafePointer<UnsafeRawPointer>, count: Int,
+        actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>
+    ) -> UInt64 {
+        encoder.encode(rows: observationRows, count: count, into: input)
+        return forward(count: count, actions: actions, logits: logits)
+    }
+
+    /// Runs the MLP on the encoded `input` rows and samples an action for each.
+    private func forward(count: Int, actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>) -> UInt64 {
         let snapshot = store.snapshot
         let numActions = architecture.numActions
         snapshot.values.withUnsafeBufferPointer { parameters in
-            let rows: UnsafePointer<Float>
-            if encoder.isIdentity {
-                rows = observations.assumingMemoryBound(to: Float.self)
-            } else {
-                encoder.encode(raw: observations, count: count, into: input)
-                rows = UnsafePointer(input)
-            }
-            MLPForward.run(parameters: parameters.baseAddress!, input: rows, count: count, workspace: workspace)
+            MLPForward.run(parameters: parameters.baseAddress!, input: input, count: count, workspace: workspace)
         }
         for row in 0..<count {
             let head = workspace.headRow(row)

@@ -33,23 +33,29 @@ public struct UnrollBuilder: Sendable {
         count += 1
         guard count == length + 1 else { return nil }
         let complete = current
-        carryOver()
+        carryOver(from: complete)
         return complete
     }
 
-    /// Moves the last timestep to the front, so the next unroll starts where this ended.
-    private mutating func carryOver() {
-        let last = length, bytes = current.observationBytes, actions = current.numActions
-        current.stepTypes[0] = current.stepTypes[last]
-        current.rewards[0] = current.rewards[last]
-        current.discounts[0] = current.discounts[last]
-        current.actions[0] = current.actions[last]
-        current.versions[0] = current.versions[last]
-        current.observations.withUnsafeMutableBytes { storage in
-            storage.baseAddress!.copyMemory(from: storage.baseAddress! + last * bytes, byteCount: bytes)
+    /// Starts the next unroll with this one's last timestep (fresh storage: the complete
+    /// unroll keeps the old, so nothing is copied on write).
+    private mutating func carryOver(from complete: Unroll) {
+        let last = length, bytes = complete.observationBytes, actions = complete.numActions
+        current = Unroll(length: length, observationBytes: bytes, numActions: actions)
+        current.stepTypes[0] = complete.stepTypes[last]
+        current.rewards[0] = complete.rewards[last]
+        current.discounts[0] = complete.discounts[last]
+        current.actions[0] = complete.actions[last]
+        current.versions[0] = complete.versions[last]
+        current.observations.withUnsafeMutableBytes { target in
+            complete.observations.withUnsafeBytes { source in
+                target.baseAddress!.copyMemory(from: source.baseAddress! + last * bytes, byteCount: bytes)
+            }
         }
-        current.logits.withUnsafeMutableBufferPointer { storage in
-            storage.baseAddress!.update(from: storage.baseAddress! + last * actions, count: actions)
+        current.logits.withUnsafeMutableBufferPointer { target in
+            complete.logits.withUnsafeBufferPointer { source in
+                target.baseAddress!.update(from: source.baseAddress! + last * actions, count: actions)
+            }
         }
         count = 1
     }

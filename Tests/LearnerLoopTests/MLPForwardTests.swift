@@ -67,6 +67,49 @@ final class MLPForwardTests: XCTestCase {
         XCTAssertEqual(output.reduce(0, +), 0.5, accuracy: 1e-5, "everything else is zero")
     }
 
+    /// The integer fast paths (four channels as one 64-bit word; any other channel
+    /// count) against the definition of 4×4 average pooling, on seeded random frames that
+    /// include all-255 blocks (the largest sums), and the gathered-rows entry point
+    /// against the contiguous one.
+    func testPoolingMatchesTheDefinition() {
+        for channels in [4, 3, 1] {
+            let (height, width) = (84, 80)
+            let architecture = ModelArchitecture(
+                observation: ObservationFormat(shape: [height, width, channels], elementType: .uint8), hiddenSizes: [8], numActions: 2)
+            XCTAssertEqual(architecture.poolFactor, 4)
+            let frameBytes = height * width * channels
+            var generator = SeededGenerator(seed: UInt64(channels))
+            var frames = (0..<(2 * frameBytes)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            for y in 0..<8 { for x in 0..<8 { for c in 0..<channels { frames[(y * width + x) * channels + c] = 255 } } }
+            let encoder = ObservationEncoder(architecture: architecture)
+            var contiguous = [Float](repeating: -1, count: 2 * architecture.inputSize)
+            var gathered = contiguous
+            frames.withUnsafeBytes { raw in
+                contiguous.withUnsafeMutableBufferPointer { encoder.encode(raw: raw.baseAddress!, count: 2, into: $0.baseAddress!) }
+                // Rows in the opposite order, to see that each is read from its own pointer.
+                let rows = [raw.baseAddress! + frameBytes, raw.baseAddress!]
+                rows.withUnsafeBufferPointer { rows in
+                    gathered.withUnsafeMutableBufferPointer { encoder.encode(rows: rows.baseAddress!, count: 2, into: $0.baseAddress!) }
+                }
+            }
+            XCTAssertEqual(contiguous[0], 1, "an all-255 block pools to exactly 1")
+            for frame in 0..<2 {
+                for outY in 0..<(height / 4) {
+                    for outX in 0..<(width / 4) {
+                        for c in 0..<channels {
+                            var sum = 0
+                            for dy in 0..<4 { for dx in 0..<4 { sum += Int(frames[frame * frameBytes + ((outY * 4 + dy) * width + outX * 4 + dx) * channels + c]) } }
+                            let index = frame * architecture.inputSize + (outY * (width / 4) + outX) * channels + c
+                            XCTAssertEqual(contiguous[index], Float(sum) / (255 * 16), accuracy: 1e-6, "channels \(channels)")
+                        }
+                    }
+                }
+            }
+            XCTAssertEqual(Array(gathered[..<architecture.inputSize]), Array(contiguous[architecture.inputSize...]))
+            XCTAssertEqual(Array(gathered[architecture.inputSize...]), Array(contiguous[..<architecture.inputSize]))
+        }
+    }
+
     func testSamplerFollowsTheSoftmax() {
         var sampler = ActionSampler(seed: 3)
         let logits: [Float] = [0, log(3)]  // probabilities 1/4, 3/4
