@@ -27,8 +27,6 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
     private unowned let server: WireServer
     let queue: CompletionQueue
     private let arena: MessageArena
-    /// Contiguous copy of a received message that arrived in several slices.
-    private let scratch: UnsafeMutableRawBufferPointer
     private var handler: ServerStreamHandler?
     /// The Action being sent; destroyed when its batch completes (poller thread).
     private var sending: UnsafeMutablePointer<grpc_byte_buffer>? = nil
@@ -45,13 +43,11 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
         self.queue = queue
         // The Step struct plus a copy of the observation; a little room for unknown fields.
         arena = MessageArena(capacity: maxMessageBytes + 1024)
-        scratch = .allocate(byteCount: maxMessageBytes, alignment: 16)
     }
 
     deinit {
         if let sending { grpc_byte_buffer_destroy(sending) }
         ServerCallSlots.free(slots)
-        scratch.deallocate()
     }
 
     // MARK: Server side wiring
@@ -113,7 +109,7 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
             return
         }
         slots.pointee.received = nil
-        let step = Codec.withContiguousBytes(buffer, scratch: scratch) { Codec.decodeStep($0, arena: arena) }
+        let step = Codec.withContiguousBytes(buffer, scratch: queue.receiveScratch) { Codec.decodeStep($0, arena: arena) }
         grpc_byte_buffer_destroy(buffer)
         guard let decoded = step ?? nil else {
             finish(.invalidArgument, "message could not be decoded as seedrl.v1.Step")

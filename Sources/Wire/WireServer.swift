@@ -74,7 +74,9 @@ public final class WireServer: @unchecked Sendable {
             arguments.set(integer: "grpc.http2.max_pings_without_data", 0)
         }
         pointer = arguments.withArgs { grpc_server_create($0, nil) }
-        queues = (0..<configuration.pollerThreads).map { CompletionQueue(name: "seedrl-cq\($0)") }
+        queues = (0..<configuration.pollerThreads).map {
+            CompletionQueue(name: "seedrl-cq\($0)", receiveScratchBytes: configuration.maxReceiveMessageBytes)
+        }
         for queue in queues { grpc_server_register_completion_queue(pointer, queue.pointer, nil) }
         actMethod = grpc_server_register_method(pointer, "/seedrl.v1.Learner/Act", nil, GRPC_SRM_PAYLOAD_NONE, 0)
         getSpecMethod = grpc_server_register_method(
