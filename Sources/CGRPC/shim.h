@@ -60,10 +60,12 @@ static inline size_t seedrl_byte_buffer_copy(grpc_byte_buffer *bb, uint8_t *dst,
   return overflow ? SIZE_MAX : used;
 }
 
-/// A byte buffer of `length` bytes on the heap (never inlined, so `*data` stays valid
-/// while the buffer lives), for the caller to fill in place before sending.
+/// A byte buffer of `length` bytes for the caller to fill in place, at once, before
+/// sending. Small messages (an Action: a few bytes) live inline in the buffer's own
+/// slice, saving a heap allocation per reply; `*data` points there, so it is valid only
+/// until the buffer is handed to the core.
 static inline grpc_byte_buffer *seedrl_byte_buffer_allocate(size_t length, uint8_t **data) {
-  grpc_slice slice = grpc_slice_malloc_large(length);
+  grpc_slice slice = grpc_slice_malloc(length);
   grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
   grpc_slice_unref(slice);
   *data = GRPC_SLICE_START_PTR(bb->data.raw.slice_buffer.slices[0]);
