@@ -6,16 +6,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seedrl="${1:-$root/.build/debug/seedrl}"
-venv="$root/.build/python-venv"
-example="$root/examples/python"
 [ -x "$seedrl" ] || { echo "build first (swift build)" >&2; exit 1; }
-
-if [ ! -x "$venv/bin/python3" ]; then
-  python3 -m venv "$venv"
-fi
-"$venv/bin/python3" -c "import grpc, grpc_tools, gymnasium, numpy" 2>/dev/null \
-  || "$venv/bin/python3" -m pip install -q --disable-pip-version-check -r "$example/requirements.txt"
-PATH="$venv/bin:$PATH" "$example/generate.sh"
+. "$root/scripts/python-venv.sh"
 
 socket="$(mktemp -u /tmp/seedrl-python-XXXXXX.sock)"
 "$seedrl" server --env cartpole --port 0 --unix "$socket" --log-level error --status-seconds 1000 >/dev/null &

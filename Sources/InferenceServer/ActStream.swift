@@ -4,7 +4,8 @@ import Threading
 import Wire
 
 /// The server's state for one Act stream: its validator, the episode it is in, and the
-/// Step it is waiting on an Action for.
+/// Step it is waiting on an Action for (prepared into the policy's input row as it
+/// arrived, and staged in the stream's unroll).
 ///
 /// Confinement: `received`/`closed` run on the stream's poller thread; between enqueue
 /// and reply the stream belongs to the inference thread (handed over by the batch
@@ -12,15 +13,13 @@ import Wire
 final class ActStream: ServerStreamHandler, @unchecked Sendable {
     let stream: ServerStream
     private unowned let server: LearnerServer
+    private let policy: Policy
     private var validator: StepValidator
     private var episodeReturn: Double = 0
-    /// The pending Step's observation, borrowed from the stream's decode memory.
-    private(set) var observation = UnsafeRawBufferPointer(start: nil, count: 0)
-    private(set) var pendingStepType: StepType = .first
-    private(set) var pendingReward: Float = 0
-    private(set) var pendingDiscount: Float = 1
-    /// This stream's partial trajectory; touched only by the inference thread, dropped
-    /// with the stream.
+    /// The pending Step's observation as the policy's input row.
+    let preparedRow: UnsafeMutableRawPointer
+    /// This stream's partial trajectory: the pending Step is staged in it on receipt and
+    /// committed with its action by the inference thread. Dropped with the stream.
     var unrollBuilder: UnrollBuilder?
     /// When the server started waiting for this client's next Step (monotonic ns); 0 while
     /// the server holds a Step of it. Read by the idle reaper.
@@ -28,16 +27,22 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
     /// The peer's host (address without port), for the per-peer limit.
     let peerHost: String
 
-    init(stream: ServerStream, server: LearnerServer, spec: ObservationSpec, unrollLength: Int?, peerHost: String) {
+    init(stream: ServerStream, server: LearnerServer, policy: Policy, spec: ObservationSpec, unrollLength: Int?, peerHost: String) {
         self.stream = stream
         self.peerHost = peerHost
         self.server = server
+        self.policy = policy
         validator = StepValidator(spec: spec)
+        preparedRow = .allocate(byteCount: max(policy.preparedRowBytes, 1), alignment: 64)
         unrollBuilder = unrollLength.map {
             UnrollBuilder(length: $0, observationBytes: spec.byteCount, numActions: spec.numActions)
         }
     }
 
+    deinit { preparedRow.deallocate() }
+
+    /// The Step's bytes are valid only during this call (the poller's receive memory is
+    /// reused for the next message): everything needed later is copied out here.
     func received(_ step: StepView, on stream: ServerStream) {
         awaitingClientSince.store(0, ordering: .relaxed)
         let type: StepType
@@ -57,11 +62,11 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
             episodeReturn += Double(step.reward)
             server.statistics.recordEpisode(return: episodeReturn)
         }
-        observation = step.observation
-        pendingStepType = type
+        policy.prepare(observation: step.observation, into: preparedRow)
         // FIRST's reward and discount belong to no transition (and may be anything).
-        pendingReward = type == .first ? 0 : step.reward
-        pendingDiscount = type == .first ? 1 : step.discount
+        unrollBuilder?.stage(
+            stepType: UInt8(type.rawValue), reward: type == .first ? 0 : step.reward,
+            discount: type == .first ? 1 : step.discount, observation: step.observation)
         do {
             try server.batchQueue.enqueue(self)
         } catch {

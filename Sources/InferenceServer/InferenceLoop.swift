@@ -4,7 +4,7 @@ import Threading
 import Wire
 
 /// The inference thread: takes batches of waiting streams, runs the policy once per
-/// batch on their observations where they were received, records the steps into each
+/// batch on the input rows their streams prepared, commits each step's action to its
 /// stream's unroll, starts every reply, and then pushes complete unrolls to the learner.
 final class InferenceLoop: @unchecked Sendable {
     // Buffers are touched only by the loop's own thread.
@@ -12,42 +12,30 @@ final class InferenceLoop: @unchecked Sendable {
     private let policy: Policy
     private let statistics: ServerStatistics
     private let unrolls: UnrollQueue?
-    private let observationBytes: Int
     private let numActions: Int
-    /// Row i's observation, in its stream's receive memory (valid until that stream is
-    /// replied to: only then may its next Step arrive).
-    private let observationRows: UnsafeMutablePointer<UnsafeRawPointer>
+    /// Row i's prepared input, held by its stream (valid until that stream is replied
+    /// to: only then may its next Step arrive).
+    private let preparedRows: UnsafeMutablePointer<UnsafeRawPointer>
     private let actions: UnsafeMutablePointer<Int32>
     private let logits: UnsafeMutablePointer<Float>
-    // What arrived with each row's Step, captured before the reply lets the stream move on.
-    private let stepTypes: UnsafeMutablePointer<UInt8>
-    private let rewards: UnsafeMutablePointer<Float>
-    private let discounts: UnsafeMutablePointer<Float>
     private var thread: OSThread?
 
-    init(queue: BatchQueue<ActStream>, policy: Policy, statistics: ServerStatistics, observationBytes: Int, unrolls: UnrollQueue?) {
+    init(queue: BatchQueue<ActStream>, policy: Policy, statistics: ServerStatistics, unrolls: UnrollQueue?) {
         self.queue = queue
         self.policy = policy
         self.statistics = statistics
         self.unrolls = unrolls
-        self.observationBytes = observationBytes
         numActions = policy.numActions
         let maxBatch = queue.policy.maxBatch
-        observationRows = .allocate(capacity: maxBatch)
+        preparedRows = .allocate(capacity: maxBatch)
         actions = .allocate(capacity: maxBatch)
         logits = .allocate(capacity: maxBatch * numActions)
-        stepTypes = .allocate(capacity: maxBatch)
-        rewards = .allocate(capacity: maxBatch)
-        discounts = .allocate(capacity: maxBatch)
     }
 
     deinit {
-        observationRows.deallocate()
+        preparedRows.deallocate()
         actions.deallocate()
         logits.deallocate()
-        stepTypes.deallocate()
-        rewards.deallocate()
-        discounts.deallocate()
     }
 
     func start() {
@@ -66,16 +54,10 @@ final class InferenceLoop: @unchecked Sendable {
         var completed: [Unroll] = []
         completed.reserveCapacity(queue.policy.maxBatch)
         while queue.nextBatch(into: &batch) {
-            for (row, stream) in batch.enumerated() {
-                observationRows[row] = stream.observation.baseAddress!
-                stepTypes[row] = UInt8(stream.pendingStepType.rawValue)
-                rewards[row] = stream.pendingReward
-                discounts[row] = stream.pendingDiscount
-            }
-            let version = policy.act(observationRows: observationRows, count: batch.count, actions: actions, logits: logits)
-            // Before the replies: a replied stream may receive its next Step into the
-            // memory its observation row points at.
-            if unrolls != nil { record(batch, version: version, completed: &completed) }
+            for (row, stream) in batch.enumerated() { preparedRows[row] = UnsafeRawPointer(stream.preparedRow) }
+            let version = policy.act(preparedRows: preparedRows, count: batch.count, actions: actions, logits: logits)
+            // Before the replies: a replied stream may receive (and stage) its next Step.
+            if unrolls != nil { commit(batch, version: version, completed: &completed) }
             var sent: UInt64 = 0
             let repliedAt = MonotonicClock.now()
             for (row, stream) in batch.enumerated() {
@@ -93,13 +75,11 @@ final class InferenceLoop: @unchecked Sendable {
         }
     }
 
-    /// Appends each row to its stream's unroll and collects the unrolls that completed.
-    private func record(_ batch: [ActStream], version: UInt64, completed: inout [Unroll]) {
+    /// Completes each row's staged timestep with its action and collects the unrolls
+    /// that completed.
+    private func commit(_ batch: [ActStream], version: UInt64, completed: inout [Unroll]) {
         for (row, stream) in batch.enumerated() {
-            let observation = UnsafeRawBufferPointer(start: observationRows[row], count: observationBytes)
-            if let unroll = stream.unrollBuilder?.append(
-                stepType: stepTypes[row], reward: rewards[row], discount: discounts[row], observation: observation,
-                action: actions[row], logits: logits + row * numActions, version: version) {
+            if let unroll = stream.unrollBuilder?.commit(action: actions[row], logits: logits + row * numActions, version: version) {
                 completed.append(unroll)
             }
         }

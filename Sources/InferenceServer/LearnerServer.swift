@@ -46,7 +46,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         wireConfiguration.keepaliveMilliseconds = configuration.keepaliveMilliseconds
         wireConfiguration.security = configuration.security
         inference = InferenceLoop(queue: batchQueue, policy: policy, statistics: statistics,
-                                  observationBytes: spec.byteCount, unrolls: configuration.recording?.queue)
+                                  unrolls: configuration.recording?.queue)
         wire = try WireServer(configuration: wireConfiguration, service: self)
     }
 
@@ -100,7 +100,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
             return .failure(RPCError(.resourceExhausted, "server is serving its maximum of \(limit) streams (--max-streams)"))
         }
         let host = Self.host(ofPeer: stream.context.peer)
-        let actStream = ActStream(stream: stream, server: self, spec: configuration.spec,
+        let actStream = ActStream(stream: stream, server: self, policy: policy, spec: configuration.spec,
                                   unrollLength: configuration.recording?.unrollLength, peerHost: host)
         let perPeerLimit = configuration.maxStreamsPerPeer
         let refused: Int? = registry.withLock { registry in

@@ -1,18 +1,27 @@
-/// What the server needs of a model: actions for a batch of raw observations. The
+/// What the server needs of a model: actions for a batch of observations. The
 /// composition root adapts the learner's model to it; this module knows nothing of
 /// how the model is trained.
 ///
-/// Called from the inference thread only.
+/// Inference is split in two so the per-observation work runs where the bytes arrive:
+/// `prepare` turns one raw observation into the model's input row on the receiving
+/// (poller) thread, while its bytes are in cache, and `act` runs the batch on the
+/// inference thread.
 public protocol Policy: AnyObject, Sendable {
     var numActions: Int { get }
     /// The newest parameter version (thread-safe; for GetSpec and GetStats).
     var modelVersion: UInt64 { get }
-    /// Chooses actions for `count` raw observations, row `i` at `observationRows[i]`
-    /// (each where its stream received it: no gathering copy); writes
-    /// `actions[0..<count]` and behaviour logits (`count × numActions`); returns the
-    /// version of the parameters that chose them.
+    /// Bytes of one prepared input row (each stream holds one).
+    var preparedRowBytes: Int { get }
+    /// Writes the input row for one raw observation (of the spec's size) to `row`
+    /// (`preparedRowBytes`, 16-byte aligned). Thread-safe: called from any poller
+    /// thread, for different streams at once.
+    func prepare(observation: UnsafeRawBufferPointer, into row: UnsafeMutableRawPointer)
+    /// Chooses actions for `count` prepared rows (row `i` at `preparedRows[i]`, each
+    /// where its stream keeps it: no gathering copy first); writes `actions[0..<count]`
+    /// and behaviour logits (`count × numActions`); returns the version of the
+    /// parameters that chose them. Called from the inference thread only.
     func act(
-        observationRows: UnsafePointer<UnsafeRawPointer>, count: Int,
+        preparedRows: UnsafePointer<UnsafeRawPointer>, count: Int,
         actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>
     ) -> UInt64
 }

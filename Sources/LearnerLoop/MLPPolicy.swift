@@ -36,12 +36,25 @@ public final class MLPPolicy: @unchecked Sendable {
         return forward(count: count, actions: actions, logits: logits)
     }
 
-    /// As above, for observations that each lie elsewhere (row `i` at `observationRows[i]`).
+    /// Bytes of one encoded input row (`inputSize` floats).
+    public var preparedRowBytes: Int { architecture.inputSize * MemoryLayout<Float>.stride }
+
+    /// Encodes one raw observation into its input row. Thread-safe (pure).
+    public func prepare(observation: UnsafeRawBufferPointer, into row: UnsafeMutableRawPointer) {
+        precondition(observation.count == architecture.observation.byteCount)
+        encoder.encode(raw: observation.baseAddress!, count: 1, into: row.assumingMemoryBound(to: Float.self))
+    }
+
+    /// As `act(observations:…)`, for rows already encoded by `prepare`, each wherever it
+    /// lies (row `i` at `preparedRows[i]`).
     public func act(
-        observationRows: UnsafePointer<UnsafeRawPointer>, count: Int,
+        preparedRows: UnsafePointer<UnsafeRawPointer>, count: Int,
         actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>
     ) -> UInt64 {
-        encoder.encode(rows: observationRows, count: count, into: input)
+        let inputSize = architecture.inputSize
+        for row in 0..<count {
+            (input + row * inputSize).update(from: preparedRows[row].assumingMemoryBound(to: Float.self), count: inputSize)
+        }
         return forward(count: count, actions: actions, logits: logits)
     }
 

@@ -16,15 +16,6 @@ public struct ObservationEncoder: Sendable {
         }
     }
 
-    /// Encodes `count` raw observations, each wherever it lies (`rows[i]`), into
-    /// `output` (`count × inputSize`): the server encodes straight from each stream's
-    /// receive memory instead of first copying the batch together.
-    public func encode(rows: UnsafePointer<UnsafeRawPointer>, count: Int, into output: UnsafeMutablePointer<Float>) {
-        withScratch { scratch in
-            for row in 0..<count { encode(row: rows[row], into: output + row * architecture.inputSize, scratch: scratch) }
-        }
-    }
-
     private func encode(row raw: UnsafeRawPointer, into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<UInt16>) {
         let inputSize = architecture.inputSize
         switch architecture.observation.elementType {

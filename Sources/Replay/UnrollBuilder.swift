@@ -5,6 +5,7 @@ public struct UnrollBuilder: Sendable {
     public let length: Int
     private var current: Unroll
     public private(set) var count = 0
+    private var staged = false
 
     public init(length: Int, observationBytes: Int, numActions: Int) {
         self.length = length
@@ -16,17 +17,35 @@ public struct UnrollBuilder: Sendable {
         stepType: UInt8, reward: Float, discount: Float, observation: UnsafeRawBufferPointer,
         action: Int32, logits: UnsafePointer<Float>, version: UInt64
     ) -> Unroll? {
+        stage(stepType: stepType, reward: reward, discount: discount, observation: observation)
+        return commit(action: action, logits: logits, version: version)
+    }
+
+    /// Records what arrived with a timestep's Step (the server does this as the Step is
+    /// received, while its bytes are at hand); `commit` completes the timestep once the
+    /// behaviour policy has answered. Staging again before a commit replaces the staged step.
+    public mutating func stage(stepType: UInt8, reward: Float, discount: Float, observation: UnsafeRawBufferPointer) {
         let t = count
-        let bytes = current.observationBytes, actions = current.numActions
+        let bytes = current.observationBytes
         precondition(observation.count == bytes, "observation of \(observation.count) bytes, expected \(bytes)")
         current.stepTypes[t] = stepType
         current.rewards[t] = reward
         current.discounts[t] = discount
-        current.actions[t] = action
-        current.versions[t] = version
         current.observations.withUnsafeMutableBytes { target in
             (target.baseAddress! + t * bytes).copyMemory(from: observation.baseAddress!, byteCount: bytes)
         }
+        staged = true
+    }
+
+    /// Completes the staged timestep with the policy's answer; returns a complete unroll
+    /// when this timestep completed one.
+    public mutating func commit(action: Int32, logits: UnsafePointer<Float>, version: UInt64) -> Unroll? {
+        precondition(staged, "commit without a staged timestep")
+        staged = false
+        let t = count
+        let actions = current.numActions
+        current.actions[t] = action
+        current.versions[t] = version
         current.logits.withUnsafeMutableBufferPointer { target in
             (target.baseAddress! + t * actions).update(from: logits, count: actions)
         }

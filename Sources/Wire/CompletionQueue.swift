@@ -51,16 +51,20 @@ final class CompletionQueue: @unchecked Sendable {
     let pointer: OpaquePointer
     private var thread: OSThread?
     private let name: String
-    /// Where a message that arrived in several slices is made contiguous for decoding:
-    /// one per queue, because its events are handled one at a time on its poller thread,
-    /// and reused message after message, so it stays in cache. Touched only by the poller.
+    /// Where a message that arrived in several slices is made contiguous, and where it
+    /// is decoded into: one of each per queue, because its events are handled one at a
+    /// time on its poller thread, reused message after message (so they stay in cache,
+    /// and an idle stream holds neither). Touched only by the poller.
     let receiveScratch: UnsafeMutableRawBufferPointer
+    let receiveArena: MessageArena
 
-    /// - Parameter receiveScratchBytes: the largest message its calls decode (0: none).
-    init(name: String, receiveScratchBytes: Int = 0) {
+    /// - Parameter receiveMessageBytes: the largest message its calls decode (0: none).
+    init(name: String, receiveMessageBytes: Int = 0) {
         self.name = name
         pointer = grpc_completion_queue_create_for_next(nil)
-        receiveScratch = .allocate(byteCount: receiveScratchBytes, alignment: 64)
+        receiveScratch = .allocate(byteCount: receiveMessageBytes, alignment: 64)
+        // The decoded struct plus a copy of its bytes fields; a little room for unknown fields.
+        receiveArena = MessageArena(capacity: receiveMessageBytes == 0 ? 0 : receiveMessageBytes + 1024)
     }
 
     /// Starts the poller thread. Events before this call wait in the queue.

@@ -5,6 +5,8 @@ import Synchronization
 /// thread, one event at a time per stream.
 public protocol ServerStreamHandler: AnyObject {
     /// A Step arrived and decoded. The stream sends nothing until `reply` or `finish`.
+    /// `step`'s bytes are valid only during the call (the poller's receive memory is
+    /// reused for the next message).
     func received(_ step: StepView, on stream: ServerStream)
     /// The stream is over (finished, cancelled by the client, connection lost, server
     /// shutdown). Called exactly once; the handler must drop its per-stream state.
@@ -26,7 +28,6 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
     private let slots = ServerCallSlots.allocate()
     private unowned let server: WireServer
     let queue: CompletionQueue
-    private let arena: MessageArena
     private var handler: ServerStreamHandler?
     /// The Action being sent; destroyed when its batch completes (poller thread).
     private var sending: UnsafeMutablePointer<grpc_byte_buffer>? = nil
@@ -38,11 +39,9 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
     /// Who opened the stream; set when accepted.
     public private(set) var context = CallContext(authorization: nil, peer: "")
 
-    init(server: WireServer, queue: CompletionQueue, maxMessageBytes: Int) {
+    init(server: WireServer, queue: CompletionQueue) {
         self.server = server
         self.queue = queue
-        // The Step struct plus a copy of the observation; a little room for unknown fields.
-        arena = MessageArena(capacity: maxMessageBytes + 1024)
     }
 
     deinit {
@@ -109,7 +108,7 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
             return
         }
         slots.pointee.received = nil
-        let step = Codec.withContiguousBytes(buffer, scratch: queue.receiveScratch) { Codec.decodeStep($0, arena: arena) }
+        let step = Codec.withContiguousBytes(buffer, scratch: queue.receiveScratch) { Codec.decodeStep($0, arena: queue.receiveArena) }
         grpc_byte_buffer_destroy(buffer)
         guard let decoded = step ?? nil else {
             finish(.invalidArgument, "message could not be decoded as seedrl.v1.Step")

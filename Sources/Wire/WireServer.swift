@@ -75,7 +75,7 @@ public final class WireServer: @unchecked Sendable {
         }
         pointer = arguments.withArgs { grpc_server_create($0, nil) }
         queues = (0..<configuration.pollerThreads).map {
-            CompletionQueue(name: "seedrl-cq\($0)", receiveScratchBytes: configuration.maxReceiveMessageBytes)
+            CompletionQueue(name: "seedrl-cq\($0)", receiveMessageBytes: configuration.maxReceiveMessageBytes)
         }
         for queue in queues { grpc_server_register_completion_queue(pointer, queue.pointer, nil) }
         actMethod = grpc_server_register_method(pointer, "/seedrl.v1.Learner/Act", nil, GRPC_SRM_PAYLOAD_NONE, 0)
@@ -133,7 +133,7 @@ public final class WireServer: @unchecked Sendable {
 
     func rearmActRequest(on queue: CompletionQueue) {
         if state.withLock({ $0.shuttingDown }) { return }
-        let stream = ServerStream(server: self, queue: queue, maxMessageBytes: configuration.maxReceiveMessageBytes)
+        let stream = ServerStream(server: self, queue: queue)
         _ = stream.request(method: actMethod)
     }
 

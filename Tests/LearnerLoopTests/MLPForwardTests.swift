@@ -69,8 +69,7 @@ final class MLPForwardTests: XCTestCase {
 
     /// The integer fast paths (four channels as one 64-bit word; any other channel
     /// count) against the definition of 4×4 average pooling, on seeded random frames that
-    /// include all-255 blocks (the largest sums), and the gathered-rows entry point
-    /// against the contiguous one.
+    /// include all-255 blocks (the largest sums).
     func testPoolingMatchesTheDefinition() {
         for channels in [4, 3, 1] {
             let (height, width) = (84, 80)
@@ -83,14 +82,8 @@ final class MLPForwardTests: XCTestCase {
             for y in 0..<8 { for x in 0..<8 { for c in 0..<channels { frames[(y * width + x) * channels + c] = 255 } } }
             let encoder = ObservationEncoder(architecture: architecture)
             var contiguous = [Float](repeating: -1, count: 2 * architecture.inputSize)
-            var gathered = contiguous
             frames.withUnsafeBytes { raw in
                 contiguous.withUnsafeMutableBufferPointer { encoder.encode(raw: raw.baseAddress!, count: 2, into: $0.baseAddress!) }
-                // Rows in the opposite order, to see that each is read from its own pointer.
-                let rows = [raw.baseAddress! + frameBytes, raw.baseAddress!]
-                rows.withUnsafeBufferPointer { rows in
-                    gathered.withUnsafeMutableBufferPointer { encoder.encode(rows: rows.baseAddress!, count: 2, into: $0.baseAddress!) }
-                }
             }
             XCTAssertEqual(contiguous[0], 1, "an all-255 block pools to exactly 1")
             for frame in 0..<2 {
@@ -105,9 +98,44 @@ final class MLPForwardTests: XCTestCase {
                     }
                 }
             }
-            XCTAssertEqual(Array(gathered[..<architecture.inputSize]), Array(contiguous[architecture.inputSize...]))
-            XCTAssertEqual(Array(gathered[architecture.inputSize...]), Array(contiguous[..<architecture.inputSize]))
         }
+    }
+
+    /// The server's path (each observation prepared into its own row, the batch read
+    /// from row pointers) chooses what the contiguous path chooses: same logits, and the
+    /// same actions from the same sampler seed.
+    func testPreparedRowsActLikeContiguousObservations() {
+        let architecture = ModelArchitecture(
+            observation: ObservationFormat(shape: [84, 84, 4], elementType: .uint8), hiddenSizes: [16], numActions: 6)
+        let store = ParameterStore(
+            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 5), version: 3),
+            layout: architecture.layout)
+        let count = 3, frameBytes = architecture.observation.byteCount
+        var generator = SeededGenerator(seed: 9)
+        let frames = (0..<(count * frameBytes)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        func run(_ body: (MLPPolicy, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Float>) -> UInt64) -> ([Int32], [Float], UInt64) {
+            let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: count, seed: 11)
+            var actions = [Int32](repeating: -1, count: count), logits = [Float](repeating: 0, count: count * 6)
+            let version = body(policy, &actions, &logits)
+            return (actions, logits, version)
+        }
+        let contiguous = run { policy, actions, logits in
+            frames.withUnsafeBytes { policy.act(observations: $0.baseAddress!, count: count, actions: actions, logits: logits) }
+        }
+        let prepared = run { policy, actions, logits in
+            let rows = (0..<count).map { _ in UnsafeMutableRawPointer.allocate(byteCount: policy.preparedRowBytes, alignment: 16) }
+            defer { rows.forEach { $0.deallocate() } }
+            frames.withUnsafeBytes { raw in
+                for (index, row) in rows.enumerated() {
+                    policy.prepare(observation: UnsafeRawBufferPointer(rebasing: raw[(index * frameBytes)..<((index + 1) * frameBytes)]), into: row)
+                }
+            }
+            let pointers = rows.map { UnsafeRawPointer($0) }
+            return policy.act(preparedRows: pointers, count: count, actions: actions, logits: logits)
+        }
+        XCTAssertEqual(prepared.0, contiguous.0)
+        XCTAssertEqual(prepared.1, contiguous.1)
+        XCTAssertEqual(prepared.2, 3)
     }
 
     func testSamplerFollowsTheSoftmax() {
