@@ -23,6 +23,7 @@ test:
 	scripts/test-netns.sh
 	scripts/fault-kill-actors.sh 5
 	scripts/fault-disk-full.sh
+	scripts/test-mpi.sh
 
 # The test suite under AddressSanitizer (with LeakSanitizer) and ThreadSanitizer, each in
 # its own build folder. The gRPC core, protobuf-c and OpenBLAS are not instrumented; Wire

@@ -17,6 +17,8 @@ let package = Package(
         // C libraries as Swift modules.
         .systemLibrary(name: "CGRPC", path: "Sources/CGRPC"),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
+        // OpenMPI by its own pkg-config name: a plain "mpi" could resolve to MPICH.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
         .target(
             name: "CSeedProto",
             path: "Sources/CSeedProto",
@@ -46,6 +48,8 @@ let package = Package(
         // The one Swift bridge to OpenBLAS.
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
         .target(name: "LearnerLoop", dependencies: ["Replay", "LinearAlgebra", "Threading", "Randomness"]),
+        // The one Swift bridge to MPI: data-parallel learners across processes and hosts.
+        .target(name: "Collective", dependencies: ["CMPI"]),
         .target(
             name: "InferenceServer",
             dependencies: ["Wire", "BatchQueue", "Replay", "Threading", .product(name: "Logging", package: "swift-log")]
@@ -58,7 +62,7 @@ let package = Package(
             name: "seedrl",
             dependencies: [
                 "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
-                "CSystem", "Environments", "Metrics", "LinearAlgebra",
+                "CSystem", "Environments", "Metrics", "LinearAlgebra", "Collective",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

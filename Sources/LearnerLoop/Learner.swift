@@ -59,11 +59,28 @@ public final class Learner: @unchecked Sendable {
 
     /// Trains on `unrolls` (exactly `batchSize`, each of `unrollLength`), weighting each
     /// unroll's loss by `weights` (importance weights of replayed unrolls; 1 for fresh).
-    public func step(_ unrolls: [Unroll], weights: [Float]? = nil) -> TrainingStepReport {
+    /// With a `group`, every rank calls this with its own batch at the same time: the
+    /// gradients are summed across ranks and the average applied, identically everywhere.
+    public func step(_ unrolls: [Unroll], weights: [Float]? = nil, group: DataParallelGroup? = nil) -> TrainingStepReport {
+        var report = computeGradient(unrolls, weights: weights)
+        if let group { gradient.withUnsafeMutableBufferPointer { group.sumInPlace($0) } }
+        applyGradient(contributors: group?.size ?? 1, report: &report)
+        return report
+    }
+
+    /// The gradient `computeGradient` left (a sum over batches once combined), for
+    /// combining it across ranks or batches before `applyGradient`.
+    public func withGradient<T>(_ body: (UnsafeMutableBufferPointer<Float>) -> T) -> T {
+        gradient.withUnsafeMutableBufferPointer { body($0) }
+    }
+
+    /// The loss gradient of one batch (see `step`) into the learner's gradient buffer;
+    /// the parameters are not touched.
+    public func computeGradient(_ unrolls: [Unroll], weights: [Float]? = nil) -> TrainingStepReport {
         let batch = settings.batchSize, length = settings.unrollLength, timesteps = length + 1
         precondition(unrolls.count == batch && unrolls.allSatisfy { $0.length == length })
         let numActions = architecture.numActions, headSize = architecture.headSize
-        let versionBefore = store.version
+        let versionBefore = store.version  // for the policy lag
 
         // 1. Every timestep of every unroll is one row of the forward pass.
         let observationBytes = architecture.observation.byteCount
@@ -118,23 +135,36 @@ public final class Learner: @unchecked Sendable {
             report.unrollPriorities.append(priority / Double(max(1, (0..<length).count { valid[$0] })))
         }
 
-        // 3. Backward, clip, optimize, publish.
-        let frames = batch * length
-        let learningRate = settings.learningRate(afterFrames: framesTrained)
+        // 3. Backward: the gradient of this batch's loss.
         gradient.withUnsafeMutableBufferPointer { gradient in
             parameters.withUnsafeBufferPointer { parameters in
                 MLPBackward.run(parameters: parameters.baseAddress!, input: input, rows: rows,
                                 forward: forward, workspace: backward, gradient: gradient.baseAddress!)
             }
-            report.gradientNorm = clipGlobalNorm(gradient.baseAddress!, count: gradient.count, maxNorm: settings.maxGradientNorm)
-            optimizer.apply(gradient: gradient.baseAddress!, to: &parameters, learningRate: learningRate)
         }
-        framesTrained += UInt64(frames)
-        store.publish(parameters, version: versionBefore + 1)
-        report.version = versionBefore + 1
-        report.frames = frames
-        report.learningRate = learningRate
+        report.frames = batch * length
         report.policyLag = transitions > 0 ? lagSum / Double(transitions) : 0
         return report
+    }
+
+    /// Averages the gradient buffer over `contributors` equal batches (it holds their sum),
+    /// clips it, applies the optimizer — the average and the clip fused into the
+    /// optimizer's pass — and publishes the next version. `framesTrained` counts every
+    /// contributor's frames, so the learning-rate schedule is the job's on every rank.
+    public func applyGradient(contributors: Int, report: inout TrainingStepReport) {
+        precondition(contributors >= 1)
+        let versionBefore = store.version
+        let learningRate = settings.learningRate(afterFrames: framesTrained)
+        gradient.withUnsafeBufferPointer { gradient in
+            let (norm, factor) = globalNormClip(
+                gradient.baseAddress!, count: gradient.count, scale: 1 / Float(contributors), maxNorm: settings.maxGradientNorm)
+            report.gradientNorm = norm
+            optimizer.apply(gradient: gradient.baseAddress!, scale: factor, to: &parameters, learningRate: learningRate)
+        }
+        report.frames *= contributors
+        framesTrained += UInt64(report.frames)
+        store.publish(parameters, version: versionBefore + 1)
+        report.version = versionBefore + 1
+        report.learningRate = learningRate
     }
 }

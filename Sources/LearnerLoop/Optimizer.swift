@@ -30,8 +30,11 @@ public struct Optimizer: Sendable {
         second = Array(repeating: 0, count: parameterCount)
     }
 
-    /// θ ← θ − update(g) with learning rate `learningRate` (after any decay).
-    public mutating func apply(gradient: UnsafePointer<Float>, to parameters: inout [Float], learningRate: Float) {
+    /// θ ← θ − update(g) with learning rate `learningRate` (after any decay), where
+    /// g = `gradientScale` · `gradient`: averaging over ranks and clipping are fused into
+    /// this one pass instead of rewriting the gradient first.
+    public mutating func apply(gradient: UnsafePointer<Float>, scale gradientScale: Float = 1,
+                               to parameters: inout [Float], learningRate: Float) {
         steps += 1
         let s = settings
         let count = parameters.count
@@ -45,7 +48,7 @@ public struct Optimizer: Sendable {
                 second.withUnsafeMutableBufferPointer { v in
                     parameters.withUnsafeMutableBufferPointer { theta in
                         for i in 0..<count {
-                            let g = gradient[i]
+                            let g = gradient[i] * gradientScale
                             m[i] = s.beta1 * m[i] + (1 - s.beta1) * g
                             v[i] = s.beta2 * v[i] + (1 - s.beta2) * g * g
                             theta[i] -= stepSize * m[i] / (v[i].squareRoot() + epsilon)
@@ -58,7 +61,7 @@ public struct Optimizer: Sendable {
                 second.withUnsafeMutableBufferPointer { momentum in
                     parameters.withUnsafeMutableBufferPointer { theta in
                         for i in 0..<count {
-                            let g = gradient[i]
+                            let g = gradient[i] * gradientScale
                             meanSquare[i] = s.rmsDecay * meanSquare[i] + (1 - s.rmsDecay) * g * g
                             momentum[i] = s.rmsMomentum * momentum[i] + learningRate * g / (meanSquare[i] + s.rmsEpsilon).squareRoot()
                             theta[i] -= momentum[i]
@@ -83,12 +86,20 @@ public struct Optimizer: Sendable {
 /// Scales `gradient` so its global L2 norm is at most `maxNorm`; returns the norm before.
 @discardableResult
 public func clipGlobalNorm(_ gradient: UnsafeMutablePointer<Float>, count: Int, maxNorm: Float?) -> Float {
+    let (norm, factor) = globalNormClip(gradient, count: count, scale: 1, maxNorm: maxNorm)
+    if factor != 1 { for i in 0..<count { gradient[i] *= factor } }
+    return norm
+}
+
+/// The global L2 norm of `scale · gradient`, and the factor to multiply `gradient` by so
+/// that the result is `scale · gradient` clipped to norm `maxNorm` (the factor is `scale`
+/// when no clipping is needed). Reads only; the optimizer applies the factor.
+public func globalNormClip(_ gradient: UnsafePointer<Float>, count: Int, scale: Float, maxNorm: Float?) -> (norm: Float, factor: Float) {
     var sum: Float = 0
     for i in 0..<count { sum += gradient[i] * gradient[i] }
-    let norm = sum.squareRoot()
+    let norm = scale * sum.squareRoot()
     if let maxNorm, norm > maxNorm, norm > 0 {
-        let scale = maxNorm / norm
-        for i in 0..<count { gradient[i] *= scale }
+        return (norm, scale * (maxNorm / norm))
     }
-    return norm
+    return (norm, scale)
 }

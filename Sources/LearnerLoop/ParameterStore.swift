@@ -41,4 +41,12 @@ public final class ParameterStore: Sendable {
             current = snapshot
         }
     }
+
+    /// Replaces the current snapshot outright, version included (a data-parallel rank
+    /// taking rank 0's starting state before it serves or trains).
+    public func reset(to values: [Float], version: UInt64) {
+        precondition(values.count == layout.count, "parameters do not match the layout")
+        let snapshot = ParameterSnapshot(values: values, version: version)
+        current.withLock { $0 = snapshot }
+    }
 }

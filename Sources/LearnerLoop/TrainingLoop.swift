@@ -24,6 +24,10 @@ public struct TrainingProgress: Sendable, Equatable {
     public var last = TrainingStepReport()
     /// Seconds the learner spent computing (not waiting for unrolls).
     public var busySeconds: Double = 0
+    /// Data-parallel jobs: the job's counters (each rank's `jobCounters`, summed over the
+    /// ranks at the last step), and seconds spent in the gradient all-reduce.
+    public var jobCounters: [Double] = []
+    public var reduceSeconds: Double = 0
     public init() {}
 }
 
@@ -41,14 +45,25 @@ public final class TrainingLoop: @unchecked Sendable {
     private var thread: OSThread?
     private let checkpointEvery: UInt64?
     private let checkpoint: (@Sendable (Learner, [UInt64]) -> Void)?
+    private let group: DataParallelGroup?
+    private let jobCounters: (@Sendable () -> [Double])?
+    private let stopRequested = Atomic(false)
+    private let checkpointRequested = Atomic(false)
 
     /// - Parameters:
     ///   - checkpointSeconds, checkpoint: when both are given, `checkpoint` is called on
     ///     the learner thread between steps at most every `checkpointSeconds`, with the
     ///     learner and this loop's generator state, so it reads a consistent state.
+    ///   - group: the ranks of a data-parallel job (nil: this learner alone). Every
+    ///     iteration the ranks agree, in one small all-reduce, on whether all have a batch,
+    ///     whether to stop and whether to checkpoint; then they train together or not at
+    ///     all. Only rank 0 calls `checkpoint`.
+    ///   - jobCounters: this rank's counters to sum across the job each iteration
+    ///     (published in `progress.jobCounters`).
     public init(learner: Learner, queue: UnrollQueue, replay: ReplaySettings?, seed: UInt64,
                 generatorState: [UInt64]? = nil, checkpointSeconds: Double? = nil,
-                checkpoint: (@Sendable (Learner, [UInt64]) -> Void)? = nil) {
+                checkpoint: (@Sendable (Learner, [UInt64]) -> Void)? = nil,
+                group: DataParallelGroup? = nil, jobCounters: (@Sendable () -> [Double])? = nil) {
         self.learner = learner
         self.queue = queue
         replaySettings = replay.flatMap { $0.ratio > 0 ? $0 : nil }
@@ -56,6 +71,8 @@ public final class TrainingLoop: @unchecked Sendable {
         generator = generatorState.flatMap(SeededGenerator.init(state:)) ?? SeededGenerator(seed: seed, stream: 0x7EA1)
         checkpointEvery = checkpointSeconds.map { UInt64($0 * 1e9) }
         self.checkpoint = checkpoint
+        self.group = group
+        self.jobCounters = jobCounters
         var initial = TrainingProgress()
         initial.framesTrained = learner.framesTrained
         progressState = Locked(initial)
@@ -64,15 +81,29 @@ public final class TrainingLoop: @unchecked Sendable {
     public var progress: TrainingProgress { progressState.withLock { $0 } }
 
     public func start() {
-        thread = OSThread(name: "seedrl-learner") { [self] in run() }
+        thread = OSThread(name: "seedrl-learner") { [self] in
+            if let group { runDataParallel(group) } else { run() }
+        }
     }
 
-    /// Closes the queue and waits for the thread; the learner is then free to read.
+    /// Closes the queue and waits for the thread; the learner is then free to read. In a
+    /// data-parallel job every rank then stops after the same step.
     public func stop() {
+        stopRequested.store(true, ordering: .relaxed)
         queue.close()
         thread?.join()
         thread = nil
     }
+
+    /// Asks for a checkpoint at the next step boundary (SIGUSR1); in a job, every rank's
+    /// request counts and rank 0 writes it.
+    public func requestCheckpoint() {
+        checkpointRequested.store(true, ordering: .relaxed)
+    }
+
+    /// Whether the thread has ended (a job's peer stopped it, or the queue closed).
+    public var hasFinished: Bool { finished.load(ordering: .acquiring) }
+    private let finished = Atomic(false)
 
     /// The learner, for checkpoints (only after `stop`, or before `start`).
     public var stoppedLearner: Learner { learner }
@@ -81,38 +112,89 @@ public final class TrainingLoop: @unchecked Sendable {
     public var stoppedGeneratorState: [UInt64] { generator.state }
 
     private func run() {
+        defer { finished.store(true, ordering: .releasing) }
         let batch = learner.settings.batchSize
         var lastCheckpoint = MonotonicClock.now()
         while true {
-            if let every = checkpointEvery, let checkpoint, MonotonicClock.now() - lastCheckpoint >= every {
+            let due = checkpointEvery.map { MonotonicClock.now() - lastCheckpoint >= $0 } ?? false
+            if let checkpoint, due || checkpointRequested.exchange(false, ordering: .relaxed) {
                 checkpoint(learner, generator.state)
                 lastCheckpoint = MonotonicClock.now()
             }
             let replayCount = replayCountForNextBatch(batch)
             guard let fresh = queue.pop(batch - replayCount) else { return }
-            let started = MonotonicClock.now()
-            var unrolls = fresh
-            var weights = [Float](repeating: 1, count: fresh.count)
-            var slots: [Int] = []
-            // `replay!` is mutated in place: a local copy would copy the whole buffer.
-            if replay != nil {
-                let samples = replay!.sample(replayCount, using: &generator)
-                unrolls += samples.map(\.unroll)
-                weights += samples.map(\.weight)
-                slots = samples.map(\.slot)
-                for unroll in fresh { replay!.insert(unroll) }
+            train(fresh: fresh, replayCount: replayCount, group: nil)
+        }
+    }
+
+    /// One data-parallel iteration per turn: take a batch if one comes within 50 ms,
+    /// agree with the other ranks (one all-reduce of a few numbers: ready, stop,
+    /// checkpoint, this rank's counters), then all train on their batches together, or
+    /// all wait for another turn. Every rank takes the same branch, so nobody waits in a
+    /// collective for a peer that went elsewhere.
+    private func runDataParallel(_ group: DataParallelGroup) {
+        defer { finished.store(true, ordering: .releasing) }
+        let batch = learner.settings.batchSize
+        var lastCheckpoint = MonotonicClock.now()
+        var pending: (fresh: [Unroll], replayCount: Int)? = nil
+        var control: [Double] = []
+        while true {
+            if pending == nil {
+                let replayCount = replayCountForNextBatch(batch)
+                if let fresh = queue.pop(batch - replayCount, deadline: MonotonicClock.now() + 50_000_000) {
+                    pending = (fresh, replayCount)
+                }
             }
-            let report = learner.step(unrolls, weights: weights)
-            for (index, slot) in slots.enumerated() {
-                replay!.updatePriority(slot: slot, priority: report.unrollPriorities[fresh.count + index])
+            let stop = stopRequested.load(ordering: .relaxed) || queue.isClosed
+            let due = group.rank == 0 && (checkpointEvery.map { MonotonicClock.now() - lastCheckpoint >= $0 } ?? false)
+            let wantsCheckpoint = checkpointRequested.exchange(false, ordering: .relaxed) || due
+            control.removeAll(keepingCapacity: true)
+            control += [pending == nil ? 0 : 1, stop ? 1 : 0, wantsCheckpoint ? 1 : 0]
+            control += jobCounters?() ?? []
+            control.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
+            progressState.withLock { $0.jobCounters = Array(control[3...]) }
+            if control[2] > 0 {
+                if group.rank == 0, let checkpoint { checkpoint(learner, generator.state) }
+                lastCheckpoint = MonotonicClock.now()
             }
-            let busy = Double(MonotonicClock.now() - started) / 1e9
-            progressState.withLock { progress in
-                progress.steps += 1
-                progress.framesTrained = learner.framesTrained
-                progress.last = report
-                progress.busySeconds += busy
-            }
+            if control[1] > 0 { return }
+            guard Int(control[0]) == group.size, let taken = pending else { continue }
+            pending = nil
+            train(fresh: taken.fresh, replayCount: taken.replayCount, group: group)
+        }
+    }
+
+    private func train(fresh: [Unroll], replayCount: Int, group: DataParallelGroup?) {
+        let started = MonotonicClock.now()
+        var unrolls = fresh
+        var weights = [Float](repeating: 1, count: fresh.count)
+        var slots: [Int] = []
+        // `replay!` is mutated in place: a local copy would copy the whole buffer.
+        if replay != nil {
+            let samples = replay!.sample(replayCount, using: &generator)
+            unrolls += samples.map(\.unroll)
+            weights += samples.map(\.weight)
+            slots = samples.map(\.slot)
+            for unroll in fresh { replay!.insert(unroll) }
+        }
+        var report = learner.computeGradient(unrolls, weights: weights)
+        var reduceSeconds = 0.0
+        if let group {
+            let reduceStarted = MonotonicClock.now()
+            learner.withGradient { group.sumInPlace($0) }
+            reduceSeconds = Double(MonotonicClock.now() - reduceStarted) / 1e9
+        }
+        learner.applyGradient(contributors: group?.size ?? 1, report: &report)
+        for (index, slot) in slots.enumerated() {
+            replay!.updatePriority(slot: slot, priority: report.unrollPriorities[fresh.count + index])
+        }
+        let busy = Double(MonotonicClock.now() - started) / 1e9
+        progressState.withLock { progress in
+            progress.steps += 1
+            progress.framesTrained = learner.framesTrained
+            progress.last = report
+            progress.busySeconds += busy
+            progress.reduceSeconds += reduceSeconds
         }
     }
 

@@ -58,10 +58,23 @@ public final class UnrollQueue: @unchecked Sendable {
     /// Takes `n` unrolls, oldest first, waiting until that many are there. Returns nil
     /// once closed.
     public func pop(_ n: Int) -> [Unroll]? {
+        pop(n, deadline: nil)
+    }
+
+    /// As `pop`, but gives up at `deadline` (monotonic nanoseconds; nil: never) and
+    /// returns nil then too: a data-parallel learner must keep meeting its peers even
+    /// when its own actors are slow.
+    public func pop(_ n: Int, deadline: UInt64?) -> [Unroll]? {
         precondition(n >= 1 && n <= capacity, "cannot take \(n) from a queue of \(capacity)")
         lock.lock()
         defer { lock.unlock() }
-        while count < n && !closed { lock.wait() }
+        while count < n && !closed {
+            if let deadline {
+                if !lock.wait(until: deadline) && count < n { return nil }
+            } else {
+                lock.wait()
+            }
+        }
         if closed { return nil }
         var taken: [Unroll] = []
         taken.reserveCapacity(n)
@@ -84,5 +97,6 @@ public final class UnrollQueue: @unchecked Sendable {
     }
 
     public var depth: Int { lock.withLock { count } }
+    public var isClosed: Bool { lock.withLock { closed } }
     public var dropped: UInt64 { lock.withLock { droppedCount } }
 }

@@ -26,11 +26,18 @@ final class LearnerSystem: @unchecked Sendable {
     let checkpoints: CheckpointPlan?
     /// The checkpoint this run continued from, if any.
     let resumedFrom: String?
+    /// This process's rank in a data-parallel job (nil: a learner alone).
+    let job: DataParallelJob?
     private let logger: Logger
 
+    /// - Parameter job: when this process is one rank of a data-parallel job: its learner
+    ///   starts from rank 0's state, trains in step with the other ranks, and only rank 0
+    ///   writes checkpoints.
     init(spec: ObservationSpec, listen: [String], serving: ServingOptions, learning: LearningOptions?,
-         token: String?, security: ServerSecurity = .insecure, checkpoints: CheckpointPlan?, logger: Logger) throws {
+         token: String?, security: ServerSecurity = .insecure, checkpoints: CheckpointPlan?,
+         job: DataParallelJob? = nil, logger: Logger) throws {
         self.spec = spec
+        self.job = job
         self.logger = logger
         self.checkpoints = checkpoints
         var resume: Checkpoint? = nil
@@ -71,6 +78,7 @@ final class LearnerSystem: @unchecked Sendable {
                 learner.restore(parameters: resume.parameters, optimizer: resume.optimizerFirst, resume.optimizerSecond,
                                 steps: resume.optimizerSteps, framesTrained: resume.framesTrained)
             }
+            job?.synchronize(learner)
             let queue = learning.makeQueue()
             let envName = spec.envName
             let architecture = self.architecture
@@ -89,9 +97,20 @@ final class LearnerSystem: @unchecked Sendable {
                     }
                 }
             }
+            // A job's counters, summed over its ranks each step: what rank 0 shows and logs.
+            let jobCounters: (@Sendable () -> [Double])? = job.map { _ in
+                { @Sendable in
+                    guard let server = statistics.value else { return [0, 0, 0, 0, 0] }
+                    let episodes = server.episodeSummary
+                    return [Double(server.servedSteps), Double(episodes.completed),
+                            episodes.completed > 0 ? episodes.meanReturn : 0, episodes.completed > 0 ? 1 : 0,
+                            Double(server.openStreams)]
+                }
+            }
             let trainingLoop = TrainingLoop(
-                learner: learner, queue: queue, replay: learning.replay, seed: serving.seed,
-                generatorState: resume?.generatorState, checkpointSeconds: checkpoints?.intervalSeconds, checkpoint: periodic)
+                learner: learner, queue: queue, replay: learning.replay, seed: serving.seed &+ UInt64(job?.rank ?? 0),
+                generatorState: resume?.generatorState, checkpointSeconds: checkpoints?.intervalSeconds, checkpoint: periodic,
+                group: job?.group, jobCounters: jobCounters)
             configuration.recording = .init(unrollLength: learning.unrollLength, queue: queue)
             configuration.framesTrained = { trainingLoop.progress.framesTrained }
             loop = trainingLoop
@@ -107,6 +126,23 @@ final class LearnerSystem: @unchecked Sendable {
         server.start()
     }
 
+    /// What GetStats says, for the whole job when this is one of its ranks (steps,
+    /// episodes and streams summed over the ranks, the mean return averaged over the
+    /// ranks that have finished episodes) as of the learner's last step.
+    func stats() -> StatsMessage {
+        var stats = server.stats()
+        guard job != nil, let counters = training?.progress.jobCounters, counters.count == 5 else { return stats }
+        stats.stepsServed = UInt64(counters[0])
+        stats.episodesCompleted = UInt64(counters[1])
+        stats.meanEpisodeReturn = counters[3] > 0 ? counters[2] / counters[3] : 0
+        stats.activeStreams = UInt32(counters[4])
+        return stats
+    }
+
+    /// Whether this rank's learner has stopped because the job stopped (another rank
+    /// finished or was interrupted).
+    var jobHasStopped: Bool { job != nil && (training?.hasFinished ?? false) }
+
     /// Stops serving, then training; writes and returns the final checkpoint (nil when
     /// serving only). Throws when it cannot be written.
     @discardableResult
@@ -118,7 +154,8 @@ final class LearnerSystem: @unchecked Sendable {
             envName: spec.envName, architecture: architecture, learner: training.stoppedLearner,
             generator: training.stoppedGeneratorState, statistics: server.statistics,
             configuration: checkpoints?.configuration ?? "")
-        guard let plan = checkpoints else { return (checkpoint, nil) }
+        // Every rank holds the same parameters; rank 0 writes them for the job.
+        guard let plan = checkpoints, (job?.rank ?? 0) == 0 else { return (checkpoint, nil) }
         return (checkpoint, try plan.directory.save(checkpoint))
     }
 

@@ -11,7 +11,7 @@ struct ProgressSampler {
 
     init(system: LearnerSystem) {
         self.system = system
-        let stats = system.server.stats()
+        let stats = system.stats()
         last = (start, stats.stepsServed, stats.framesTrained)
     }
 
@@ -34,7 +34,7 @@ struct ProgressSampler {
     }
 
     mutating func read() -> Reading {
-        let stats = system.server.stats()
+        let stats = system.stats()
         let now = MonotonicClock.now()
         let seconds = max(Double(now - last.time) / 1e9, 1e-9)
         let stepRate = Double(stats.stepsServed &- last.steps) / seconds

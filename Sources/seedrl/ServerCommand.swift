@@ -52,12 +52,17 @@ struct ServerCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Under mpirun (or srun) each process is one rank of a data-parallel job.
+        let job = noTrain ? nil : DataParallelJob.joinIfLaunched()
+        defer { job?.group.finalize() }
+        let leader = (job?.rank ?? 0) == 0
         logging.bootstrap()
         let logger = Logger(label: "seedrl.server")
         BLAS.useSingleThread()
         let observationSpec = try spec.resolve(default: nil)
+        let port = job?.port(base: self.port) ?? self.port
         var addresses = ["\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"]
-        if let unix { addresses.append("unix:\(unix)") }
+        if let unix { addresses.append("unix:\(job.map { "\(unix).\($0.rank)" } ?? unix)") }
         let token = self.token ?? environment("SEEDRL_TOKEN")
         let security = try tls.security()
         let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]"
@@ -68,7 +73,8 @@ struct ServerCommand: ParsableCommand {
         do {
             system = try LearnerSystem(spec: observationSpec, listen: addresses, serving: serving,
                                        learning: noTrain ? nil : learning, token: token, security: security,
-                                       checkpoints: noTrain ? nil : logdir.map(checkpointing.plan(logdir:)), logger: logger)
+                                       checkpoints: noTrain ? nil : logdir.map(checkpointing.plan(logdir:)), job: job,
+                                       logger: logger)
         } catch {
             Console.error("seedrl server: \(error)")
             throw ExitCode(1)
@@ -76,15 +82,18 @@ struct ServerCommand: ParsableCommand {
         let server = system.server
         system.start()
         if let resumed = system.resumedFrom { Console.line("seedrl server: resumed from \(resumed)") }
-        Console.line("seedrl server: \(noTrain ? "serving" : "training and serving") \(observationSpec.envName) \(observationSpec.shapeDescription), "
+        let rankName = job.map { "rank \($0.rank) of \($0.size): " } ?? ""
+        Console.line("seedrl server: \(rankName)\(noTrain ? "serving" : "training and serving") \(observationSpec.envName) \(observationSpec.shapeDescription), "
             + "\(observationSpec.numActions) actions on \(host):\(server.boundPorts[0])"
             + (unix.map { " and unix:\($0)" } ?? "") + (token == nil ? "" : " (token required)") + (tls.tlsCert == nil ? "" : tls.tlsClientCa == nil ? " over TLS" : " over mutual TLS"))
 
         let stop = StopFlag()
         Signals.onTermination { _ in stop.set() }
+        if let training = system.training { Signals.onCheckpointRequest { training.requestCheckpoint() } }
         let metrics: MetricsLog?
         do {
-            metrics = try logdir.map { directory in
+            // A job's metrics are rank 0's (which shows the job's counters).
+            metrics = try logdir.flatMap { leader ? $0 : nil }.map { directory in
                 try AtomicFile.makeDirectories(directory)
                 return try MetricsLog(directory: directory, wallTime: wallClockSeconds())
             }
@@ -93,10 +102,16 @@ struct ServerCommand: ParsableCommand {
             throw ExitCode(1)
         }
         var sampler = ProgressSampler(system: system)
-        while !stop.wait(seconds: statusSeconds) {
+        // A rank also stops when its job does (another rank ended it): look often.
+        let poll = job == nil ? statusSeconds : min(statusSeconds, 0.25)
+        var nextStatus = MonotonicClock.now()
+        while !stop.wait(seconds: poll) {
+            if system.jobHasStopped { break }
+            guard MonotonicClock.now() >= nextStatus else { continue }
+            nextStatus = MonotonicClock.now() + UInt64(statusSeconds * 1e9)
             let reading = sampler.read()
             metrics?.record(step: Int64(reading.envSteps), wallTime: wallClockSeconds(), scalars: reading.scalars)
-            if quiet { continue }
+            if quiet || !leader { continue }
             let s = reading.stats
             var line = "steps \(reading.envSteps)  \(format(s.stepsPerSecond, decimals: 0)) steps/s  streams \(s.streams)  "
                 + "batch \(format(s.batch))  episodes \(s.episodes)  return \(format(s.meanReturn))  version \(s.version)"

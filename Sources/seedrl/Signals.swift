@@ -35,3 +35,34 @@ enum Signals {
 
 /// The pipe the signal handler writes to (a C handler cannot capture).
 private let signalPipeWriteEnd = Atomic<Int32>(-1)
+
+extension Signals {
+    /// Calls `handler` (on a dedicated thread) every time SIGUSR1 arrives: mpirun forwards
+    /// it to every rank without killing anything, so it asks a job for a checkpoint.
+    @discardableResult
+    static func onCheckpointRequest(_ handler: @escaping @Sendable () -> Void) -> OSThread {
+        var fds: [Int32] = [0, 0]
+        precondition(pipe(&fds) == 0, "pipe failed")
+        checkpointPipeWriteEnd.store(fds[1], ordering: .sequentiallyConsistent)
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in
+            var byte: UInt8 = 1
+            _ = write(checkpointPipeWriteEnd.load(ordering: .relaxed), &byte, 1)  // async-signal-safe
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = SA_RESTART
+        sigaction(SIGUSR1, &action, nil)
+        let readEnd = fds[0]
+        return OSThread(name: "seedrl-sigusr1", detached: true) {
+            var byte: UInt8 = 0
+            while true {
+                let count = read(readEnd, &byte, 1)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { return }
+                handler()
+            }
+        }
+    }
+}
+
+private let checkpointPipeWriteEnd = Atomic<Int32>(-1)

@@ -53,36 +53,51 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Under mpirun each process is one rank: a learner with its own actors, training in
+        // step with the others; rank 0 shows the job's progress, decides when it is done,
+        // and writes metrics and checkpoints.
+        let job = DataParallelJob.joinIfLaunched()
+        defer { job?.group.finalize() }
+        let rank = job?.rank ?? 0
+        let leader = rank == 0
         logging.bootstrap()
         BLAS.useSingleThread()
         let logger = Logger(label: "seedrl.train")
         let spec = KnownEnvironments.spec(named: env)!
-        try AtomicFile.makeDirectories(logdir)
-        let metrics = try MetricsLog(directory: logdir, wallTime: wallClockSeconds())
+        let actorLogs = leader ? logdir : "\(logdir)/rank-\(rank)"
+        try AtomicFile.makeDirectories(actorLogs)
+        let metrics = leader ? try MetricsLog(directory: logdir, wallTime: wallClockSeconds()) : nil
         let system = try LearnerSystem(spec: spec, listen: ["127.0.0.1:0"], serving: serving, learning: learning,
-                                       token: nil, checkpoints: checkpointing.plan(logdir: logdir), logger: logger)
+                                       token: nil, checkpoints: checkpointing.plan(logdir: logdir), job: job, logger: logger)
         system.start()
-        if let resumed = system.resumedFrom { Console.line("seedrl train: resumed from \(resumed)") }
+        if let resumed = system.resumedFrom, leader { Console.line("seedrl train: resumed from \(resumed)") }
         let target = "127.0.0.1:\(system.server.boundPorts[0])"
         let stop = StopFlag()
         Signals.onTermination { _ in stop.set() }
+        if let training = system.training { Signals.onCheckpointRequest { training.requestCheckpoint() } }
         var children: [ChildProcess] = []
         for index in 0..<actors {
             children.append(try ChildProcess(arguments: [
                 "actor", "--server", target, "--env", env, "--envs", "\(envsPerActor)",
-                "--seed", "\(serving.seed &* 7919 &+ UInt64(index))", "--log-level", "warning", "--status-seconds", "10",
-            ], output: "\(logdir)/actor-\(index).log"))
+                "--seed", "\(serving.seed &* 7919 &+ UInt64(rank * actors + index))", "--log-level", "warning", "--status-seconds", "10",
+            ], output: "\(actorLogs)/actor-\(index).log"))
         }
-        Console.line("seedrl train: \(spec.envName), \(actors) actors × \(envsPerActor) envs, learner on \(target), "
-            + "target return \(format(targetReturn)), logs in \(logdir)")
+        let ranks = job.map { " × \($0.size) learner ranks" } ?? ""
+        if leader {
+            Console.line("seedrl train: \(spec.envName), \(actors) actors × \(envsPerActor) envs\(ranks), learner on \(target), "
+                + "target return \(format(targetReturn)), logs in \(logdir)")
+        }
 
         var sampler = ProgressSampler(system: system)
         var reached = false
         var reason = "stopped"
         while true {
-            if stop.wait(seconds: progressSeconds) { reason = "interrupted"; break }
+            if stop.wait(seconds: leader ? progressSeconds : 0.25) { reason = "interrupted"; break }
+            // Another rank ended the job (rank 0 reached the target, or one was interrupted).
+            if system.jobHasStopped { reason = "the job stopped"; reached = !leader; break }
+            guard leader else { continue }
             let reading = sampler.read()
-            metrics.record(step: Int64(reading.envSteps), wallTime: wallClockSeconds(), scalars: reading.scalars)
+            metrics?.record(step: Int64(reading.envSteps), wallTime: wallClockSeconds(), scalars: reading.scalars)
             let s = reading.stats, report = s.report
             let losses = "losses pg \(format(Double(report.policyLoss), decimals: 3)) "
                 + "v \(format(Double(report.baselineLoss), decimals: 2)) H \(format(Double(report.entropy), decimals: 3))"
@@ -101,11 +116,12 @@ struct TrainCommand: ParsableCommand {
             if children.allSatisfy({ $0.poll() != nil }) { reason = "every actor exited (see \(logdir)/actor-*.log)"; break }
         }
         let elapsed = Double(MonotonicClock.now() - sampler.start) / 1e9
-        let final = system.server.stats()
+        let final = system.stats()
         children.forEach { $0.signal(SIGTERM) }
         children.forEach { $0.wait(seconds: 5) }
         let saved = try system.stop()
         let checkpointFile = saved?.file ?? "(none)"
+        guard leader else { return }
         Console.line("seedrl train: \(reason) after \(format(elapsed))s and \(final.stepsServed) env steps: "
             + "mean return \(format(final.meanEpisodeReturn)) over the last 100 episodes, model version \(final.modelVersion); "
             + "checkpoint \(checkpointFile)")

@@ -73,6 +73,21 @@ final class ReplayStructuresTests: XCTestCase {
         XCTAssertEqual(queue.pop(2)?.map { $0.rewards[0] }, [2, 3])
     }
 
+    /// A data-parallel learner must not wait forever for its own actors: a pop with a
+    /// deadline gives up (nil) and takes nothing, and still takes what is there.
+    func testPopWithADeadlineGivesUp() {
+        let queue = UnrollQueue(capacity: 4, policy: .block)
+        XCTAssertTrue(queue.push(Unroll(length: 2, observationBytes: 1, numActions: 1)))
+        let started = MonotonicClock.now()
+        XCTAssertNil(queue.pop(2, deadline: started + 20_000_000))
+        XCTAssertGreaterThanOrEqual(MonotonicClock.now() - started, 20_000_000)
+        XCTAssertEqual(queue.depth, 1, "a pop that gave up took nothing")
+        XCTAssertEqual(queue.pop(1, deadline: MonotonicClock.now() + 20_000_000)?.count, 1)
+        queue.close()
+        XCTAssertTrue(queue.isClosed)
+        XCTAssertNil(queue.pop(1, deadline: nil))
+    }
+
     func testCloseWakesABlockedLearner() {
         let queue = UnrollQueue(capacity: 2, policy: .block)
         nonisolated(unsafe) var result: [Unroll]? = []

@@ -57,4 +57,28 @@ final class UnrollBuilderTests: XCTestCase {
         let builder: UnrollBuilder
         init(_ builder: UnrollBuilder) { self.builder = builder }
     }
+
+    /// The server stages a Step on receipt and commits its action later; what it builds is
+    /// what `append` builds.
+    func testStageThenCommitEqualsAppend() {
+        var staged = UnrollBuilder(length: 2, observationBytes: 8, numActions: 3)
+        var appended = staged
+        var completed: [Unroll] = []
+        for step in 0..<5 {
+            let observation = [UInt8](repeating: UInt8(step), count: 8)
+            let logits: [Float] = [Float(step), 0, 1]
+            observation.withUnsafeBytes { bytes in
+                staged.stage(stepType: step == 0 ? 1 : 2, reward: Float(step), discount: 1, observation: bytes)
+                if let unroll = staged.commit(action: Int32(step % 3), logits: logits, version: UInt64(step)) { completed.append(unroll) }
+                if let unroll = appended.append(stepType: step == 0 ? 1 : 2, reward: Float(step), discount: 1, observation: bytes,
+                                                action: Int32(step % 3), logits: logits, version: UInt64(step)) {
+                    XCTAssertEqual(unroll.observations, completed.last?.observations)
+                    XCTAssertEqual(unroll.logits, completed.last?.logits)
+                    XCTAssertEqual(unroll.versions, completed.last?.versions)
+                }
+            }
+        }
+        XCTAssertEqual(completed.count, 2)
+        XCTAssertEqual(completed[1].rewards, [2, 3, 4], "the carried-over timestep opens the next unroll")
+    }
 }

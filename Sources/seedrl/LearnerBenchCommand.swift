@@ -1,0 +1,112 @@
+import ArgumentParser
+import LearnerLoop
+import LinearAlgebra
+import Threading
+
+/// `seedrl learner-bench`: the learner alone on synthetic unrolls — frames trained per
+/// second, and under mpirun the share of each step spent in the gradient all-reduce and
+/// a checksum of every rank's parameters (they must agree bit for bit).
+struct LearnerBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "learner-bench",
+        abstract: "Measure (and check) the learner alone on synthetic unrolls; under mpirun, data-parallel.")
+
+    @OptionGroup var spec: SpecOptions
+
+    @Option(help: "Hidden layer widths of the MLP.")
+    var hidden: String = "64,64"
+
+    @Option(help: "Training steps measured.")
+    var steps: Int = 200
+
+    @Option(help: "Training steps before the measurement starts.")
+    var warmupSteps: Int = 10
+
+    @Option(help: "Seed of the parameters and of the synthetic unrolls.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Without mpirun: average the gradients of this many ranks' batches per step, in this one process, as a job of that many ranks would (the reference the MPI check compares against).")
+    var simulateRanks: Int = 1
+
+    @OptionGroup(title: "Learning") var learning: LearningOptions
+
+    func validate() throws {
+        if steps < 1 || warmupSteps < 0 { throw ValidationError("--steps must be at least 1, --warmup-steps at least 0") }
+        if simulateRanks < 1 { throw ValidationError("--simulate-ranks must be at least 1") }
+    }
+
+    func run() throws {
+        let job = DataParallelJob.joinIfLaunched()
+        defer { job?.group.finalize() }
+        if job != nil && simulateRanks != 1 { throw ValidationError("--simulate-ranks is for a single process, not under mpirun") }
+        BLAS.useSingleThread()
+        let observationSpec = try spec.resolve(default: KnownEnvironments.spec(named: "cartpole")!)
+        let sizes = hidden.split(separator: ",").compactMap { Int($0) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--hidden must be positive integers separated by commas") }
+        let architecture = ModelArchitecture(
+            observation: ObservationFormat(shape: observationSpec.shape, elementType: observationSpec.dtype == .uint8 ? .uint8 : .float32),
+            hiddenSizes: sizes, numActions: observationSpec.numActions)
+        let store = ParameterStore(
+            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: seed), version: 0),
+            layout: architecture.layout)
+        let settings = learning.settings
+        let learner = Learner(architecture: architecture, settings: settings, store: store)
+        job?.synchronize(learner)
+        let rank = job?.rank ?? 0, ranks = job?.size ?? simulateRanks
+        let unrolls = SyntheticUnrolls(architecture: architecture, unrollLength: settings.unrollLength,
+                                       batchSize: settings.batchSize, seed: seed)
+        var sum = [Float](repeating: 0, count: learner.parameters.count)
+
+        var reduceNanoseconds: UInt64 = 0
+        var started = MonotonicClock.now()
+        for step in 0..<(warmupSteps + steps) {
+            if step == warmupSteps { started = MonotonicClock.now(); reduceNanoseconds = 0 }
+            var report: TrainingStepReport
+            if let job {
+                report = learner.computeGradient(unrolls.batch(rank: rank, step: step))
+                let reduceStarted = MonotonicClock.now()
+                learner.withGradient { job.group.sumInPlace($0) }
+                reduceNanoseconds += MonotonicClock.now() - reduceStarted
+            } else {
+                // Rank by rank, summed in rank order as the all-reduce sums them.
+                report = learner.computeGradient(unrolls.batch(rank: 0, step: step))
+                if ranks > 1 {
+                    learner.withGradient { gradient in for i in gradient.indices { sum[i] = gradient[i] } }
+                    for other in 1..<ranks {
+                        _ = learner.computeGradient(unrolls.batch(rank: other, step: step))
+                        learner.withGradient { gradient in for i in gradient.indices { sum[i] += gradient[i] } }
+                    }
+                    learner.withGradient { gradient in for i in gradient.indices { gradient[i] = sum[i] } }
+                }
+            }
+            learner.applyGradient(contributors: ranks, report: &report)
+        }
+        let seconds = Double(MonotonicClock.now() - started) / 1e9
+        let frames = Double(steps * settings.batchSize * settings.unrollLength * ranks)
+        let result: [(String, String)] = [
+            ("rank", "\(rank)"), ("ranks", "\(ranks)"), ("simulated", simulateRanks > 1 ? "true" : "false"),
+            ("steps", "\(steps)"), ("batch_size", "\(settings.batchSize)"), ("unroll_length", "\(settings.unrollLength)"),
+            ("parameters", "\(learner.parameters.count)"), ("seconds", format(seconds, decimals: 3)),
+            ("frames_trained_per_s", format(frames / seconds, decimals: 0)),
+            ("allreduce_share", format(Double(reduceNanoseconds) / 1e9 / seconds, decimals: 4)),
+            ("version", "\(learner.store.version)"),
+            ("checksum", "\"\(checksum(learner.parameters))\""),
+        ]
+        // One JSON line per rank, never a status-line escape (mpirun's stdout looks like a terminal).
+        print("{" + result.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
+    }
+
+    /// FNV-1a over the parameters' bytes: equal only if every bit is.
+    private func checksum(_ values: [Float]) -> String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for value in values {
+            var bits = value.bitPattern
+            for _ in 0..<4 {
+                hash = (hash ^ UInt64(bits & 0xFF)) &* 0x0000_0100_0000_01B3
+                bits >>= 8
+            }
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

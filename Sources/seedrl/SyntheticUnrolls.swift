@@ -1,0 +1,44 @@
+import LearnerLoop
+import Randomness
+import Replay
+
+/// Unrolls with random content for measuring and checking the learner alone: random
+/// observations of the spec's type, random actions and behaviour logits, rewards in
+/// [-1, 1], and an episode end now and then. Deterministic in (seed, rank, step), so a
+/// single process can rebuild any rank's batch.
+struct SyntheticUnrolls {
+    let architecture: ModelArchitecture
+    let unrollLength: Int
+    let batchSize: Int
+    let seed: UInt64
+
+    func batch(rank: Int, step: Int) -> [Unroll] {
+        var generator = SeededGenerator(seed: seed &+ UInt64(step) &* 0x9E37_79B9_7F4A_7C15, stream: UInt64(rank))
+        return (0..<batchSize).map { _ in unroll(using: &generator) }
+    }
+
+    private func unroll(using generator: inout SeededGenerator) -> Unroll {
+        let format = architecture.observation, numActions = architecture.numActions
+        var unroll = Unroll(length: unrollLength, observationBytes: format.byteCount, numActions: numActions)
+        var previous = Unroll.mid
+        for t in 0..<unroll.timesteps {
+            let type = previous == Unroll.last ? Unroll.first : (Double.random(in: 0..<1, using: &generator) < 0.05 ? Unroll.last : Unroll.mid)
+            unroll.stepTypes[t] = type
+            unroll.rewards[t] = type == Unroll.first ? 0 : Float.random(in: -1...1, using: &generator)
+            unroll.discounts[t] = type == Unroll.last ? 0 : 1
+            unroll.actions[t] = Int32.random(in: 0..<Int32(numActions), using: &generator)
+            for a in 0..<numActions { unroll.logits[t * numActions + a] = Float.random(in: -1...1, using: &generator) }
+            previous = type
+        }
+        switch format.elementType {
+        case .float32:
+            unroll.observations.withUnsafeMutableBytes { raw in
+                let floats = raw.bindMemory(to: Float.self)
+                for index in floats.indices { floats[index] = Float.random(in: -2...2, using: &generator) }
+            }
+        case .uint8:
+            for index in unroll.observations.indices { unroll.observations[index] = UInt8.random(in: 0...255, using: &generator) }
+        }
+        return unroll
+    }
+}
