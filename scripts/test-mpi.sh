@@ -56,11 +56,15 @@ job=$!
 for _ in $(seq 100); do [ "$(grep -c 'training and serving' "$work/server.out")" -ge 2 ] && break; sleep 0.1; done
 ports=$(grep -o 'on 127.0.0.1:[0-9]*' "$work/server.out" | grep -o '[0-9]*$')
 [ "$(echo "$ports" | wc -l)" -eq 2 ] || { cat "$work/server.out"; fail "expected two ranks serving"; }
-actors=()
-for port in $ports; do
-  "$seedrl" actor --server "127.0.0.1:$port" --env cartpole --envs 4 --quiet --log-level error & actors+=($!)
-done
+# One actor process spreads its 8 environments over both ranks.
+list=$(for port in $ports; do printf '127.0.0.1:%s,' "$port"; done)
+"$seedrl" actor --server "${list%,}" --env cartpole --envs 8 --quiet --log-level error & actors=($!)
 sleep 3
+for port in $ports; do
+  streams=$("$seedrl" stats --server "127.0.0.1:$port" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["active_streams"])')
+  [ "$streams" -eq 4 ] || fail "rank on port $port serves $streams streams, expected 4 of the actor's 8"
+done
+echo "ok: one actor spread its 8 environments over the two ranks (4 streams each)"
 kill -USR1 "$job"
 for _ in $(seq 100); do ls "$work/server"/checkpoint-*.bin >/dev/null 2>&1 && break; sleep 0.1; done
 ls "$work/server"/checkpoint-*.bin >/dev/null 2>&1 || fail "no checkpoint after SIGUSR1"

@@ -33,6 +33,17 @@ public struct ActorProgress: Sendable {
     public var reconnects: UInt64
     /// Streams currently waiting to reconnect.
     public var waiting: Int
+
+    /// Several actors' progress as one (an actor spread over several learners): counts
+    /// add up; the mean return is weighted by each one's episodes.
+    public static func combined(_ parts: [ActorProgress]) -> ActorProgress {
+        let episodes = parts.reduce(0) { $0 + $1.episodes }
+        let weighted = parts.reduce(0.0) { $0 + $1.meanReturn * Double($1.episodes) }
+        return ActorProgress(
+            steps: parts.reduce(0) { $0 + $1.steps }, episodes: episodes,
+            meanReturn: episodes > 0 ? weighted / Double(episodes) : 0,
+            reconnects: parts.reduce(0) { $0 + $1.reconnects }, waiting: parts.reduce(0) { $0 + $1.waiting })
+    }
 }
 
 public enum ActorError: Error, CustomStringConvertible {

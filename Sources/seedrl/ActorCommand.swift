@@ -9,7 +9,7 @@ struct ActorCommand: ParsableCommand {
         commandName: "actor",
         abstract: "Run environments against a learner: one Act stream per environment over one connection.")
 
-    @Option(help: "The learner: HOST:PORT or unix:PATH.")
+    @Option(help: "The learner: HOST:PORT or unix:PATH; a comma-separated list (the ranks of a data-parallel job) spreads the environments over them.")
     var server: String
 
     @Option(help: "Environment to run: cartpole, acrobot, mountaincar, catch, synthetic-frames.")
@@ -48,29 +48,63 @@ struct ActorCommand: ParsableCommand {
         if maxBackoff < 0.1 { throw ValidationError("--max-backoff must be at least 0.1 s") }
     }
 
+    /// The learners to spread the environments over (a data-parallel job has one per rank).
+    private var targets: [String] { server.split(separator: ",").map { String($0) } }
+
     func run() throws {
         logging.bootstrap()
-        var configuration = ActorConfiguration(target: server, environment: env)
-        configuration.token = token ?? environment("SEEDRL_TOKEN")
-        configuration.environments = envs
-        configuration.seed = seed
-        configuration.security = try tls.security()
-        configuration.backoff.maxSeconds = maxBackoff
-        configuration.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil
-        var actor = ActorLoop(configuration: configuration)
+        let targets = self.targets
+        // Environment i goes to learner i mod N; each learner's share has its own seeds.
+        let configurations = targets.enumerated().compactMap { index, target -> ActorConfiguration? in
+            let share = envs / targets.count + (index < envs % targets.count ? 1 : 0)
+            guard share > 0 else { return nil }
+            var configuration = ActorConfiguration(target: target, environment: env)
+            configuration.token = token ?? environment("SEEDRL_TOKEN")
+            configuration.environments = share
+            configuration.seed = seed &+ UInt64(index) &* 0x9E37_79B9
+            configuration.backoff.maxSeconds = maxBackoff
+            configuration.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil
+            return configuration
+        }
+        let security = try tls.security()
         let stop = StopFlag()
         Signals.onTermination { _ in stop.set() }
-        // The learner may not be up yet (a cluster job starts everything at once): wait
-        // for it with the same backoff, for at most --connect-timeout.
+        var actors: [ActorLoop] = []
+        for var configuration in configurations {
+            configuration.security = security
+            actors.append(try start(configuration, stop: stop))
+        }
+        var last = (time: MonotonicClock.now(), steps: UInt64(0))
+        while !stop.wait(seconds: statusSeconds) {
+            let progress = ActorProgress.combined(actors.map(\.progress))
+            let now = MonotonicClock.now()
+            let rate = Double(progress.steps - last.steps) / (Double(now - last.time) / 1e9)
+            last = (now, progress.steps)
+            if !quiet { Console.status("steps \(progress.steps)  \(format(rate, decimals: 0)) steps/s  episodes \(progress.episodes)  "
+                + "return \(format(progress.meanReturn))  reconnects \(progress.reconnects)"
+                + (progress.waiting > 0 ? "  waiting to reconnect \(progress.waiting)" : "")) }
+            if actors.contains(where: { $0.error != nil }) { break }
+        }
+        actors.forEach { $0.stop() }
+        if let error = actors.lazy.compactMap(\.error).first {
+            Console.error("seedrl actor: stopped by the learner: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Starts one learner's share. The learner may not be up yet (a cluster job starts
+    /// everything at once): waits for it with the same backoff, for at most --connect-timeout.
+    private func start(_ configuration: ActorConfiguration, stop: StopFlag) throws -> ActorLoop {
+        var actor = ActorLoop(configuration: configuration)
         let giveUp = MonotonicClock.now() + UInt64(connectTimeout * 1e9)
         var attempt = 0
         while true {
             do {
                 try actor.start()
-                break
+                return actor
             } catch ActorError.rpc(let error) where error.code == .unavailable && MonotonicClock.now() < giveUp && !stop.isSet {
                 attempt += 1
-                if attempt == 1 { Console.line("seedrl actor: waiting for the learner at \(server) (\(error.message))") }
+                if attempt == 1 { Console.line("seedrl actor: waiting for the learner at \(configuration.target) (\(error.message))") }
                 _ = stop.wait(seconds: configuration.backoff.delay(attempt: attempt, unit: 0.5))
                 // A fresh channel: the core backs a failed one off for seconds on its own.
                 actor.stop()
@@ -79,22 +113,6 @@ struct ActorCommand: ParsableCommand {
                 Console.error("seedrl actor: \(error)")
                 throw ExitCode(1)
             }
-        }
-        var last = (time: MonotonicClock.now(), steps: UInt64(0))
-        while !stop.wait(seconds: statusSeconds) {
-            let progress = actor.progress
-            let now = MonotonicClock.now()
-            let rate = Double(progress.steps - last.steps) / (Double(now - last.time) / 1e9)
-            last = (now, progress.steps)
-            if !quiet { Console.status("steps \(progress.steps)  \(format(rate, decimals: 0)) steps/s  episodes \(progress.episodes)  "
-                + "return \(format(progress.meanReturn))  reconnects \(progress.reconnects)"
-                + (progress.waiting > 0 ? "  waiting to reconnect \(progress.waiting)" : "")) }
-            if actor.error != nil { break }
-        }
-        actor.stop()
-        if let error = actor.error {
-            Console.error("seedrl actor: stopped by the learner: \(error)")
-            throw ExitCode(1)
         }
     }
 }
