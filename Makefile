@@ -24,6 +24,7 @@ test:
 	scripts/fault-kill-actors.sh 5
 	scripts/fault-disk-full.sh
 	scripts/test-mpi.sh
+	scripts/test-mpi-netns.sh
 
 # The test suite under AddressSanitizer (with LeakSanitizer) and ThreadSanitizer, each in
 # its own build folder. The gRPC core, protobuf-c and OpenBLAS are not instrumented; Wire
