@@ -13,16 +13,12 @@ public final class MPIGroup: @unchecked Sendable {
     public let size: Int
     private var finalized = false
 
-    /// Rank and size from the launcher's environment (mpirun, or srun with PMIx), read
-    /// without initialising MPI; nil when this process was not launched as part of a job.
-    public static func launchedRank() -> (rank: Int, size: Int)? {
+    /// Whether this process was started as one rank of a job, judged from the launcher's
+    /// environment without initialising MPI: mpirun sets OMPI_COMM_WORLD_SIZE, srun with
+    /// PMIx sets PMIX_RANK.
+    public static var wasLaunchedAsRank: Bool {
         let environment = ProcessEnvironment()
-        for (rankKey, sizeKey) in [("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"), ("PMIX_RANK", "PMIX_SIZE")] {
-            if let rank = environment.integer(rankKey), let size = environment.integer(sizeKey), size >= 1, rank < size {
-                return (rank, size)
-            }
-        }
-        return nil
+        return environment.integer("OMPI_COMM_WORLD_SIZE") != nil || environment.integer("PMIX_RANK") != nil
     }
 
     /// Initialises MPI (once per process).

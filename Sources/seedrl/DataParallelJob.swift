@@ -13,7 +13,7 @@ struct DataParallelJob {
 
     /// Joins the job if this process was launched as one of its ranks (MPI_Init, ~0.3 s).
     static func joinIfLaunched() -> DataParallelJob? {
-        guard MPIGroup.launchedRank() != nil else { return nil }
+        guard MPIGroup.wasLaunchedAsRank else { return nil }
         return DataParallelJob(group: MPIGroup())
     }
 
