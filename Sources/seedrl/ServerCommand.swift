@@ -52,8 +52,9 @@ struct ServerCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Under mpirun (or srun) each process is one rank of a data-parallel job.
-        let job = noTrain ? nil : DataParallelJob.joinIfLaunched()
+        // Under mpirun (or srun) each process is one rank of a data-parallel job (with
+        // --no-train the ranks only serve, each on its own port, from the same seed).
+        let job = DataParallelJob.joinIfLaunched()
         defer { job?.group.finalize() }
         let leader = (job?.rank ?? 0) == 0
         logging.bootstrap()
