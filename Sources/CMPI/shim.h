@@ -8,6 +8,6 @@ static inline MPI_Datatype seedrl_mpi_float(void) { return MPI_FLOAT; }
 static inline MPI_Datatype seedrl_mpi_double(void) { return MPI_DOUBLE; }
 static inline MPI_Op seedrl_mpi_sum(void) { return MPI_SUM; }
 static inline void *seedrl_mpi_in_place(void) { return MPI_IN_PLACE; }
-static inline int seedrl_mpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
+static inline int seedrl_mpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline int seedrl_mpi_success(void) { return MPI_SUCCESS; }
 #endif

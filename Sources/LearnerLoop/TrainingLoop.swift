@@ -45,8 +45,11 @@ public final class TrainingLoop: @unchecked Sendable {
     private var thread: OSThread?
     private let checkpointEvery: UInt64?
     private let checkpoint: (@Sendable (Learner, [UInt64]) -> Void)?
-    private let group: DataParallelGroup?
+    private let joinGroup: (@Sendable () -> DataParallelGroup)?
     private let jobCounters: (@Sendable () -> [Double])?
+    /// Set once the learner thread has joined its job and adopted rank 0's state.
+    private let joined = ConditionLock()
+    private var hasJoined = false
     private let stopRequested = Atomic(false)
     private let checkpointRequested = Atomic(false)
 
@@ -54,16 +57,18 @@ public final class TrainingLoop: @unchecked Sendable {
     ///   - checkpointSeconds, checkpoint: when both are given, `checkpoint` is called on
     ///     the learner thread between steps at most every `checkpointSeconds`, with the
     ///     learner and this loop's generator state, so it reads a consistent state.
-    ///   - group: the ranks of a data-parallel job (nil: this learner alone). Every
-    ///     iteration the ranks agree, in one small all-reduce, on whether all have a batch,
-    ///     whether to stop and whether to checkpoint; then they train together or not at
-    ///     all. Only rank 0 calls `checkpoint`.
+    ///   - joinGroup: joins the ranks of a data-parallel job (nil: this learner alone).
+    ///     It runs on the learner thread, which then makes every call on the group: it
+    ///     adopts rank 0's state, and every iteration the ranks agree, in one small
+    ///     all-reduce, on whether all have a batch, whether to stop and whether to
+    ///     checkpoint; then they train together or not at all. Only rank 0 calls
+    ///     `checkpoint`. The thread leaves the group when it ends.
     ///   - jobCounters: this rank's counters to sum across the job each iteration
     ///     (published in `progress.jobCounters`).
     public init(learner: Learner, queue: UnrollQueue, replay: ReplaySettings?, seed: UInt64,
                 generatorState: [UInt64]? = nil, checkpointSeconds: Double? = nil,
                 checkpoint: (@Sendable (Learner, [UInt64]) -> Void)? = nil,
-                group: DataParallelGroup? = nil, jobCounters: (@Sendable () -> [Double])? = nil) {
+                joinGroup: (@Sendable () -> DataParallelGroup)? = nil, jobCounters: (@Sendable () -> [Double])? = nil) {
         self.learner = learner
         self.queue = queue
         replaySettings = replay.flatMap { $0.ratio > 0 ? $0 : nil }
@@ -71,7 +76,7 @@ public final class TrainingLoop: @unchecked Sendable {
         generator = generatorState.flatMap(SeededGenerator.init(state:)) ?? SeededGenerator(seed: seed, stream: 0x7EA1)
         checkpointEvery = checkpointSeconds.map { UInt64($0 * 1e9) }
         self.checkpoint = checkpoint
-        self.group = group
+        self.joinGroup = joinGroup
         self.jobCounters = jobCounters
         var initial = TrainingProgress()
         initial.framesTrained = learner.framesTrained
@@ -82,8 +87,24 @@ public final class TrainingLoop: @unchecked Sendable {
 
     public func start() {
         thread = OSThread(name: "seedrl-learner") { [self] in
-            if let group { runDataParallel(group) } else { run() }
+            guard let joinGroup else { return run() }
+            let group = joinGroup()
+            learner.adoptState(of: 0, in: group)
+            joined.withLock {
+                hasJoined = true
+                joined.broadcast()
+            }
+            runDataParallel(group)
+            group.leave()
         }
+    }
+
+    /// In a data-parallel job: waits until the learner thread has joined the job and
+    /// adopted rank 0's state (serve only after this, so every rank serves the same
+    /// parameters). Returns at once for a learner alone.
+    public func waitUntilJoined() {
+        guard joinGroup != nil else { return }
+        joined.withLock { while !hasJoined { joined.wait() } }
     }
 
     /// Closes the queue and waits for the thread; the learner is then free to read. In a

@@ -36,9 +36,10 @@ struct LearnerBenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let job = DataParallelJob.joinIfLaunched()
-        defer { job?.group.finalize() }
-        if job != nil && simulateRanks != 1 { throw ValidationError("--simulate-ranks is for a single process, not under mpirun") }
+        // A single-threaded program: the main thread joins the job and makes every MPI call.
+        let group = DataParallelJob.launched().map { _ in DataParallelJob.joinGroup() }
+        defer { group?.leave() }
+        if group != nil && simulateRanks != 1 { throw ValidationError("--simulate-ranks is for a single process, not under mpirun") }
         BLAS.useSingleThread()
         let observationSpec = try spec.resolve(default: KnownEnvironments.spec(named: "cartpole")!)
         let sizes = hidden.split(separator: ",").compactMap { Int($0) }
@@ -51,8 +52,8 @@ struct LearnerBenchCommand: ParsableCommand {
             layout: architecture.layout)
         let settings = learning.settings
         let learner = Learner(architecture: architecture, settings: settings, store: store)
-        job?.synchronize(learner)
-        let rank = job?.rank ?? 0, ranks = job?.size ?? simulateRanks
+        group.map { learner.adoptState(of: 0, in: $0) }
+        let rank = group?.rank ?? 0, ranks = group?.size ?? simulateRanks
         let unrolls = SyntheticUnrolls(architecture: architecture, unrollLength: settings.unrollLength,
                                        batchSize: settings.batchSize, seed: seed)
         var sum = [Float](repeating: 0, count: learner.parameters.count)
@@ -62,10 +63,10 @@ struct LearnerBenchCommand: ParsableCommand {
         for step in 0..<(warmupSteps + steps) {
             if step == warmupSteps { started = MonotonicClock.now(); reduceNanoseconds = 0 }
             var report: TrainingStepReport
-            if let job {
+            if let group {
                 report = learner.computeGradient(unrolls.batch(rank: rank, step: step))
                 let reduceStarted = MonotonicClock.now()
-                learner.withGradient { job.group.sumInPlace($0) }
+                learner.withGradient { group.sumInPlace($0) }
                 reduceNanoseconds += MonotonicClock.now() - reduceStarted
             } else {
                 // Rank by rank, summed in rank order as the all-reduce sums them.

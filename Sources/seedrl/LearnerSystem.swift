@@ -78,7 +78,6 @@ final class LearnerSystem: @unchecked Sendable {
                 learner.restore(parameters: resume.parameters, optimizer: resume.optimizerFirst, resume.optimizerSecond,
                                 steps: resume.optimizerSteps, framesTrained: resume.framesTrained)
             }
-            job?.synchronize(learner)
             let queue = learning.makeQueue()
             let envName = spec.envName
             let architecture = self.architecture
@@ -110,7 +109,7 @@ final class LearnerSystem: @unchecked Sendable {
             let trainingLoop = TrainingLoop(
                 learner: learner, queue: queue, replay: learning.replay, seed: serving.seed &+ UInt64(job?.rank ?? 0),
                 generatorState: resume?.generatorState, checkpointSeconds: checkpoints?.intervalSeconds, checkpoint: periodic,
-                group: job?.group, jobCounters: jobCounters)
+                joinGroup: job.map { _ in DataParallelJob.joinGroup }, jobCounters: jobCounters)
             configuration.recording = .init(unrollLength: learning.unrollLength, queue: queue)
             configuration.framesTrained = { trainingLoop.progress.framesTrained }
             loop = trainingLoop
@@ -123,6 +122,8 @@ final class LearnerSystem: @unchecked Sendable {
 
     func start() {
         training?.start()
+        // A rank serves only once its learner holds rank 0's parameters.
+        training?.waitUntilJoined()
         server.start()
     }
 

@@ -54,8 +54,7 @@ struct ServerCommand: ParsableCommand {
     func run() throws {
         // Under mpirun (or srun) each process is one rank of a data-parallel job (with
         // --no-train the ranks only serve, each on its own port, from the same seed).
-        let job = DataParallelJob.joinIfLaunched()
-        defer { job?.group.finalize() }
+        let job = DataParallelJob.launched()
         let leader = (job?.rank ?? 0) == 0
         logging.bootstrap()
         let logger = Logger(label: "seedrl.server")

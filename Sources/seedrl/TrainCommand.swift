@@ -56,8 +56,7 @@ struct TrainCommand: ParsableCommand {
         // Under mpirun each process is one rank: a learner with its own actors, training in
         // step with the others; rank 0 shows the job's progress, decides when it is done,
         // and writes metrics and checkpoints.
-        let job = DataParallelJob.joinIfLaunched()
-        defer { job?.group.finalize() }
+        let job = DataParallelJob.launched()
         let rank = job?.rank ?? 0
         let leader = rank == 0
         logging.bootstrap()
