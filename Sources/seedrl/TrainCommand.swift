@@ -93,7 +93,7 @@ struct TrainCommand: ParsableCommand {
         while true {
             if stop.wait(seconds: leader ? progressSeconds : 0.25) { reason = "interrupted"; break }
             // Another rank ended the job (rank 0 reached the target, or one was interrupted).
-            if system.jobHasStopped { reason = "the job stopped"; reached = !leader; break }
+            if system.jobHasStopped { reason = "the job stopped"; break }
             guard leader else { continue }
             let reading = sampler.read()
             metrics?.record(step: Int64(reading.envSteps), wallTime: wallClockSeconds(), scalars: reading.scalars)
