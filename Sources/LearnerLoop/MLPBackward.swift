@@ -3,22 +3,31 @@ import LinearAlgebra
 /// Gradient buffers for the backward pass, sized once for the largest batch of rows.
 public final class BackwardWorkspace {
     let maxRows: Int
-    /// Gradient with respect to each layer's pre-activation output.
+    /// Gradient with respect to each dense layer's pre-activation output.
     let outputGradients: [UnsafeMutablePointer<Float>]
+    /// ∂loss/∂(LSTM output h), rows × lstmSize (nil without a core).
+    let coreOutputGradient: UnsafeMutablePointer<Float>?
 
     public init(architecture: ModelArchitecture, maxRows: Int) {
         self.maxRows = maxRows
-        outputGradients = architecture.widths.dropFirst().map { .allocate(capacity: maxRows * $0) }
+        let layout = architecture.layout
+        outputGradients = layout.layers.map { .allocate(capacity: maxRows * $0.outputs) }
+        coreOutputGradient = layout.lstm.map { .allocate(capacity: maxRows * $0.size) }
     }
 
-    deinit { outputGradients.forEach { $0.deallocate() } }
+    deinit {
+        outputGradients.forEach { $0.deallocate() }
+        coreOutputGradient?.deallocate()
+    }
 
     /// Where the caller writes ∂loss/∂(head output), `rows × headSize`, before `run`.
     public var headGradient: UnsafeMutablePointer<Float> { outputGradients[outputGradients.count - 1] }
 }
 
-/// Backpropagation through the MLP with OpenBLAS: for each layer from the head down,
-/// ∂W = Hᵀ·G, ∂b = Σ_rows G, and G ← (G·Wᵀ) ⊙ (1 − H²) for the tanh layer below.
+/// Backpropagation with OpenBLAS: for each dense layer from the head down,
+/// ∂W = Hᵀ·G, ∂b = Σ_rows G, and G ← (G·Wᵀ) ⊙ (1 − H²) for the tanh layer below; with an
+/// LSTM core, the head's input gradient goes through time in the core (BPTT) and comes
+/// out as the torso's output gradient.
 public enum MLPBackward {
     /// `input` and `forward` must be the ones of the forward pass over the same `rows`.
     /// Writes the whole gradient (same layout as the parameters) into `gradient`.
@@ -27,11 +36,15 @@ public enum MLPBackward {
         forward: ForwardWorkspace, workspace: BackwardWorkspace, gradient: UnsafeMutablePointer<Float>
     ) {
         precondition(rows <= workspace.maxRows && rows <= forward.maxBatch)
-        let layers = forward.architecture.layout.layers
-        for index in stride(from: layers.count - 1, through: 0, by: -1) {
+        let layout = forward.architecture.layout
+        let layers = layout.layers
+        let head = layers.count - 1
+        for index in stride(from: head, through: 0, by: -1) {
             let layer = layers[index]
             let outputGradient = workspace.outputGradients[index]
-            let below: UnsafePointer<Float> = index == 0 ? input : UnsafePointer(forward.activations[index - 1])
+            let coreBelow = index == head ? forward.core : nil
+            let below: UnsafePointer<Float> = coreBelow.map { UnsafePointer($0.hidden) }
+                ?? (index == 0 ? input : UnsafePointer(forward.activations[index - 1]))
             BLAS.gemm(transposeA: true, m: layer.inputs, n: layer.outputs, k: rows,
                       a: below, lda: layer.inputs, b: outputGradient, ldb: layer.outputs,
                       c: gradient + layer.weightOffset, ldc: layer.outputs)
@@ -40,6 +53,23 @@ public enum MLPBackward {
             for row in 0..<rows {
                 let source = outputGradient + row * layer.outputs
                 for column in 0..<layer.outputs { bias[column] += source[column] }
+            }
+            if let core = coreBelow, let lstm = layout.lstm, let coreGradient = workspace.coreOutputGradient {
+                // Into the core: ∂h = G·Wᵀ, then through time to ∂(torso output).
+                BLAS.gemm(transposeB: true, m: rows, n: lstm.size, k: layer.outputs,
+                          a: outputGradient, lda: layer.outputs, b: parameters + layer.weightOffset, ldb: layer.outputs,
+                          c: coreGradient, ldc: lstm.size)
+                let torsoOutput = index == 0 ? nil : workspace.outputGradients[index - 1]
+                LSTMCore.backward(parameters: parameters, layout: lstm, input: index == 0 ? input : UnsafePointer(forward.activations[index - 1]),
+                                  outputGradient: coreGradient, workspace: core, gradient: gradient, inputGradient: torsoOutput)
+                guard index > 0 else { continue }
+                let activation = forward.activations[index - 1]
+                let belowGradient = workspace.outputGradients[index - 1]
+                for element in 0..<(rows * layers[index - 1].outputs) {
+                    let h = activation[element]
+                    belowGradient[element] *= 1 - h * h
+                }
+                continue
             }
             guard index > 0 else { continue }
             let belowGradient = workspace.outputGradients[index - 1]

@@ -4,14 +4,18 @@ import LinearAlgebra
 /// per-batch path allocates nothing. Owned by one thread at a time.
 public final class ForwardWorkspace {
     public let maxBatch: Int
-    /// Post-activation outputs of each layer (the head's are logits and values).
+    /// Post-activation outputs of each dense layer (the head's are logits and values).
     let activations: [UnsafeMutablePointer<Float>]
+    /// The LSTM core's buffers (nil for a feed-forward model).
+    let core: LSTMWorkspace?
     let architecture: ModelArchitecture
 
     public init(architecture: ModelArchitecture, maxBatch: Int) {
         self.architecture = architecture
         self.maxBatch = maxBatch
-        activations = architecture.widths.dropFirst().map { .allocate(capacity: maxBatch * $0) }
+        let layout = architecture.layout
+        activations = layout.layers.map { .allocate(capacity: maxBatch * $0.outputs) }
+        core = layout.lstm.map { LSTMWorkspace(layout: $0, maxRows: maxBatch) }
     }
 
     deinit { activations.forEach { $0.deallocate() } }
@@ -20,19 +24,44 @@ public final class ForwardWorkspace {
     public func headRow(_ index: Int) -> UnsafeMutablePointer<Float> {
         activations[activations.count - 1] + index * architecture.headSize
     }
+
+    /// With an LSTM core: sequence `b`'s state after the last timestep of the last
+    /// forward pass (h then c, `lstmSize` each).
+    public func finalState(sequence b: Int, into state: UnsafeMutablePointer<Float>) {
+        core!.finalState(sequence: b, into: state)
+    }
 }
 
-/// The batched forward pass: per layer one `sgemm`, a bias add and tanh (none on the head).
+/// The batched forward pass: per dense layer one `sgemm`, a bias add and tanh (none on
+/// the head); with an LSTM core, the torso's output runs through it (per timestep) before
+/// the head.
 public enum MLPForward {
-    /// Runs `count` rows of `input` (`count × inputSize`) through `parameters`; results
-    /// in `workspace` (see `headRow`).
+    /// Runs `count` independent rows of `input` (`count × inputSize`) through
+    /// `parameters`; results in `workspace` (see `headRow`). With an LSTM core every row
+    /// is one step of its own sequence from a zero state.
     public static func run(
         parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, count: Int, workspace: ForwardWorkspace
     ) {
+        run(parameters: parameters, input: input, sequences: count, length: 1, initialState: nil, resets: nil, workspace: workspace)
+    }
+
+    /// Runs `sequences × length` rows (sequence-major: row = b·length + t). With an LSTM
+    /// core, sequence b starts from `initialState[b]` (h then c, nil: zeros) and its state
+    /// is zeroed before every timestep whose `resets[row]` is true (an episode's FIRST).
+    public static func run(
+        parameters: UnsafePointer<Float>, input: UnsafePointer<Float>, sequences: Int, length: Int,
+        initialState: UnsafePointer<UnsafePointer<Float>>?, resets: UnsafePointer<Bool>?, workspace: ForwardWorkspace
+    ) {
+        let count = sequences * length
         precondition(count >= 1 && count <= workspace.maxBatch, "batch of \(count) exceeds \(workspace.maxBatch)")
         let layout = workspace.architecture.layout
         var current = input
         for (index, layer) in layout.layers.enumerated() {
+            if index == layout.layers.count - 1, let core = workspace.core, let lstm = layout.lstm {
+                LSTMCore.forward(parameters: parameters, layout: lstm, input: current, sequences: sequences, length: length,
+                                 initialState: initialState, resets: resets, workspace: core)
+                current = UnsafePointer(core.hidden)
+            }
             let output = workspace.activations[index]
             // Start from the bias in every row, then accumulate input · W on top (beta 1).
             let bias = parameters + layer.biasOffset

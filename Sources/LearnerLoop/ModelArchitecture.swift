@@ -13,21 +13,24 @@ public struct ObservationFormat: Sendable, Equatable {
     public var byteCount: Int { elementCount * (elementType == .float32 ? 4 : 1) }
 }
 
-/// The actor-critic MLP: observation encoder → tanh hidden layers → one head whose
-/// outputs are the action logits and the value.
+/// The actor-critic model: observation encoder → tanh hidden layers (the torso) →
+/// optionally an LSTM core → one head whose outputs are the action logits and the value.
 public struct ModelArchitecture: Sendable, Equatable {
     public let observation: ObservationFormat
     public let hiddenSizes: [Int]
     public let numActions: Int
+    /// Width of the LSTM core between torso and head; nil for a feed-forward model.
+    public let lstmSize: Int?
     /// Frames (uint8, rank 3, large) are average-pooled by this factor per side before
     /// the MLP: a 2-core CPU cannot afford a dense layer over 28,224 inputs per step.
     public let poolFactor: Int
 
-    public init(observation: ObservationFormat, hiddenSizes: [Int], numActions: Int) {
-        precondition(numActions >= 1 && hiddenSizes.allSatisfy { $0 >= 1 })
+    public init(observation: ObservationFormat, hiddenSizes: [Int], numActions: Int, lstmSize: Int? = nil) {
+        precondition(numActions >= 1 && hiddenSizes.allSatisfy { $0 >= 1 } && (lstmSize ?? 1) >= 1)
         self.observation = observation
         self.hiddenSizes = hiddenSizes
         self.numActions = numActions
+        self.lstmSize = lstmSize
         let shape = observation.shape
         if observation.elementType == .uint8, shape.count == 3, shape[0] % 4 == 0, shape[1] % 4 == 0,
            shape[0] * shape[1] >= 1024 {
@@ -46,14 +49,17 @@ public struct ModelArchitecture: Sendable, Equatable {
     /// Output width of the head: logits then value.
     public var headSize: Int { numActions + 1 }
 
-    /// Layer widths from input to head output.
-    public var widths: [Int] { [inputSize] + hiddenSizes + [headSize] }
+    /// Floats of recurrent state per stream (h then c); 0 for a feed-forward model.
+    public var stateSize: Int { 2 * (lstmSize ?? 0) }
 
-    public var layout: ParameterLayout { ParameterLayout(widths: widths) }
+    public var layout: ParameterLayout {
+        ParameterLayout(torso: [inputSize] + hiddenSizes, lstmSize: lstmSize, headSize: headSize)
+    }
 }
 
 /// Where each layer's weights (`in × out`, row-major) and bias live in the flat
 /// parameter vector: one buffer makes snapshots, optimizers and checkpoints simple.
+/// Order: the torso's dense layers, the LSTM core (if any), the head.
 public struct ParameterLayout: Sendable, Equatable {
     public struct Layer: Sendable, Equatable {
         public let inputs: Int
@@ -62,16 +68,44 @@ public struct ParameterLayout: Sendable, Equatable {
         public let biasOffset: Int
     }
 
+    /// The LSTM core: gates = x·Wx + h·Wh + b, four blocks of `size` (input, forget,
+    /// cell, output), `Wx` is `inputs × 4·size`, `Wh` is `size × 4·size`.
+    public struct LSTM: Sendable, Equatable {
+        public let inputs: Int
+        public let size: Int
+        public let inputWeightOffset: Int
+        public let recurrentWeightOffset: Int
+        public let biasOffset: Int
+    }
+
+    /// The dense layers: the torso's, then the head (last).
     public let layers: [Layer]
+    public let lstm: LSTM?
     public let count: Int
 
+    /// A feed-forward stack (the last width is the head's).
     public init(widths: [Int]) {
+        self.init(torso: Array(widths.dropLast()), lstmSize: nil, headSize: widths.last!)
+    }
+
+    public init(torso: [Int], lstmSize: Int?, headSize: Int) {
         var layers: [Layer] = []
         var offset = 0
-        for (inputs, outputs) in zip(widths, widths.dropFirst()) {
+        func dense(_ inputs: Int, _ outputs: Int) {
             layers.append(Layer(inputs: inputs, outputs: outputs, weightOffset: offset, biasOffset: offset + inputs * outputs))
             offset += inputs * outputs + outputs
         }
+        for (inputs, outputs) in zip(torso, torso.dropFirst()) { dense(inputs, outputs) }
+        let torsoOutput = torso.last!
+        if let size = lstmSize {
+            let gates = 4 * size
+            lstm = LSTM(inputs: torsoOutput, size: size, inputWeightOffset: offset,
+                        recurrentWeightOffset: offset + torsoOutput * gates, biasOffset: offset + (torsoOutput + size) * gates)
+            offset += (torsoOutput + size) * gates + gates
+        } else {
+            lstm = nil
+        }
+        dense(lstmSize ?? torsoOutput, headSize)
         self.layers = layers
         count = offset
     }

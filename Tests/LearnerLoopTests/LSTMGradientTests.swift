@@ -1,0 +1,81 @@
+@testable import LearnerLoop
+import LinearAlgebra
+import Randomness
+import XCTest
+
+/// Backpropagation through time in the LSTM core against finite differences, over
+/// sequences that start from stored states and contain an episode start (a reset) in the
+/// middle.
+final class LSTMGradientTests: XCTestCase {
+    func testBackpropagationThroughTimeMatchesFiniteDifferences() {
+        BLAS.useSingleThread()
+        let architecture = ModelArchitecture(
+            observation: ObservationFormat(shape: [3], elementType: .float32), hiddenSizes: [4], numActions: 2, lstmSize: 3)
+        let layout = architecture.layout
+        XCTAssertNotNil(layout.lstm)
+        XCTAssertEqual(layout.count, (3 * 4 + 4) + (4 + 3) * 12 + 12 + (3 * 3 + 3))
+        var generator = SeededGenerator(seed: 7)
+        var parameters = (0..<layout.count).map { _ in generator.nextGaussian() * 0.5 }
+        let sequences = 2, length = 4, rows = sequences * length
+        let input = (0..<(rows * 3)).map { _ in generator.nextGaussian() }
+        let upstream = (0..<(rows * architecture.headSize)).map { _ in generator.nextGaussian() }
+        let states = (0..<sequences).map { _ in (0..<architecture.stateSize).map { _ in generator.nextGaussian() * 0.5 } }
+        var resets = [Bool](repeating: false, count: rows)
+        resets[1 * length + 2] = true  // sequence 1 starts a new episode at t = 2
+        let forward = ForwardWorkspace(architecture: architecture, maxBatch: rows)
+        func loss(_ theta: [Float]) -> Double {
+            states[0].withUnsafeBufferPointer { first in
+                states[1].withUnsafeBufferPointer { second in
+                    let pointers = [first.baseAddress!, second.baseAddress!]
+                    MLPForward.run(parameters: theta, input: input, sequences: sequences, length: length,
+                                   initialState: pointers, resets: resets, workspace: forward)
+                }
+            }
+            var total = 0.0
+            for row in 0..<rows {
+                for column in 0..<architecture.headSize {
+                    total += Double(upstream[row * architecture.headSize + column]) * Double(forward.headRow(row)[column])
+                }
+            }
+            return total
+        }
+        _ = loss(parameters)
+        let backward = BackwardWorkspace(architecture: architecture, maxRows: rows)
+        backward.headGradient.update(from: upstream, count: upstream.count)
+        var gradient = [Float](repeating: .nan, count: parameters.count)
+        MLPBackward.run(parameters: parameters, input: input, rows: rows, forward: forward, workspace: backward, gradient: &gradient)
+        XCTAssertFalse(gradient.contains { $0.isNaN }, "every parameter gets a gradient")
+        for index in 0..<parameters.count {
+            let saved = parameters[index]
+            parameters[index] = saved + 1e-2
+            let plus = loss(parameters)
+            parameters[index] = saved - 1e-2
+            let minus = loss(parameters)
+            parameters[index] = saved
+            let numeric = (plus - minus) / 2e-2
+            XCTAssertEqual(Double(gradient[index]), numeric, accuracy: 2e-3 + 2e-2 * abs(numeric), "parameter \(index)")
+        }
+    }
+
+    /// The reset cuts the sequence: what came before it cannot change what comes after.
+    func testAResetForgetsTheState() {
+        let architecture = ModelArchitecture(
+            observation: ObservationFormat(shape: [2], elementType: .float32), hiddenSizes: [], numActions: 2, lstmSize: 4)
+        var generator = SeededGenerator(seed: 3)
+        let parameters = (0..<architecture.layout.count).map { _ in generator.nextGaussian() }
+        let forward = ForwardWorkspace(architecture: architecture, maxBatch: 6)
+        func heads(firstInput: Float) -> [Float] {
+            let input: [Float] = [firstInput, 1, 0.5, -0.5, 0.2, 0.1]  // 3 timesteps of one sequence
+            MLPForward.run(parameters: parameters, input: input, sequences: 1, length: 3, initialState: nil,
+                           resets: [false, true, false], workspace: forward)
+            return (1..<3).flatMap { row in (0..<3).map { forward.headRow(row)[$0] } }
+        }
+        XCTAssertEqual(heads(firstInput: 5), heads(firstInput: -5))
+        MLPForward.run(parameters: parameters, input: [5, 1, 0.5, -0.5, 0.2, 0.1], sequences: 1, length: 3,
+                       initialState: nil, resets: [false, false, false], workspace: forward)
+        let carried = forward.headRow(1)[0]
+        MLPForward.run(parameters: parameters, input: [-5, 1, 0.5, -0.5, 0.2, 0.1], sequences: 1, length: 3,
+                       initialState: nil, resets: [false, false, false], workspace: forward)
+        XCTAssertNotEqual(carried, forward.headRow(1)[0], "without the reset the first input matters")
+    }
+}
