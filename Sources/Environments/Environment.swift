@@ -45,7 +45,7 @@ public struct StepOutcome: Sendable, Equatable {
 
 /// Environments by name, for the command line and actors.
 public enum EnvironmentRegistry {
-    public static let names = ["cartpole", "acrobot", "mountaincar", "catch", "synthetic-frames"]
+    public static let names = ["cartpole", "acrobot", "mountaincar", "catch", "recall", "synthetic-frames"]
 
     public static func make(_ name: String, seed: UInt64) -> Environment? {
         switch name.lowercased() {
@@ -53,6 +53,7 @@ public enum EnvironmentRegistry {
         case "acrobot", "acrobot-v1": Acrobot(seed: seed)
         case "mountaincar", "mountaincar-v0": MountainCar(seed: seed)
         case "catch": Catch(seed: seed)
+        case "recall": Recall(seed: seed)
         case "synthetic-frames", "frames": SyntheticFrames(seed: seed)
         default: nil
         }

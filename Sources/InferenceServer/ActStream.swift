@@ -18,6 +18,9 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
     private var episodeReturn: Double = 0
     /// The pending Step's observation as the policy's input row.
     let preparedRow: UnsafeMutableRawPointer
+    /// A recurrent policy's state for this stream (h then c): zero at a stream's start and
+    /// at every FIRST, advanced by each batch this stream is in. Nil for a feed-forward policy.
+    let state: UnsafeMutablePointer<Float>?
     /// This stream's partial trajectory: the pending Step is staged in it on receipt and
     /// committed with its action by the inference thread. Dropped with the stream.
     var unrollBuilder: UnrollBuilder?
@@ -34,12 +37,18 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
         self.policy = policy
         validator = StepValidator(spec: spec)
         preparedRow = .allocate(byteCount: max(policy.preparedRowBytes, 1), alignment: 64)
+        let stateSize = policy.stateSize
+        state = stateSize > 0 ? .allocate(capacity: stateSize) : nil
+        state?.update(repeating: 0, count: stateSize)
         unrollBuilder = unrollLength.map {
-            UnrollBuilder(length: $0, observationBytes: spec.byteCount, numActions: spec.numActions)
+            UnrollBuilder(length: $0, observationBytes: spec.byteCount, numActions: spec.numActions, stateSize: stateSize)
         }
     }
 
-    deinit { preparedRow.deallocate() }
+    deinit {
+        preparedRow.deallocate()
+        state?.deallocate()
+    }
 
     /// The Step's bytes are valid only during this call (the poller's receive memory is
     /// reused for the next message): everything needed later is copied out here.
@@ -56,6 +65,7 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
         switch type {
         case .first:
             episodeReturn = 0
+            state?.update(repeating: 0, count: policy.stateSize)
         case .mid:
             episodeReturn += Double(step.reward)
         case .last:
@@ -66,7 +76,7 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
         // FIRST's reward and discount belong to no transition (and may be anything).
         unrollBuilder?.stage(
             stepType: UInt8(type.rawValue), reward: type == .first ? 0 : step.reward,
-            discount: type == .first ? 1 : step.discount, observation: step.observation)
+            discount: type == .first ? 1 : step.discount, observation: step.observation, state: state.map { UnsafePointer($0) })
         do {
             try server.batchQueue.enqueue(self)
         } catch {

@@ -16,6 +16,8 @@ final class InferenceLoop: @unchecked Sendable {
     /// Row i's prepared input, held by its stream (valid until that stream is replied
     /// to: only then may its next Step arrive).
     private let preparedRows: UnsafeMutablePointer<UnsafeRawPointer>
+    /// Row i's recurrent state, held by its stream (nil rows: a feed-forward policy).
+    private let stateRows: UnsafeMutablePointer<UnsafeMutablePointer<Float>>?
     private let actions: UnsafeMutablePointer<Int32>
     private let logits: UnsafeMutablePointer<Float>
     private var thread: OSThread?
@@ -28,12 +30,14 @@ final class InferenceLoop: @unchecked Sendable {
         numActions = policy.numActions
         let maxBatch = queue.policy.maxBatch
         preparedRows = .allocate(capacity: maxBatch)
+        stateRows = policy.stateSize > 0 ? .allocate(capacity: maxBatch) : nil
         actions = .allocate(capacity: maxBatch)
         logits = .allocate(capacity: maxBatch * numActions)
     }
 
     deinit {
         preparedRows.deallocate()
+        stateRows?.deallocate()
         actions.deallocate()
         logits.deallocate()
     }
@@ -54,8 +58,12 @@ final class InferenceLoop: @unchecked Sendable {
         var completed: [Unroll] = []
         completed.reserveCapacity(queue.policy.maxBatch)
         while queue.nextBatch(into: &batch) {
-            for (row, stream) in batch.enumerated() { preparedRows[row] = UnsafeRawPointer(stream.preparedRow) }
-            let version = policy.act(preparedRows: preparedRows, count: batch.count, actions: actions, logits: logits)
+            for (row, stream) in batch.enumerated() {
+                preparedRows[row] = UnsafeRawPointer(stream.preparedRow)
+                if let stateRows { stateRows[row] = stream.state! }
+            }
+            let version = policy.act(preparedRows: preparedRows, states: stateRows.map { UnsafePointer($0) }, count: batch.count,
+                                     actions: actions, logits: logits)
             // Before the replies: a replied stream may receive (and stage) its next Step.
             if unrolls != nil { commit(batch, version: version, completed: &completed) }
             var sent: UInt64 = 0

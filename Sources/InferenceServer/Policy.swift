@@ -12,6 +12,8 @@ public protocol Policy: AnyObject, Sendable {
     var modelVersion: UInt64 { get }
     /// Bytes of one prepared input row (each stream holds one).
     var preparedRowBytes: Int { get }
+    /// Floats of recurrent state each stream holds (0: a feed-forward policy).
+    var stateSize: Int { get }
     /// Writes the input row for one raw observation (of the spec's size) to `row`
     /// (`preparedRowBytes`, 16-byte aligned). Thread-safe: called from any poller
     /// thread, for different streams at once.
@@ -20,8 +22,10 @@ public protocol Policy: AnyObject, Sendable {
     /// where its stream keeps it: no gathering copy first); writes `actions[0..<count]`
     /// and behaviour logits (`count × numActions`); returns the version of the
     /// parameters that chose them. Called from the inference thread only.
+    /// With a recurrent policy, row `i` steps from the state at `states[i]` (the stream's
+    /// own, zeroed at an episode's start) and leaves its new state there.
     func act(
-        preparedRows: UnsafePointer<UnsafeRawPointer>, count: Int,
+        preparedRows: UnsafePointer<UnsafeRawPointer>, states: UnsafePointer<UnsafeMutablePointer<Float>>?, count: Int,
         actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>
     ) -> UInt64
 }

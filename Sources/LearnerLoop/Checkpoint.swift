@@ -6,12 +6,15 @@
 /// order below, then a CRC-32 of everything before it. Readers refuse other versions.
 public struct Checkpoint: Sendable, Equatable {
     public static let magic = Array("SEEDRLCK".utf8)
-    public static let formatVersion: UInt32 = 1
+    /// 2 adds the LSTM core's size after the hidden sizes; 1 (no core) is still read.
+    public static let formatVersion: UInt32 = 2
 
     public var envName: String
     public var observationShape: [Int]
     public var observationIsUInt8: Bool
     public var hiddenSizes: [Int]
+    /// The LSTM core's width; nil for a feed-forward model.
+    public var lstmSize: Int?
     public var numActions: Int
     public var version: UInt64
     public var framesTrained: UInt64
@@ -33,6 +36,7 @@ public struct Checkpoint: Sendable, Equatable {
         observationShape = architecture.observation.shape
         observationIsUInt8 = architecture.observation.elementType == .uint8
         hiddenSizes = architecture.hiddenSizes
+        lstmSize = architecture.lstmSize
         numActions = architecture.numActions
         self.version = version
         self.framesTrained = framesTrained
@@ -46,7 +50,7 @@ public struct Checkpoint: Sendable, Equatable {
     public var architecture: ModelArchitecture {
         ModelArchitecture(
             observation: ObservationFormat(shape: observationShape, elementType: observationIsUInt8 ? .uint8 : .float32),
-            hiddenSizes: hiddenSizes, numActions: numActions)
+            hiddenSizes: hiddenSizes, numActions: numActions, lstmSize: lstmSize)
     }
 
     // MARK: Encoding
@@ -63,6 +67,7 @@ public struct Checkpoint: Sendable, Equatable {
         ints(observationShape)
         u32(observationIsUInt8 ? 1 : 0)
         ints(hiddenSizes)
+        u64(UInt64(lstmSize ?? 0))
         u64(UInt64(numActions))
         u64(version); u64(framesTrained)
         floats(parameters); floats(optimizerFirst); floats(optimizerSecond)
@@ -89,13 +94,16 @@ public struct Checkpoint: Sendable, Equatable {
         }
         var reader = ByteReader(bytes: bytes, offset: Self.magic.count, end: bytes.count - 4)
         let format = try reader.u32()
-        guard format == Self.formatVersion else {
-            throw DecodingError(description: "format version \(format) is not supported (this build reads \(Self.formatVersion))")
+        guard format == 1 || format == Self.formatVersion else {
+            throw DecodingError(description: "format version \(format) is not supported (this build reads 1 and \(Self.formatVersion))")
         }
         envName = String(decoding: try reader.bytes(Int(try reader.u32())), as: UTF8.self)
         observationShape = try reader.ints()
         observationIsUInt8 = try reader.u32() != 0
         hiddenSizes = try reader.ints()
+        let core = format >= 2 ? Int(try reader.u64()) : 0
+        guard core >= 0 && core <= 1 << 16 else { throw DecodingError(description: "implausible LSTM size \(core)") }
+        lstmSize = core > 0 ? core : nil
         numActions = Int(try reader.u64())
         version = try reader.u64()
         framesTrained = try reader.u64()

@@ -19,6 +19,10 @@ public final class Learner: @unchecked Sendable {
     private let backward: BackwardWorkspace
     private let rawObservations: UnsafeMutableRawPointer
     private let input: UnsafeMutablePointer<Float>
+    // A recurrent core's per-unroll starting states and the episode starts inside unrolls.
+    private let initialStates: UnsafeMutablePointer<Float>
+    private let initialStateRows: UnsafeMutablePointer<UnsafePointer<Float>>
+    private let resets: UnsafeMutablePointer<Bool>
     private var gradient: [Float]
     // Per-unroll V-trace scratch, length T.
     private var logRhos: [Float], discounts: [Float], rewards: [Float], values: [Float]
@@ -37,6 +41,11 @@ public final class Learner: @unchecked Sendable {
         backward = BackwardWorkspace(architecture: architecture, maxRows: rows)
         rawObservations = .allocate(byteCount: rows * architecture.observation.byteCount, alignment: 64)
         input = .allocate(capacity: rows * architecture.inputSize)
+        let stateSize = architecture.stateSize
+        initialStates = .allocate(capacity: max(1, settings.batchSize * stateSize))
+        initialStateRows = .allocate(capacity: settings.batchSize)
+        for b in 0..<settings.batchSize { initialStateRows[b] = UnsafePointer(initialStates + b * stateSize) }
+        resets = .allocate(capacity: rows)
         gradient = Array(repeating: 0, count: parameters.count)
         let t = settings.unrollLength
         logRhos = Array(repeating: 0, count: t); discounts = logRhos; rewards = logRhos; values = logRhos
@@ -47,6 +56,9 @@ public final class Learner: @unchecked Sendable {
     deinit {
         rawObservations.deallocate()
         input.deallocate()
+        initialStates.deallocate()
+        initialStateRows.deallocate()
+        resets.deallocate()
     }
 
     /// Continues from a checkpoint: parameters, optimizer state and frame count.
@@ -90,8 +102,19 @@ public final class Learner: @unchecked Sendable {
             }
         }
         encoder.encode(raw: rawObservations, count: rows, into: input)
+        // A recurrent core replays each unroll from the state it started in, and starts
+        // afresh at every FIRST inside it, as the server did while acting.
+        let stateSize = architecture.stateSize
+        for (b, unroll) in unrolls.enumerated() {
+            if stateSize > 0 {
+                precondition(unroll.initialState.count == stateSize, "an unroll without the recurrent state")
+                (initialStates + b * stateSize).update(from: unroll.initialState, count: stateSize)
+            }
+            for t in 0..<timesteps { resets[b * timesteps + t] = unroll.stepTypes[t] == Unroll.first }
+        }
         parameters.withUnsafeBufferPointer {
-            MLPForward.run(parameters: $0.baseAddress!, input: input, count: rows, workspace: forward)
+            MLPForward.run(parameters: $0.baseAddress!, input: input, sequences: batch, length: timesteps,
+                           initialState: stateSize > 0 ? UnsafePointer(initialStateRows) : nil, resets: resets, workspace: forward)
         }
 
         // 2. V-trace per unroll, then the loss's gradient on each head row.

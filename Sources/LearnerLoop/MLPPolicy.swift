@@ -45,25 +45,36 @@ public final class MLPPolicy: @unchecked Sendable {
         encoder.encode(raw: observation.baseAddress!, count: 1, into: row.assumingMemoryBound(to: Float.self))
     }
 
+    /// Floats of recurrent state per stream (0: feed-forward).
+    public var stateSize: Int { architecture.stateSize }
+
     /// As `act(observations:…)`, for rows already encoded by `prepare`, each wherever it
-    /// lies (row `i` at `preparedRows[i]`).
+    /// lies (row `i` at `preparedRows[i]`). With a recurrent core, row `i` steps from the
+    /// state at `states[i]` (h then c; nil: zeros) and its new state is written back there —
+    /// each stream's own state, gathered and scattered by pointer, never the whole table.
     public func act(
-        preparedRows: UnsafePointer<UnsafeRawPointer>, count: Int,
+        preparedRows: UnsafePointer<UnsafeRawPointer>, states: UnsafePointer<UnsafeMutablePointer<Float>>?, count: Int,
         actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>
     ) -> UInt64 {
         let inputSize = architecture.inputSize
         for row in 0..<count {
             (input + row * inputSize).update(from: preparedRows[row].assumingMemoryBound(to: Float.self), count: inputSize)
         }
-        return forward(count: count, actions: actions, logits: logits)
+        return forward(count: count, states: states, actions: actions, logits: logits)
     }
 
-    /// Runs the MLP on the encoded `input` rows and samples an action for each.
-    private func forward(count: Int, actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>) -> UInt64 {
+    /// Runs the model on the encoded `input` rows and samples an action for each.
+    private func forward(count: Int, states: UnsafePointer<UnsafeMutablePointer<Float>>? = nil,
+                         actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>) -> UInt64 {
         let snapshot = store.snapshot
         let numActions = architecture.numActions
         snapshot.values.withUnsafeBufferPointer { parameters in
-            MLPForward.run(parameters: parameters.baseAddress!, input: input, count: count, workspace: workspace)
+            let initial = states.map { UnsafeRawPointer($0).assumingMemoryBound(to: UnsafePointer<Float>.self) }
+            MLPForward.run(parameters: parameters.baseAddress!, input: input, sequences: count, length: 1,
+                           initialState: initial, resets: nil, workspace: workspace)
+        }
+        if let states, stateSize > 0 {
+            for row in 0..<count { workspace.finalState(sequence: row, into: states[row]) }
         }
         for row in 0..<count {
             let head = workspace.headRow(row)

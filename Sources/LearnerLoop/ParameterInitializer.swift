@@ -18,6 +18,16 @@ public enum ParameterInitializer {
                 }
             }
         }
+        if let lstm = layout.lstm {
+            // Weights with variance 1/fan-in; biases 0 except the forget gate's, 1, so the
+            // cell starts by keeping what it holds (Gers et al.).
+            let gates = 4 * lstm.size
+            for (offset, fanIn) in [(lstm.inputWeightOffset, lstm.inputs), (lstm.recurrentWeightOffset, lstm.size)] {
+                let scale = (1 / Float(fanIn)).squareRoot()
+                for index in 0..<(fanIn * gates) { values[offset + index] = generator.nextGaussian() * scale }
+            }
+            for j in 0..<lstm.size { values[lstm.biasOffset + lstm.size + j] = 1 }
+        }
         return values
     }
 }

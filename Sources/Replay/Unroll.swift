@@ -18,8 +18,11 @@ public struct Unroll: Sendable {
     public var actions: [Int32]
     public var logits: [Float]
     public var versions: [UInt64]
+    /// A recurrent policy's state before timestep 0 (empty for a feed-forward one): the
+    /// learner replays the unroll from it.
+    public var initialState: [Float]
 
-    public init(length: Int, observationBytes: Int, numActions: Int) {
+    public init(length: Int, observationBytes: Int, numActions: Int, stateSize: Int = 0) {
         precondition(length >= 1 && observationBytes >= 1 && numActions >= 1)
         self.length = length
         self.observationBytes = observationBytes
@@ -32,6 +35,7 @@ public struct Unroll: Sendable {
         actions = Array(repeating: 0, count: steps)
         logits = Array(repeating: 0, count: steps * numActions)
         versions = Array(repeating: 0, count: steps)
+        initialState = Array(repeating: 0, count: stateSize)
     }
 
     public var timesteps: Int { length + 1 }

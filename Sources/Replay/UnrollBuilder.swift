@@ -6,10 +6,14 @@ public struct UnrollBuilder: Sendable {
     private var current: Unroll
     public private(set) var count = 0
     private var staged = false
+    /// The recurrent state before the timestep staged last (the next unroll starts from it
+    /// when that timestep is carried over).
+    private var stagedState: [Float]
 
-    public init(length: Int, observationBytes: Int, numActions: Int) {
+    public init(length: Int, observationBytes: Int, numActions: Int, stateSize: Int = 0) {
         self.length = length
-        current = Unroll(length: length, observationBytes: observationBytes, numActions: numActions)
+        current = Unroll(length: length, observationBytes: observationBytes, numActions: numActions, stateSize: stateSize)
+        stagedState = Array(repeating: 0, count: stateSize)
     }
 
     /// Records one timestep; returns a complete unroll when this timestep completed one.
@@ -24,8 +28,13 @@ public struct UnrollBuilder: Sendable {
     /// Records what arrived with a timestep's Step (the server does this as the Step is
     /// received, while its bytes are at hand); `commit` completes the timestep once the
     /// behaviour policy has answered. Staging again before a commit replaces the staged step.
-    public mutating func stage(stepType: UInt8, reward: Float, discount: Float, observation: UnsafeRawBufferPointer) {
+    public mutating func stage(stepType: UInt8, reward: Float, discount: Float, observation: UnsafeRawBufferPointer,
+                               state: UnsafePointer<Float>? = nil) {
         let t = count
+        if let state, !stagedState.isEmpty {
+            stagedState.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: state, count: $0.count) }
+            if t == 0 { current.initialState = stagedState }
+        }
         let bytes = current.observationBytes
         precondition(observation.count == bytes, "observation of \(observation.count) bytes, expected \(bytes)")
         current.stepTypes[t] = stepType
@@ -60,7 +69,8 @@ public struct UnrollBuilder: Sendable {
     /// unroll keeps the old, so nothing is copied on write).
     private mutating func carryOver(from complete: Unroll) {
         let last = length, bytes = complete.observationBytes, actions = complete.numActions
-        current = Unroll(length: length, observationBytes: bytes, numActions: actions)
+        current = Unroll(length: length, observationBytes: bytes, numActions: actions, stateSize: stagedState.count)
+        current.initialState = stagedState
         current.stepTypes[0] = complete.stepTypes[last]
         current.rewards[0] = complete.rewards[last]
         current.discounts[0] = complete.discounts[last]

@@ -12,7 +12,7 @@ struct ActorCommand: ParsableCommand {
     @Option(help: "The learner: HOST:PORT or unix:PATH; a comma-separated list (the ranks of a data-parallel job) spreads the environments over them.")
     var server: String
 
-    @Option(help: "Environment to run: cartpole, acrobot, mountaincar, catch, synthetic-frames.")
+    @Option(help: "Environment to run: cartpole, acrobot, mountaincar, catch, recall, synthetic-frames.")
     var env: String = "cartpole"
 
     @Option(help: "Environments (streams) in this process.")

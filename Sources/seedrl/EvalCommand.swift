@@ -12,7 +12,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Checkpoint file, or a log directory (its newest valid checkpoint).")
     var checkpoint: String
 
-    @Option(help: "Environment: cartpole, acrobot, mountaincar, catch, synthetic-frames.")
+    @Option(help: "Environment: cartpole, acrobot, mountaincar, catch, recall, synthetic-frames.")
     var env: String = "cartpole"
 
     @Option(help: "Episodes to run.")
@@ -69,19 +69,28 @@ enum Evaluation {
         var sampler = ActionSampler(seed: seed)
         let observation = UnsafeMutableRawBufferPointer.allocate(byteCount: environment.spec.byteCount, alignment: 16)
         let input = UnsafeMutablePointer<Float>.allocate(capacity: architecture.inputSize)
+        // A recurrent core's state, carried from step to step and zeroed per episode.
+        let state = UnsafeMutablePointer<Float>.allocate(capacity: max(1, architecture.stateSize))
         defer {
             observation.deallocate()
             input.deallocate()
+            state.deallocate()
         }
         var returns: [Double] = []
         for _ in 0..<episodes {
             environment.reset(observation: observation)
+            state.update(repeating: 0, count: max(1, architecture.stateSize))
             var total = 0.0
             while true {
                 encoder.encode(raw: observation.baseAddress!, count: 1, into: input)
-                checkpoint.parameters.withUnsafeBufferPointer {
-                    MLPForward.run(parameters: $0.baseAddress!, input: input, count: 1, workspace: workspace)
+                checkpoint.parameters.withUnsafeBufferPointer { parameters in
+                    var initial = UnsafePointer(state)
+                    withUnsafePointer(to: &initial) { initialRows in
+                        MLPForward.run(parameters: parameters.baseAddress!, input: input, sequences: 1, length: 1,
+                                       initialState: initialRows, resets: nil, workspace: workspace)
+                    }
                 }
+                if architecture.stateSize > 0 { workspace.finalState(sequence: 0, into: state) }
                 let logits = workspace.headRow(0)
                 let action = greedy
                     ? ActionSampler.greedy(logits: logits, count: architecture.numActions)

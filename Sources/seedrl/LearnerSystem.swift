@@ -52,7 +52,7 @@ final class LearnerSystem: @unchecked Sendable {
         let hidden = try resume?.hiddenSizes ?? serving.hiddenSizes()
         architecture = ModelArchitecture(
             observation: ObservationFormat(shape: spec.shape, elementType: spec.dtype == .uint8 ? .uint8 : .float32),
-            hiddenSizes: hidden, numActions: spec.numActions)
+            hiddenSizes: hidden, numActions: spec.numActions, lstmSize: resume.map { $0.lstmSize } ?? serving.coreSize)
         if let resume, resume.architecture != architecture {
             throw CheckpointMismatch(description: "\(resumedFile ?? "checkpoint") is for \(resume.envName) \(resume.observationShape) "
                 + "with \(resume.numActions) actions; the server serves \(spec.shapeDescription) with \(spec.numActions) "

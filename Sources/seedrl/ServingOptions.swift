@@ -27,6 +27,12 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Hidden layer widths of the MLP, e.g. 64,64.")
     var hidden: String = "64,64"
 
+    @Option(help: "The model's core between the hidden layers and the heads: mlp (none) or lstm (its state lives on the learner, one per stream).")
+    var core: String = "mlp"
+
+    @Option(help: "Width of the LSTM core with --core lstm.")
+    var lstmSize: Int = 64
+
     @Option(help: "Seed for initialisation and action sampling.")
     var seed: UInt64 = 1
 
@@ -37,7 +43,12 @@ struct ServingOptions: ParsableArguments {
         if maxStreamsPerPeer < 0 || streamIdleSecs < 0 { throw ValidationError("--max-streams-per-peer and --stream-idle-secs must not be negative") }
         if pollerThreads < 1 || pollerThreads > 16 { throw ValidationError("--poller-threads must be in 1...16") }
         _ = try hiddenSizes()
+        if core != "mlp" && core != "lstm" { throw ValidationError("--core must be mlp or lstm, got '\(core)'") }
+        if lstmSize < 1 { throw ValidationError("--lstm-size must be at least 1") }
     }
+
+    /// The LSTM core's width, nil for --core mlp.
+    var coreSize: Int? { core == "lstm" ? lstmSize : nil }
 
     func hiddenSizes() throws -> [Int] {
         let sizes = hidden.split(separator: ",").map { Int($0) }

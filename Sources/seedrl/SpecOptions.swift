@@ -5,7 +5,7 @@ import Wire
 
 /// Which observations and actions are served: a known environment, or an explicit spec.
 struct SpecOptions: ParsableArguments {
-    @Option(help: "Known environment whose spec to serve: cartpole, acrobot, mountaincar, catch, synthetic-frames.")
+    @Option(help: "Known environment whose spec to serve: cartpole, acrobot, mountaincar, catch, recall, synthetic-frames.")
     var env: String?
 
     @Option(help: "Observation shape of an external environment, e.g. 84,84,4.")

@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train with local actor processes until the target return (exit 0 only if reached).")
 
-    @Option(help: "Environment: cartpole, acrobot, mountaincar, catch, synthetic-frames.")
+    @Option(help: "Environment: cartpole, acrobot, mountaincar, catch, recall, synthetic-frames.")
     var env: String = "cartpole"
 
     @Option(help: "Actor processes.")

@@ -131,7 +131,7 @@ final class MLPForwardTests: XCTestCase {
                 }
             }
             let pointers = rows.map { UnsafeRawPointer($0) }
-            return policy.act(preparedRows: pointers, count: count, actions: actions, logits: logits)
+            return policy.act(preparedRows: pointers, states: nil, count: count, actions: actions, logits: logits)
         }
         XCTAssertEqual(prepared.0, contiguous.0)
         XCTAssertEqual(prepared.1, contiguous.1)
