@@ -22,15 +22,14 @@ struct ServerFixture {
         spec: ObservationSpec = cartPole,
         configure: (inout LearnerServerConfiguration) -> Void = { _ in },
         token: String? = nil,
+        lstmSize: Int? = nil,
         _ body: (ServerFixture) throws -> Void
     ) throws {
         BLAS.useSingleThread()
         var configuration = LearnerServerConfiguration(spec: spec, listenAddresses: ["127.0.0.1:0"])
         configuration.maxDelayMicroseconds = 500
         configure(&configuration)
-        let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: spec.shape, elementType: spec.dtype == .uint8 ? .uint8 : .float32),
-            hiddenSizes: [16], numActions: spec.numActions)
+        let architecture = Self.architecture(spec: spec, lstmSize: lstmSize)
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 7), version: 0),
             layout: architecture.layout)
@@ -46,6 +45,13 @@ struct ServerFixture {
             poller.shutdown()
         }
         try body(fixture)
+    }
+
+    /// The model every fixture serves (parameters from seed 7).
+    static func architecture(spec: ObservationSpec = cartPole, lstmSize: Int? = nil) -> ModelArchitecture {
+        ModelArchitecture(
+            observation: ObservationFormat(shape: spec.shape, elementType: spec.dtype == .uint8 ? .uint8 : .float32),
+            hiddenSizes: [16], numActions: spec.numActions, lstmSize: lstmSize)
     }
 
     func client(token: String? = nil) throws -> TestActClient {
