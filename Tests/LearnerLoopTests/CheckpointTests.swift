@@ -5,9 +5,9 @@ import Glibc
 import XCTest
 
 final class CheckpointTests: XCTestCase {
-    private func sample() -> Checkpoint {
+    private func sample(lstmSize: Int? = nil) -> Checkpoint {
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [8], numActions: 2)
+            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [8], numActions: 2, lstmSize: lstmSize)
         var optimizer = Optimizer(settings: OptimizerSettings(), parameterCount: architecture.layout.count)
         var parameters = ParameterInitializer.initialValues(for: architecture, seed: 1)
         let gradient = [Float](repeating: 0.1, count: parameters.count)
@@ -41,8 +41,30 @@ final class CheckpointTests: XCTestCase {
         future[8] = 9  // format version 9
         future += withUnsafeBytes(of: CRC32.checksum(future).littleEndian) { Array($0) }
         XCTAssertThrowsError(try Checkpoint(decoding: future)) {
-            XCTAssertEqual("\($0)", "format version 9 is not supported (this build reads 1)")
+            XCTAssertEqual("\($0)", "format version 9 is not supported (this build reads 1 and 2)")
         }
+    }
+
+    /// An LSTM model's checkpoint carries the core (its size and parameters); a format-1
+    /// checkpoint (written before cores existed: no size field) still reads, as an MLP.
+    func testAnLSTMCheckpointRoundTripsAndFormatOneStillReads() throws {
+        let recurrent = sample(lstmSize: 5)
+        let decoded = try Checkpoint(decoding: recurrent.encoded())
+        XCTAssertEqual(decoded, recurrent)
+        XCTAssertEqual(decoded.architecture.lstmSize, 5)
+        XCTAssertEqual(decoded.parameters.count, decoded.architecture.layout.count)
+
+        // Format 1 = format 2 without the 8-byte core size after the hidden sizes.
+        let mlp = sample()
+        var bytes = mlp.encoded().dropLast(4).map { $0 }
+        bytes[8] = 1
+        let coreField = 8 + 4 + 4 + "CartPole".utf8.count + 4 + 8 + 4 + 4 + 8  // magic, format, name, shape [4], dtype, hidden [8]
+        XCTAssertEqual(Array(bytes[coreField..<(coreField + 8)]), [UInt8](repeating: 0, count: 8))
+        bytes.removeSubrange(coreField..<(coreField + 8))
+        bytes += withUnsafeBytes(of: CRC32.checksum(bytes).littleEndian) { Array($0) }
+        let old = try Checkpoint(decoding: bytes)
+        XCTAssertNil(old.lstmSize)
+        XCTAssertEqual(old.parameters, mlp.parameters)
     }
 
     func testCRC32KnownValue() {

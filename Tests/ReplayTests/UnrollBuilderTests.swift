@@ -81,4 +81,22 @@ final class UnrollBuilderTests: XCTestCase {
         XCTAssertEqual(completed.count, 2)
         XCTAssertEqual(completed[1].rewards, [2, 3, 4], "the carried-over timestep opens the next unroll")
     }
+
+    /// A recurrent policy's unrolls start from the state before their first timestep:
+    /// the first from the state staged with it, the next from the state staged with the
+    /// carried-over timestep.
+    func testUnrollsCarryTheStateTheyStartFrom() {
+        var builder = UnrollBuilder(length: 2, observationBytes: 1, numActions: 1, stateSize: 2)
+        var unrolls: [Unroll] = []
+        for step in 0..<5 {
+            let state: [Float] = [Float(step), -Float(step)]
+            [UInt8(step)].withUnsafeBytes { bytes in
+                builder.stage(stepType: step == 0 ? 1 : 2, reward: 0, discount: 1, observation: bytes, state: state)
+            }
+            if let unroll = builder.commit(action: 0, logits: [0], version: 0) { unrolls.append(unroll) }
+        }
+        XCTAssertEqual(unrolls.count, 2)
+        XCTAssertEqual(unrolls[0].initialState, [0, 0])
+        XCTAssertEqual(unrolls[1].initialState, [2, -2], "timestep 2 opens the second unroll")
+    }
 }
