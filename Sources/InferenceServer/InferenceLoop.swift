@@ -66,13 +66,16 @@ final class InferenceLoop: @unchecked Sendable {
                                      actions: actions, logits: logits)
             // Before the replies: a replied stream may receive (and stage) its next Step.
             if unrolls != nil { commit(batch, version: version, completed: &completed) }
-            var sent: UInt64 = 0
+            // Counted before the replies go out: a client that has its Action may ask
+            // GetStats at once. Replies to streams that ended meanwhile are taken back.
+            statistics.stepsServed.add(UInt64(batch.count), ordering: .relaxed)
+            var unsent: UInt64 = 0
             let repliedAt = MonotonicClock.now()
             for (row, stream) in batch.enumerated() {
                 stream.awaitingClientSince.store(repliedAt, ordering: .relaxed)
-                if stream.stream.reply(ActionMessage(action: actions[row], modelVersion: version)) { sent += 1 }
+                if !stream.stream.reply(ActionMessage(action: actions[row], modelVersion: version)) { unsent += 1 }
             }
-            statistics.stepsServed.add(sent, ordering: .relaxed)
+            if unsent > 0 { statistics.stepsServed.subtract(unsent, ordering: .relaxed) }
             // After the replies: a full queue makes this wait (back-pressure) unless its
             // policy drops, and the actors should not wait for that.
             if let unrolls {

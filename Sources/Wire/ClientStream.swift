@@ -124,6 +124,9 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
             seedrl_op_recv_message(op + count + 1, slots.pointer(to: \.received)!)
             count += 2
             end.withLock { $0.exchangeOutstanding = true }
+            // Before the batch starts: its Action may arrive, and the next send run on the
+            // poller thread, before start_batch even returns here.
+            firstSend = false
             let tag = Tag.make(self, Operation.exchange.rawValue)
             if grpc_call_start_batch(call, op, count, tag, nil) != GRPC_CALL_OK {
                 Tag.drop(tag)
@@ -132,7 +135,6 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
                 if end.withLock({ $0.exchangeOutstanding = false; return $0.takeClose() }) { deliverClose() }
                 return false
             }
-            firstSend = false
             return true
         }
     }
