@@ -42,9 +42,11 @@ public enum MLPBackward {
         for index in stride(from: head, through: 0, by: -1) {
             let layer = layers[index]
             let outputGradient = workspace.outputGradients[index]
-            let coreBelow = index == head ? forward.core : nil
-            let below: UnsafePointer<Float> = coreBelow.map { UnsafePointer($0.hidden) }
-                ?? (index == 0 ? input : UnsafePointer(forward.activations[index - 1]))
+            // The head reads the core's output when there is a core; below it (and below
+            // every other layer) is the previous dense layer's output, or the input.
+            let core = index == head ? forward.core : nil
+            let previous: UnsafePointer<Float> = index == 0 ? input : UnsafePointer(forward.activations[index - 1])
+            let below = core.map { UnsafePointer($0.hidden) } ?? previous
             BLAS.gemm(transposeA: true, m: layer.inputs, n: layer.outputs, k: rows,
                       a: below, lda: layer.inputs, b: outputGradient, ldb: layer.outputs,
                       c: gradient + layer.weightOffset, ldc: layer.outputs)
@@ -54,32 +56,25 @@ public enum MLPBackward {
                 let source = outputGradient + row * layer.outputs
                 for column in 0..<layer.outputs { bias[column] += source[column] }
             }
-            if let core = coreBelow, let lstm = layout.lstm, let coreGradient = workspace.coreOutputGradient {
-                // Into the core: ∂h = G·Wᵀ, then through time to ∂(torso output).
+            // ∂(previous output): through the core in time (BPTT), or G·Wᵀ directly.
+            let previousGradient = index == 0 ? nil : workspace.outputGradients[index - 1]
+            if let core, let lstm = layout.lstm, let coreGradient = workspace.coreOutputGradient {
                 BLAS.gemm(transposeB: true, m: rows, n: lstm.size, k: layer.outputs,
                           a: outputGradient, lda: layer.outputs, b: parameters + layer.weightOffset, ldb: layer.outputs,
                           c: coreGradient, ldc: lstm.size)
-                let torsoOutput = index == 0 ? nil : workspace.outputGradients[index - 1]
-                LSTMCore.backward(parameters: parameters, layout: lstm, input: index == 0 ? input : UnsafePointer(forward.activations[index - 1]),
-                                  outputGradient: coreGradient, workspace: core, gradient: gradient, inputGradient: torsoOutput)
-                guard index > 0 else { continue }
-                let activation = forward.activations[index - 1]
-                let belowGradient = workspace.outputGradients[index - 1]
-                for element in 0..<(rows * layers[index - 1].outputs) {
-                    let h = activation[element]
-                    belowGradient[element] *= 1 - h * h
-                }
-                continue
+                LSTMCore.backward(parameters: parameters, layout: lstm, input: previous, outputGradient: coreGradient,
+                                  workspace: core, gradient: gradient, inputGradient: previousGradient)
+            } else if let previousGradient {
+                BLAS.gemm(transposeB: true, m: rows, n: layer.inputs, k: layer.outputs,
+                          a: outputGradient, lda: layer.outputs, b: parameters + layer.weightOffset, ldb: layer.outputs,
+                          c: previousGradient, ldc: layer.inputs)
             }
-            guard index > 0 else { continue }
-            let belowGradient = workspace.outputGradients[index - 1]
-            BLAS.gemm(transposeB: true, m: rows, n: layer.inputs, k: layer.outputs,
-                      a: outputGradient, lda: layer.outputs, b: parameters + layer.weightOffset, ldb: layer.outputs,
-                      c: belowGradient, ldc: layer.inputs)
+            // …then through the previous layer's tanh.
+            guard let previousGradient else { continue }
             let activation = forward.activations[index - 1]
-            for element in 0..<(rows * layer.inputs) {
+            for element in 0..<(rows * layers[index - 1].outputs) {
                 let h = activation[element]
-                belowGradient[element] *= 1 - h * h
+                previousGradient[element] *= 1 - h * h
             }
         }
     }

@@ -31,13 +31,7 @@ final class LSTMGradientTests: XCTestCase {
                                    initialState: pointers, resets: resets, workspace: forward)
                 }
             }
-            var total = 0.0
-            for row in 0..<rows {
-                for column in 0..<architecture.headSize {
-                    total += Double(upstream[row * architecture.headSize + column]) * Double(forward.headRow(row)[column])
-                }
-            }
-            return total
+            return weightedHeads(upstream, forward, rows: rows)
         }
         _ = loss(parameters)
         let backward = BackwardWorkspace(architecture: architecture, maxRows: rows)
@@ -45,16 +39,7 @@ final class LSTMGradientTests: XCTestCase {
         var gradient = [Float](repeating: .nan, count: parameters.count)
         MLPBackward.run(parameters: parameters, input: input, rows: rows, forward: forward, workspace: backward, gradient: &gradient)
         XCTAssertFalse(gradient.contains { $0.isNaN }, "every parameter gets a gradient")
-        for index in 0..<parameters.count {
-            let saved = parameters[index]
-            parameters[index] = saved + 1e-2
-            let plus = loss(parameters)
-            parameters[index] = saved - 1e-2
-            let minus = loss(parameters)
-            parameters[index] = saved
-            let numeric = (plus - minus) / 2e-2
-            XCTAssertEqual(Double(gradient[index]), numeric, accuracy: 2e-3 + 2e-2 * abs(numeric), "parameter \(index)")
-        }
+        assertMatchesFiniteDifferences(gradient, at: 0..<parameters.count, of: loss, around: &parameters)
     }
 
     /// The reset cuts the sequence: what came before it cannot change what comes after.
