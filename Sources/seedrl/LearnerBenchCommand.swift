@@ -42,8 +42,7 @@ struct LearnerBenchCommand: ParsableCommand {
         if group != nil && simulateRanks != 1 { throw ValidationError("--simulate-ranks is for a single process, not under mpirun") }
         BLAS.useSingleThread()
         let observationSpec = try spec.resolve(default: KnownEnvironments.spec(named: "cartpole")!)
-        let sizes = hidden.split(separator: ",").compactMap { Int($0) }
-        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--hidden must be positive integers separated by commas") }
+        let sizes = try ServingOptions.hiddenSizes(hidden)
         let architecture = ModelArchitecture(
             observation: ObservationFormat(shape: observationSpec.shape, elementType: observationSpec.dtype == .uint8 ? .uint8 : .float32),
             hiddenSizes: sizes, numActions: observationSpec.numActions)

@@ -50,10 +50,13 @@ struct ServingOptions: ParsableArguments {
     /// The LSTM core's width, nil for --core mlp.
     var coreSize: Int? { core == "lstm" ? lstmSize : nil }
 
-    func hiddenSizes() throws -> [Int] {
-        let sizes = hidden.split(separator: ",").map { Int($0) }
+    func hiddenSizes() throws -> [Int] { try Self.hiddenSizes(hidden) }
+
+    /// Parses a --hidden value ("64,64").
+    static func hiddenSizes(_ text: String) throws -> [Int] {
+        let sizes = text.split(separator: ",").map { Int($0) }
         guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) > 0 }) else {
-            throw ValidationError("--hidden must be positive integers separated by commas, got '\(hidden)'")
+            throw ValidationError("--hidden must be positive integers separated by commas, got '\(text)'")
         }
         return sizes.map { $0! }
     }
