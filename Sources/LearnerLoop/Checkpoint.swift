@@ -88,7 +88,7 @@ public struct Checkpoint: Sendable, Equatable {
         guard bytes.count >= Self.magic.count + 8, Array(bytes.prefix(Self.magic.count)) == Self.magic else {
             throw DecodingError(description: "not a seedrl checkpoint (bad magic)")
         }
-        let stored = bytes.suffix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+        let stored = littleEndian(bytes.suffix(4), as: UInt32.self)
         guard CRC32.checksum(bytes.dropLast(4)) == stored else {
             throw DecodingError(description: "checksum mismatch (truncated or corrupted)")
         }
@@ -97,14 +97,30 @@ public struct Checkpoint: Sendable, Equatable {
         guard format == 1 || format == Self.formatVersion else {
             throw DecodingError(description: "format version \(format) is not supported (this build reads 1 and \(Self.formatVersion))")
         }
+        // Decoding only throws: every count and size is bounded before it is used, so a
+        // crafted file (valid CRC, absurd contents) is refused, never a trap.
         envName = String(decoding: try reader.bytes(Int(try reader.u32())), as: UTF8.self)
         observationShape = try reader.ints()
         observationIsUInt8 = try reader.u32() != 0
         hiddenSizes = try reader.ints()
-        let core = format >= 2 ? Int(try reader.u64()) : 0
-        guard core >= 0 && core <= 1 << 16 else { throw DecodingError(description: "implausible LSTM size \(core)") }
-        lstmSize = core > 0 ? core : nil
-        numActions = Int(try reader.u64())
+        let core = format >= 2 ? try reader.u64() : 0
+        guard core <= 1 << 16 else { throw DecodingError(description: "implausible LSTM size \(core)") }
+        lstmSize = core > 0 ? Int(core) : nil
+        let actions = try reader.u64()
+        guard actions >= 1 && actions <= 1 << 16 else { throw DecodingError(description: "implausible action count \(actions)") }
+        numActions = Int(actions)
+        guard !observationShape.isEmpty, observationShape.count <= 8, observationShape.allSatisfy({ $0 >= 1 }) else {
+            throw DecodingError(description: "implausible observation shape \(observationShape)")
+        }
+        var elements = 1
+        for dimension in observationShape {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= 1 << 28 else { throw DecodingError(description: "implausible observation shape \(observationShape)") }
+            elements = product
+        }
+        guard hiddenSizes.count <= 16, hiddenSizes.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 }) else {
+            throw DecodingError(description: "implausible hidden sizes \(hiddenSizes)")
+        }
         version = try reader.u64()
         framesTrained = try reader.u64()
         parameters = try reader.floats()
@@ -122,6 +138,10 @@ public struct Checkpoint: Sendable, Equatable {
               optimizerFirst.count == parameters.count, optimizerSecond.count == parameters.count
         else {
             throw DecodingError(description: "parameter count does not match the architecture")
+        }
+        guard parameters.allSatisfy(\.isFinite) else { throw DecodingError(description: "non-finite parameters") }
+        guard optimizerFirst.allSatisfy(\.isFinite), optimizerSecond.allSatisfy(\.isFinite) else {
+            throw DecodingError(description: "non-finite optimizer state")
         }
     }
 
@@ -150,22 +170,41 @@ private struct ByteReader {
     }
 
     mutating func u32() throws(Checkpoint.DecodingError) -> UInt32 {
-        try bytes(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+        littleEndian(try bytes(4), as: UInt32.self)
     }
 
     mutating func u64() throws(Checkpoint.DecodingError) -> UInt64 {
-        try bytes(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        littleEndian(try bytes(8), as: UInt64.self)
     }
 
     mutating func ints() throws(Checkpoint.DecodingError) -> [Int] {
         let count = Int(try u32())
         guard count <= 64 else { throw Checkpoint.DecodingError(description: "implausible list length \(count)") }
-        return try (0..<count).map { _ throws(Checkpoint.DecodingError) in Int(try u64()) }
+        return try (0..<count).map { _ throws(Checkpoint.DecodingError) in
+            let value = try u64()
+            guard value <= 1 << 30 else { throw Checkpoint.DecodingError(description: "implausible size \(value)") }
+            return Int(value)
+        }
     }
 
     mutating func floats() throws(Checkpoint.DecodingError) -> [Float] {
-        let count = Int(try u64())
+        let stored = try u64()
+        guard stored <= UInt64((end - offset) / 4) else { throw Checkpoint.DecodingError(description: "truncated") }
+        let count = Int(stored)
         guard count <= (end - offset) / 4 else { throw Checkpoint.DecodingError(description: "truncated") }
-        return try (0..<count).map { _ throws(Checkpoint.DecodingError) in Float(bitPattern: try u32()) }
+        var values = [Float](repeating: 0, count: count)
+        for index in 0..<count { values[index] = Float(bitPattern: try u32()) }
+        return values
     }
+}
+
+/// The little-endian integer stored in `bytes` (whose count is the integer's width).
+private func littleEndian<Value: FixedWidthInteger & UnsignedInteger>(_ bytes: ArraySlice<UInt8>, as _: Value.Type) -> Value {
+    var value: Value = 0
+    var shift = 0
+    for byte in bytes {
+        value |= Value(byte) << shift
+        shift += 8
+    }
+    return value
 }

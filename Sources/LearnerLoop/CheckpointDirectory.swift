@@ -5,6 +5,11 @@ import Glibc
 /// The checkpoints of one run in one directory: `checkpoint-<version>.bin`, written
 /// atomically, the newest `keep` kept. On start the newest *valid* one is used; a
 /// corrupted, truncated or incompatible file is named with its reason and skipped.
+///
+/// Rotation only ever removes files older than the one just written, so it can never
+/// remove that file nor the newest valid one; `prepare` makes sure that on start nothing
+/// newer than the run's own checkpoints is left to shadow them (another run's files after
+/// `--fresh`, a damaged newest file), by moving such files aside, never deleting them.
 public struct CheckpointDirectory: Sendable {
     public let path: String
     public let keep: Int
@@ -21,8 +26,49 @@ public struct CheckpointDirectory: Sendable {
         try AtomicFile.makeDirectories(path)
         let file = "\(path)/\(Self.fileName(version: checkpoint.version))"
         try checkpoint.write(to: file)
-        for old in files().dropFirst(keep) { unlink("\(path)/\(old)") }
+        let written = Self.fileName(version: checkpoint.version)
+        for old in files().filter({ $0 < written }).dropFirst(keep - 1) { unlink("\(path)/\(old)") }
         return file
+    }
+
+    /// What `prepare` did to the directory before a run.
+    public struct Preparation: Sendable, Equatable {
+        /// Where an earlier run's checkpoints were moved by a fresh start (nil: none were there).
+        public var previousRunMovedTo: String?
+        /// Unusable files newer than the one resumed, renamed to `NAME.rejected`.
+        public var setAside: [String] = []
+        /// Temporaries of interrupted writes that were removed.
+        public var removedTemporaries: [String] = []
+    }
+
+    /// Readies the directory for a run: removes the temporaries of interrupted writes;
+    /// for a fresh start moves every existing checkpoint into `previous-run-N/` (so that
+    /// the next start resumes this run, not the old one); otherwise renames unusable
+    /// files newer than the newest valid one to `NAME.rejected` (so this run's next
+    /// checkpoint is not shadowed by them). Call it on the one process that writes.
+    public func prepare(fresh: Bool) throws(AtomicFile.Failure) -> Preparation {
+        var preparation = Preparation()
+        preparation.removedTemporaries = AtomicFile.removeStaleTemporaries(in: path)
+        let existing = files()
+        guard !existing.isEmpty else { return preparation }
+        if fresh {
+            var index = 1
+            while access("\(path)/previous-run-\(index)", F_OK) == 0 { index += 1 }
+            let destination = "\(path)/previous-run-\(index)"
+            guard mkdir(destination, 0o700) == 0 else {
+                throw AtomicFile.Failure(description: "cannot create \(destination): \(String(cString: strerror(errno)))")
+            }
+            for name in existing { try AtomicFile.move("\(path)/\(name)", to: "\(destination)/\(name)") }
+            preparation.previousRunMovedTo = destination
+            return preparation
+        }
+        let usable = newestValid()
+        let newestUsable = usable.file.map { String($0.split(separator: "/").last ?? "") }
+        for name in existing where newestUsable.map({ name > $0 }) ?? true {
+            try AtomicFile.move("\(path)/\(name)", to: "\(path)/\(name).rejected")
+            preparation.setAside.append(name)
+        }
+        return preparation
     }
 
     public struct Found: Sendable {

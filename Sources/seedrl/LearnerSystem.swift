@@ -48,6 +48,19 @@ final class LearnerSystem: @unchecked Sendable {
             resume = found.checkpoint
             resumedFile = found.file
         }
+        // Only the writer (rank 0) rearranges the directory; other ranks only read it.
+        if let plan = checkpoints, (job?.rank ?? 0) == 0 {
+            let preparation = try plan.directory.prepare(fresh: plan.fresh)
+            if let moved = preparation.previousRunMovedTo {
+                logger.warning("--fresh: the earlier run's checkpoints were moved aside", metadata: ["to": "\(moved)"])
+            }
+            for name in preparation.setAside {
+                logger.warning("an unusable checkpoint newer than the one resumed was renamed", metadata: ["file": "\(name).rejected"])
+            }
+            for name in preparation.removedTemporaries {
+                logger.info("removed the temporary file of an interrupted write", metadata: ["file": "\(name)"])
+            }
+        }
         resumedFrom = resumedFile
         let hidden = try resume?.hiddenSizes ?? serving.hiddenSizes()
         architecture = ModelArchitecture(
