@@ -18,8 +18,7 @@ struct ActorCommand: ParsableCommand {
     @Option(help: "Environments (streams) in this process.")
     var envs: Int = 16
 
-    @Option(help: "Bearer token to send (default: $SEEDRL_TOKEN).")
-    var token: String?
+    @OptionGroup(title: "Authentication") var tokens: TokenOptions
 
     @Option(help: "Seed of the environments.")
     var seed: UInt64 = 1
@@ -54,12 +53,13 @@ struct ActorCommand: ParsableCommand {
     func run() throws {
         logging.bootstrap()
         let targets = self.targets
+        let token = try tokens.resolve()
         // Environment i goes to learner i mod N; each learner's share has its own seeds.
         let configurations = targets.enumerated().compactMap { index, target -> ActorConfiguration? in
             let share = envs / targets.count + (index < envs % targets.count ? 1 : 0)
             guard share > 0 else { return nil }
             var configuration = ActorConfiguration(target: target, environment: env)
-            configuration.token = token ?? environment("SEEDRL_TOKEN")
+            configuration.token = token
             configuration.environments = share
             configuration.seed = seed &+ UInt64(index) &* 0x9E37_79B9
             configuration.backoff.maxSeconds = maxBackoff

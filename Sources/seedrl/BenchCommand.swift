@@ -36,8 +36,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Send LAST every N steps (0: never).")
     var episodeLength: Int = 0
 
-    @Option(help: "Bearer token to send (default: $SEEDRL_TOKEN).")
-    var token: String?
+    @OptionGroup(title: "Authentication") var tokens: TokenOptions
 
     @Flag(help: "Print one JSON object per run instead of text.")
     var json = false
@@ -83,7 +82,7 @@ struct BenchCommand: ParsableCommand {
             var embeddedServing = serving
             embeddedServing.maxStreams = max(serving.maxStreams, try streamCounts().max()!)
             let system = try LearnerSystem(spec: observationSpec, listen: ["127.0.0.1:0"], serving: embeddedServing,
-                                           learning: nil, token: token ?? environment("SEEDRL_TOKEN"), checkpoints: nil,
+                                           learning: nil, token: try tokens.resolve(), checkpoints: nil,
                                            logger: Logger(label: "seedrl.bench.server"))
             let started = system.server
             started.start()
@@ -101,7 +100,7 @@ struct BenchCommand: ParsableCommand {
         defer { if let plot { Self.writePlot(reports, to: plot) } }
         for count in try streamCounts() where !stop.isSet {
             var load = LoadConfiguration(target: target)
-            load.token = token ?? environment("SEEDRL_TOKEN")
+            load.token = try tokens.resolve()
             load.streams = count
             load.connections = connections
             load.pollerThreads = clientThreads

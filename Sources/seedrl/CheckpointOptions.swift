@@ -20,6 +20,6 @@ struct CheckpointOptions: ParsableArguments {
     func plan(logdir: String) -> CheckpointPlan {
         CheckpointPlan(directory: CheckpointDirectory(path: logdir, keep: keepCheckpoints),
                        intervalSeconds: checkpointSecs, fresh: fresh,
-                       configuration: CommandLine.arguments.dropFirst().joined(separator: " "))
+                       configuration: redactedCommandLine())
     }
 }

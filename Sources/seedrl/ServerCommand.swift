@@ -31,8 +31,7 @@ struct ServerCommand: ParsableCommand {
     @Option(help: "Also listen on this unix socket path.")
     var unix: String?
 
-    @Option(help: "Require 'authorization: Bearer <token>' on every RPC (default: $SEEDRL_TOKEN).")
-    var token: String?
+    @OptionGroup(title: "Authentication") var tokens: TokenOptions
 
     @Flag(help: "Serve inference only, never train.")
     var noTrain = false
@@ -63,11 +62,13 @@ struct ServerCommand: ParsableCommand {
         let port = job?.port(base: self.port) ?? self.port
         var addresses = ["\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"]
         if let unix { addresses.append("unix:\(job.map { "\(unix).\($0.rank)" } ?? unix)") }
-        let token = self.token ?? environment("SEEDRL_TOKEN")
+        let token = try tokens.resolve()
         let security = try tls.security()
         let loopback = host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]"
         if !loopback, case .insecure = security, token == nil {
-            logger.warning("listening beyond loopback without TLS or a token: anyone who can reach \(host):\(port) can act and read the model's actions; use --tls-cert/--tls-key and --token")
+            logger.warning("listening beyond loopback without TLS or a token: anyone who can reach \(host):\(port) can act and read the model's actions; use --tls-cert/--tls-key and --token-file")
+        } else if !loopback, case .insecure = security {
+            logger.warning("a token is required but travels in plaintext beyond loopback: anyone on the path can read and reuse it; add --tls-cert/--tls-key")
         }
         let system: LearnerSystem
         do {

@@ -11,8 +11,7 @@ struct StatsCommand: ParsableCommand {
     @Option(help: "The server: HOST:PORT or unix:PATH.")
     var server: String = "127.0.0.1:8686"
 
-    @Option(help: "Bearer token to send (default: $SEEDRL_TOKEN).")
-    var token: String?
+    @OptionGroup(title: "Authentication") var tokens: TokenOptions
 
     @Flag(help: "Refresh every --interval seconds until interrupted.")
     var watch = false
@@ -30,7 +29,7 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let channel = WireChannel(target: server, token: token ?? environment("SEEDRL_TOKEN"), security: try tls.security())
+        let channel = WireChannel(target: server, token: try tokens.resolve(), security: try tls.security())
         let stop = StopFlag()
         if watch { Signals.onTermination { _ in stop.set() } }
         var previous: (time: UInt64, stats: StatsMessage)? = nil

@@ -95,7 +95,13 @@ def main():
     parser.add_argument("--seconds", type=float, default=30, help="how long to act")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--token", default=os.environ.get("SEEDRL_TOKEN"), help="bearer token (default $SEEDRL_TOKEN)")
+    parser.add_argument("--token-file", help="read the bearer token from this file (its first line); wins over --token")
     args = parser.parse_args()
+    if args.token_file:
+        with open(args.token_file) as f:
+            args.token = f.readline().strip()
+    if args.token is not None and not args.token:
+        parser.error("the token is empty")
 
     metadata = [("authorization", f"Bearer {args.token}")] if args.token else []
     channel = grpc.insecure_channel(args.server)
