@@ -4,12 +4,14 @@ import Glibc
 import Synchronization
 import Threading
 
-/// SIGINT and SIGTERM turned into a call on an ordinary thread (the self-pipe trick):
+/// SIGINT, SIGTERM and SIGHUP turned into a call on an ordinary thread (the self-pipe trick):
 /// the handler only writes a byte to a pipe; a dedicated thread reads it and runs the
 /// shutdown. Blocking the signals instead would not do: OpenBLAS starts its threads
 /// before `main`, and the kernel may deliver a process signal to any of them.
 enum Signals {
-    /// Calls `handler` (on a dedicated thread) when SIGINT or SIGTERM first arrives.
+    /// Calls `handler` (on a dedicated thread) when SIGINT, SIGTERM or SIGHUP first arrives.
+    /// SIGHUP (the ssh session or terminal went away) is a clean stop, with the final
+    /// checkpoint, like the other two.
     @discardableResult
     static func onTermination(_ handler: @escaping @Sendable (Int32) -> Void) -> OSThread {
         var fds: [Int32] = [0, 0]
@@ -24,6 +26,7 @@ enum Signals {
         action.sa_flags = SA_RESTART
         sigaction(SIGINT, &action, nil)
         sigaction(SIGTERM, &action, nil)
+        sigaction(SIGHUP, &action, nil)
         let readEnd = fds[0]
         return OSThread(name: "seedrl-signals", detached: true) {
             var byte: UInt8 = 0

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import CSystem
 
@@ -11,4 +14,7 @@ struct SeedRL: ParsableCommand {
 }
 
 seedrl_tune_malloc()
+// A closed stdout or stderr pipe (`seedrl server | head`, a logger that went away) must
+// not kill the learner before its final checkpoint: writes fail with EPIPE instead.
+signal(SIGPIPE, SIG_IGN)
 SeedRL.main()

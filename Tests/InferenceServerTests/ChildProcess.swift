@@ -21,14 +21,19 @@ final class ChildProcess {
         return access(candidate, X_OK) == 0 ? candidate : nil
     }
 
-    init(_ arguments: [String]) throws {
+    /// - Parameter stdout: a descriptor for the child's standard output (default /dev/null).
+    init(_ arguments: [String], stdout: Int32? = nil) throws {
         guard let path = Self.seedrlPath else { throw XCTSkip("the seedrl binary is not built beside the tests") }
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        if let stdout {
+            posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        }
         var child: pid_t = 0
         let result = posix_spawn(&child, path, &actions, nil, argv, environ)
         guard result == 0 else { throw XCTSkip("posix_spawn failed: \(result)") }

@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Threading
+import Wire
+import XCTest
+
+/// The `seedrl server` process against what a hostile client or an unlucky operator does:
+/// an absurd reward, SIGHUP, SIGPIPE, secrets on the command line, an empty token.
+final class HardeningProcessTests: XCTestCase {
+    private struct RunningServer {
+        let child: ChildProcess
+        let channel: WireChannel
+        let socket: String
+    }
+
+    private func startServer(_ extra: [String], token: String? = nil) throws -> RunningServer {
+        let socket = "/tmp/seedrl-hardening-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+        unlink(socket)
+        let child = try ChildProcess(["server", "--env", "cartpole", "--port", "0", "--unix", socket, "--log-level", "error"] + extra)
+        addTeardownBlock {
+            child.signal(SIGKILL)
+            _ = child.wait()
+            unlink(socket)
+        }
+        XCTAssertTrue(eventually(seconds: 30) { access(socket, F_OK) == 0 }, "the server listens")
+        let channel = WireChannel(target: "unix:\(socket)", token: token)
+        XCTAssertTrue(eventually(seconds: 20) { (try? channel.getSpec()) != nil }, "the server comes up")
+        return RunningServer(child: child, channel: channel, socket: socket)
+    }
+
+    private func temporaryDirectory() -> String {
+        let path = "/tmp/seedrl-hardening-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        addTeardownBlock { _ = system("rm -rf \(path)") }
+        return path
+    }
+
+    private func isAlive(_ child: ChildProcess) -> Bool { kill(child.pid, 0) == 0 && waitpid(child.pid, nil, WNOHANG) == 0 }
+
+    /// One episode with a reward of 1e21 (finite, accepted) used to kill the process a few
+    /// seconds later: the status line converted the mean return to an Int.
+    func testAHugeFiniteRewardDoesNotKillTheServer() throws {
+        let server = try startServer(["--no-train", "--status-seconds", "0.1"])
+        let poller = StreamPoller()
+        defer { poller.shutdown() }
+        let client = try TestActClient(channel: server.channel, poller: poller)
+        defer { client.stream.cancel() }  // runs before the poller's shutdown, which waits for it
+        client.roundTrip(.first)
+        client.roundTrip(.last, reward: 1e21)
+        usleep(800_000)  // several status lines
+        XCTAssertTrue(isAlive(server.child), "the server survives the status line")
+        XCTAssertNotNil(client.roundTrip(.first), "and goes on serving")
+        XCTAssertEqual(try server.channel.getStats().episodesCompleted, 1)
+    }
+
+    /// SIGHUP (the ssh session ended) is a clean stop with the final checkpoint; the
+    /// checkpoint is private and holds no token.
+    func testSighupStopsCleanlyWithAPrivateCheckpointThatHoldsNoSecret() throws {
+        let logdir = temporaryDirectory()
+        let secret = "s3cret-\(UInt32.random(in: 0...UInt32.max))"
+        let server = try startServer(["--logdir", logdir, "--token", secret], token: secret)
+        let poller = StreamPoller()
+        defer { poller.shutdown() }
+        let client = try TestActClient(channel: server.channel, poller: poller)
+        client.roundTrip(.first)
+        server.child.signal(SIGHUP)
+        XCTAssertEqual(server.child.wait(), 0, "SIGHUP is a clean stop")
+        let found = CheckpointFiles(directory: logdir)
+        XCTAssertEqual(found.checkpoints.count, 1, "the final checkpoint is written")
+        for file in found.checkpoints + found.others {
+            var info = stat()
+            XCTAssertEqual(stat(file, &info), 0)
+            XCTAssertEqual(info.st_mode & 0o077, 0, "\(file) is private")
+            let bytes = try readAll(file)
+            XCTAssertFalse(bytes.contains(Array(secret.utf8)), "\(file) holds no token")
+        }
+        var info = stat()
+        XCTAssertEqual(stat(logdir, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o077, 0, "the log directory is private")
+    }
+
+    /// A token read from a file never appears in the process list.
+    func testATokenFileIsRequiredByTheServer() throws {
+        let directory = temporaryDirectory()
+        XCTAssertEqual(mkdir(directory, 0o700), 0)
+        let secret = "from-a-file-\(UInt32.random(in: 0...UInt32.max))"
+        let tokenFile = "\(directory)/token"
+        let fd = open(tokenFile, O_CREAT | O_WRONLY, 0o600)
+        _ = Array((secret + "\n").utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        let server = try startServer(["--no-train", "--token-file", tokenFile], token: secret)
+        XCTAssertThrowsError(try WireChannel(target: "unix:\(server.socket)", token: "wrong").getSpec())
+        XCTAssertNoThrow(try server.channel.getSpec())
+        let commandLine = try readAll("/proc/\(server.child.pid)/cmdline")
+        XCTAssertFalse(commandLine.contains(Array(secret.utf8)))
+    }
+
+    func testAnEmptyTokenIsRefused() throws {
+        let child = try ChildProcess(["server", "--env", "cartpole", "--port", "0", "--no-train", "--token", "", "--log-level", "error"])
+        let status = child.wait()
+        XCTAssertNotNil(status)
+        XCTAssertNotEqual(status, 0, "an empty token is refused, not accepted as 'no token'")
+    }
+
+    /// A closed stdout pipe used to kill the server with SIGPIPE at its next status line,
+    /// before any final checkpoint.
+    func testAClosedStdoutDoesNotKillTheServer() throws {
+        let logdir = temporaryDirectory()
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        // Close-on-exec: the child keeps only the write end, dup'ed onto its stdout.
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let child = try ChildProcess(["server", "--env", "cartpole", "--port", "0", "--logdir", logdir,
+                                      "--status-seconds", "0.1", "--log-level", "error"], stdout: fds[1])
+        close(fds[1])
+        close(fds[0])  // nobody reads: the next status line meets EPIPE
+        addTeardownBlock { child.signal(SIGKILL); _ = child.wait() }
+        usleep(1_500_000)
+        XCTAssertTrue(isAlive(child), "a closed stdout does not kill the learner")
+        child.signal(SIGTERM)
+        XCTAssertEqual(child.wait(), 0)
+        XCTAssertEqual(CheckpointFiles(directory: logdir).checkpoints.count, 1, "the final checkpoint is written")
+    }
+}
+
+/// The files a run left in its log directory.
+struct CheckpointFiles {
+    var checkpoints: [String] = []
+    var others: [String] = []
+
+    init(directory: String) {
+        guard let handle = opendir(directory) else { return }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard entry.pointee.d_type == DT_REG else { continue }
+            if name.hasPrefix("checkpoint-") && name.hasSuffix(".bin") { checkpoints.append("\(directory)/\(name)") } else { others.append("\(directory)/\(name)") }
+        }
+    }
+}
+
+func readAll(_ path: String) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw XCTSkip("cannot open \(path)") }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = read(fd, &chunk, chunk.count)
+        if count <= 0 { return bytes }
+        bytes += chunk[0..<count]
+    }
+}
+
+extension Array where Element == UInt8 {
+    func contains(_ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return false }
+        for start in 0...(count - needle.count) where self[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        return false
+    }
+}
