@@ -174,17 +174,30 @@ public final class Learner: @unchecked Sendable {
     /// clips it, applies the optimizer — the average and the clip fused into the
     /// optimizer's pass — and publishes the next version. `framesTrained` counts every
     /// contributor's frames, so the learning-rate schedule is the job's on every rank.
+    ///
+    /// A non-finite gradient (a reward or observation of 3e38 is finite, but its square is
+    /// not) is never applied: `norm > maxNorm` is false for NaN, so clipping cannot catch
+    /// it. The step is skipped — parameters, optimizer state and version unchanged — and
+    /// reported as `skippedNonFinite`; every rank of a job skips it alike (same sum).
     public func applyGradient(contributors: Int, report: inout TrainingStepReport) {
         precondition(contributors >= 1)
         let versionBefore = store.version
         let learningRate = settings.learningRate(afterFrames: framesTrained)
-        gradient.withUnsafeBufferPointer { gradient in
+        let applied = gradient.withUnsafeBufferPointer { gradient -> Bool in
             let (norm, factor) = globalNormClip(
                 gradient.baseAddress!, count: gradient.count, scale: 1 / Float(contributors), maxNorm: settings.maxGradientNorm)
             report.gradientNorm = norm
+            guard norm.isFinite && factor.isFinite else { return false }
             optimizer.apply(gradient: gradient.baseAddress!, scale: factor, to: &parameters, learningRate: learningRate)
+            return true
         }
+        report.learningRate = learningRate
         report.frames *= contributors
+        guard applied else {
+            report.skippedNonFinite = true
+            report.version = versionBefore
+            return
+        }
         framesTrained += UInt64(report.frames)
         store.publish(parameters, version: versionBefore + 1)
         report.version = versionBefore + 1

@@ -40,5 +40,7 @@ public struct TrainingStepReport: Sendable, Equatable {
     public var policyLag: Double = 0
     /// Mean |advantage| per unroll, for replay priorities.
     public var unrollPriorities: [Double] = []
+    /// The gradient was not finite, so the step was skipped (nothing applied or published).
+    public var skippedNonFinite = false
     public init() {}
 }

@@ -12,7 +12,9 @@ public struct OptimizerSettings: Sendable, Equatable {
     public var learningRate: Float = 1e-3
     /// Adam's β1, β2, ε.
     public var beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
-    /// RMSProp (TensorFlow's form, as IMPALA uses): decay, momentum, ε.
+    /// RMSProp in Keras' form (TF2, as SEED RL's code uses): the mean square starts at 0
+    /// (`Optimizer.rmspropInitialMeanSquare`) and ε is added inside the square root.
+    /// TF1's RMSPropOptimizer, which the IMPALA paper used, starts it at 1 instead.
     public var rmsDecay: Float = 0.99, rmsMomentum: Float = 0, rmsEpsilon: Float = 1e-5
     public init() {}
 }
@@ -24,9 +26,12 @@ public struct Optimizer: Sendable {
     private var second: [Float]
     public private(set) var steps: UInt64 = 0
 
+    /// Where RMSProp's running mean square starts (Keras: 0).
+    public static let rmspropInitialMeanSquare: Float = 0
+
     public init(settings: OptimizerSettings, parameterCount: Int) {
         self.settings = settings
-        first = Array(repeating: 0, count: parameterCount)
+        first = Array(repeating: settings.kind == .rmsprop ? Self.rmspropInitialMeanSquare : 0, count: parameterCount)
         second = Array(repeating: 0, count: parameterCount)
     }
 

@@ -28,6 +28,8 @@ public struct TrainingProgress: Sendable, Equatable {
     /// ranks at the last step), and seconds spent in the gradient all-reduce.
     public var jobCounters: [Double] = []
     public var reduceSeconds: Double = 0
+    /// Steps whose gradient was not finite and that were skipped, not applied.
+    public var skippedNonFiniteSteps: UInt64 = 0
     public init() {}
 }
 
@@ -196,7 +198,6 @@ public final class TrainingLoop: @unchecked Sendable {
             unrolls += samples.map(\.unroll)
             weights += samples.map(\.weight)
             slots = samples.map(\.slot)
-            for unroll in fresh { replay!.insert(unroll) }
         }
         var report = learner.computeGradient(unrolls, weights: weights)
         var reduceSeconds = 0.0
@@ -206,12 +207,20 @@ public final class TrainingLoop: @unchecked Sendable {
             reduceSeconds = Double(MonotonicClock.now() - reduceStarted) / 1e9
         }
         learner.applyGradient(contributors: group?.size ?? 1, report: &report)
-        for (index, slot) in slots.enumerated() {
-            replay!.updatePriority(slot: slot, priority: report.unrollPriorities[fresh.count + index])
+        // Priorities of the replayed unrolls first, then the fresh ones go in: inserted
+        // before, a fresh unroll could take a sampled one's slot and then its priority.
+        // A skipped (non-finite) step leaves the priorities as they were.
+        if !report.skippedNonFinite {
+            for (index, slot) in slots.enumerated() {
+                let priority = report.unrollPriorities[fresh.count + index]
+                if priority.isFinite { replay!.updatePriority(slot: slot, priority: priority) }
+            }
         }
+        if replay != nil { for unroll in fresh { replay!.insert(unroll) } }
         let busy = Double(MonotonicClock.now() - started) / 1e9
         progressState.withLock { progress in
             progress.steps += 1
+            if report.skippedNonFinite { progress.skippedNonFiniteSteps += 1 }
             progress.framesTrained = learner.framesTrained
             progress.last = report
             progress.busySeconds += busy

@@ -107,13 +107,15 @@ public struct SVGChart: Sendable {
 
     private static func trim(_ value: Double) -> String {
         let rounded = (value * 100).rounded() / 100
-        return rounded == rounded.rounded() ? "\(Int(rounded))" : "\(rounded)"
+        if rounded == rounded.rounded(), let whole = Int(exactly: rounded) { return "\(whole)" }
+        return "\(rounded)"
     }
 }
 
 private func f(_ value: Double) -> String {
     let rounded = (value * 10).rounded() / 10
-    return rounded == rounded.rounded() ? "\(Int(rounded))" : "\(rounded)"
+    if rounded == rounded.rounded(), let whole = Int(exactly: rounded) { return "\(whole)" }
+    return "\(rounded)"
 }
 
 private func escape(_ text: String) -> String {

@@ -6,7 +6,9 @@
 ///
 /// Reading an unroll for training: the transition from timestep t to t+1 has reward
 /// `rewards[t+1]` and discount `discounts[t+1]`, and is real only when timestep t is not
-/// LAST (the action answering LAST is never trained on: the next timestep is a FIRST).
+/// LAST and timestep t+1 is not FIRST: the action answering LAST is never trained on, and
+/// an episode abandoned without LAST (dm_env allows a reset mid-episode: MID then FIRST)
+/// ends there too, instead of bootstrapping from the next episode with a reward of 0.
 public struct Unroll: Sendable {
     public let length: Int  // T: transitions; storage holds T+1 timesteps
     public let observationBytes: Int
@@ -45,7 +47,7 @@ public struct Unroll: Sendable {
 
     /// Whether the transition t → t+1 is an environment transition to train on.
     @inline(__always)
-    public func isTransition(_ t: Int) -> Bool { stepTypes[t] != Self.last }
+    public func isTransition(_ t: Int) -> Bool { stepTypes[t] != Self.last && stepTypes[t + 1] != Self.first }
 
     /// Timesteps that are LAST (episodes that ended inside this unroll, carry-over excluded).
     public var episodesEnded: Int { (1..<timesteps).count { stepTypes[$0] == Self.last } }

@@ -41,6 +41,20 @@ final class UnrollBuilderTests: XCTestCase {
         XCTAssertEqual(unroll.episodesEnded, 1)
     }
 
+    /// dm_env allows a reset mid-episode: MID then FIRST. The step before that FIRST is
+    /// not a transition (it used to be trained on with reward 0, bootstrapping from the
+    /// next episode), and neither is FIRST followed by FIRST.
+    func testAnEpisodeAbandonedWithoutLastIsCutBeforeTheFirst() {
+        var builder = UnrollBuilder(length: 4, observationBytes: 8, numActions: 3)
+        _ = append(&builder, Unroll.first, 0)
+        _ = append(&builder, Unroll.mid, 1)
+        _ = append(&builder, Unroll.first, 2)
+        _ = append(&builder, Unroll.first, 3)
+        let unroll = append(&builder, Unroll.mid, 4)!
+        XCTAssertEqual((0..<4).map { unroll.isTransition($0) }, [true, false, false, true])
+        XCTAssertEqual(unroll.episodesEnded, 0, "an abandoned episode did not end with LAST")
+    }
+
     func testADroppedBuilderTakesItsPartialUnrollWithIt() {
         weak var probe: Probe?
         do {
