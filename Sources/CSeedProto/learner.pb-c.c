@@ -531,7 +531,7 @@ const ProtobufCMessageDescriptor seedrl__v1__get_stats_request__descriptor =
   (ProtobufCMessageInit) seedrl__v1__get_stats_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor seedrl__v1__stats__field_descriptors[7] =
+static const ProtobufCFieldDescriptor seedrl__v1__stats__field_descriptors[10] =
 {
   {
     "steps_served",
@@ -617,20 +617,59 @@ static const ProtobufCFieldDescriptor seedrl__v1__stats__field_descriptors[7] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "env_steps",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Seedrl__V1__Stats, env_steps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "skipped_updates",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Seedrl__V1__Stats, skipped_updates),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "auth_failures",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Seedrl__V1__Stats, auth_failures),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned seedrl__v1__stats__field_indices_by_name[] = {
   1,   /* field[1] = active_streams */
+  9,   /* field[9] = auth_failures */
+  7,   /* field[7] = env_steps */
   3,   /* field[3] = episodes_completed */
   5,   /* field[5] = frames_trained */
   6,   /* field[6] = mean_batch_size */
   4,   /* field[4] = mean_episode_return */
   2,   /* field[2] = model_version */
+  8,   /* field[8] = skipped_updates */
   0,   /* field[0] = steps_served */
 };
 static const ProtobufCIntRange seedrl__v1__stats__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor seedrl__v1__stats__descriptor =
 {
@@ -640,7 +679,7 @@ const ProtobufCMessageDescriptor seedrl__v1__stats__descriptor =
   "Seedrl__V1__Stats",
   "seedrl.v1",
   sizeof(Seedrl__V1__Stats),
-  7,
+  10,
   seedrl__v1__stats__field_descriptors,
   seedrl__v1__stats__field_indices_by_name,
   1,  seedrl__v1__stats__number_ranges,

@@ -1,3 +1,4 @@
+import BatchQueue
 import Replay
 import Synchronization
 import Threading
@@ -68,8 +69,10 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
             state?.update(repeating: 0, count: policy.stateSize)
         case .mid:
             episodeReturn += Double(step.reward)
+            server.statistics.environmentSteps.add(1, ordering: .relaxed)
         case .last:
             episodeReturn += Double(step.reward)
+            server.statistics.environmentSteps.add(1, ordering: .relaxed)
             server.statistics.recordEpisode(return: episodeReturn)
         }
         policy.prepare(observation: step.observation, into: preparedRow)
@@ -79,6 +82,10 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
             discount: type == .first ? 1 : step.discount, observation: step.observation, state: state.map { UnsafePointer($0) })
         do {
             try server.batchQueue.enqueue(self)
+        } catch BatchQueueError.full(let capacity) {
+            // Not reachable while each stream holds at most one pending step (the capacity is
+            // --max-streams), but if it ever is, the client hears what happened.
+            stream.finish(.resourceExhausted, "inference queue is full (\(capacity) steps pending)")
         } catch {
             stream.finish(.unavailable, "server shutting down")
         }

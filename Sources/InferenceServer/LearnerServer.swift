@@ -20,6 +20,8 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     private var wire: WireServer!
     private var inference: InferenceLoop!
     private let stopped = Atomic(false)
+    /// When the last authentication failure was logged (monotonic ns; 0: never).
+    private let lastAuthenticationLog = Atomic<UInt64>(0)
     /// Open streams (for the idle reaper) and streams per peer host.
     private let registry = Locked<(streams: [ObjectIdentifier: ActStream], perPeer: [String: Int])>(([:], [:]))
     private var reaper: IdleReaper?
@@ -87,13 +89,16 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         stats.meanEpisodeReturn = episodes.meanReturn
         stats.framesTrained = configuration.framesTrained?() ?? 0
         stats.meanBatchSize = batchQueue.batchStatistics.meanBatchSize
+        stats.envSteps = statistics.envSteps
+        stats.skippedUpdates = configuration.skippedUpdates?() ?? 0
+        stats.authFailures = statistics.authFailures
         return stats
     }
 
     // MARK: LearnerService (poller threads)
 
     public func openStream(_ stream: ServerStream) -> Result<ServerStreamHandler, RPCError> {
-        if let error = token?.check(stream.context.authorization) { return .failure(error) }
+        if let error = authenticate(stream.context) { return .failure(error) }
         let limit = configuration.maxStreams
         if statistics.activeStreams.add(1, ordering: .relaxed).newValue > limit {
             statistics.activeStreams.subtract(1, ordering: .relaxed)
@@ -142,8 +147,23 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         return String(peer[..<colon])
     }
 
+    /// The token check for every method: a refusal is counted and logged with its peer, at
+    /// most one line per 10 s (a flood must not flood the log).
+    private func authenticate(_ context: CallContext) -> RPCError? {
+        guard let error = token?.check(context.authorization) else { return nil }
+        let failures = statistics.authenticationFailures.add(1, ordering: .relaxed).newValue
+        let now = MonotonicClock.now()
+        let last = lastAuthenticationLog.load(ordering: .relaxed)
+        if now &- last >= 10_000_000_000 || last == 0,
+           lastAuthenticationLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged {
+            logger.warning("refused an RPC without a valid token", metadata: [
+                "peer": "\(context.peer)", "reason": "\(error.message)", "refused_so_far": "\(failures)"])
+        }
+        return error
+    }
+
     public func getSpec(context: CallContext) -> Result<SpecMessage, RPCError> {
-        if let error = token?.check(context.authorization) { return .failure(error) }
+        if let error = authenticate(context) { return .failure(error) }
         let spec = configuration.spec
         return .success(SpecMessage(
             env: spec.envName, observationShape: spec.shape.map(Int64.init), observationDType: spec.dtype,
@@ -151,7 +171,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     }
 
     public func getStats(context: CallContext) -> Result<StatsMessage, RPCError> {
-        if let error = token?.check(context.authorization) { return .failure(error) }
+        if let error = authenticate(context) { return .failure(error) }
         return .success(stats())
     }
 }

@@ -33,6 +33,8 @@ public struct LearnerServerConfiguration: Sendable {
     public var recording: Recording?
     /// Frames the learner has consumed, for GetStats (0 without training).
     public var framesTrained: (@Sendable () -> UInt64)?
+    /// Learner updates skipped for a non-finite gradient, for GetStats (nil: not training).
+    public var skippedUpdates: (@Sendable () -> UInt64)?
 
     public struct Recording: Sendable {
         public var unrollLength: Int

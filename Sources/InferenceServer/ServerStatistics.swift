@@ -9,6 +9,9 @@ public final class ServerStatistics: Sendable {
     let stepsServed = Atomic<UInt64>(0)
     let activeStreams = Atomic<Int>(0)
     let invalidSteps = Atomic<UInt64>(0)
+    /// MID and LAST Steps accepted: what actors count as env.step calls.
+    let environmentSteps = Atomic<UInt64>(0)
+    let authenticationFailures = Atomic<UInt64>(0)
     private let episodes = Locked(EpisodeReturns())
 
     struct EpisodeReturns {
@@ -31,9 +34,11 @@ public final class ServerStatistics: Sendable {
 
     public init() {}
 
-    /// Continues the counters of a resumed run (steps served and episodes completed).
-    public func restore(stepsServed: UInt64, episodes: UInt64) {
-        self.stepsServed.store(stepsServed, ordering: .relaxed)
+    /// Continues the counters of a resumed run. Checkpoints hold one step count (env
+    /// steps), so Actions served continue from it too.
+    public func restore(envSteps: UInt64, episodes: UInt64) {
+        stepsServed.store(envSteps, ordering: .relaxed)
+        environmentSteps.store(envSteps, ordering: .relaxed)
         self.episodes.withLock { $0.completed = episodes }
     }
 
@@ -47,6 +52,8 @@ public final class ServerStatistics: Sendable {
     }
 
     public var servedSteps: UInt64 { stepsServed.load(ordering: .relaxed) }
+    public var envSteps: UInt64 { environmentSteps.load(ordering: .relaxed) }
+    public var authFailures: UInt64 { authenticationFailures.load(ordering: .relaxed) }
     public var openStreams: Int { activeStreams.load(ordering: .relaxed) }
     public var rejectedSteps: UInt64 { invalidSteps.load(ordering: .relaxed) }
 }

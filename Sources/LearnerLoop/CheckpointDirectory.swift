@@ -23,6 +23,10 @@ public struct CheckpointDirectory: Sendable {
     /// Writes `checkpoint` (atomically) and removes all but the newest `keep`. Returns its path.
     @discardableResult
     public func save(_ checkpoint: Checkpoint) throws(AtomicFile.Failure) -> String {
+        // A poisoned model must not replace a good checkpoint (nor be resumed from later).
+        guard checkpoint.parameters.allSatisfy(\.isFinite) else {
+            throw AtomicFile.Failure(description: "refusing to write checkpoint version \(checkpoint.version): its parameters are not finite")
+        }
         try AtomicFile.makeDirectories(path)
         let file = "\(path)/\(Self.fileName(version: checkpoint.version))"
         try checkpoint.write(to: file)

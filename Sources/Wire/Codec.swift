@@ -114,6 +114,9 @@ enum Codec {
         message.mean_episode_return = stats.meanEpisodeReturn
         message.frames_trained = stats.framesTrained
         message.mean_batch_size = stats.meanBatchSize
+        message.env_steps = stats.envSteps
+        message.skipped_updates = stats.skippedUpdates
+        message.auth_failures = stats.authFailures
         return pack(size: seedrl__v1__stats__get_packed_size(&message)) { seedrl__v1__stats__pack(&message, $0) }
     }
 
@@ -131,6 +134,9 @@ enum Codec {
         stats.meanEpisodeReturn = m.mean_episode_return
         stats.framesTrained = m.frames_trained
         stats.meanBatchSize = m.mean_batch_size
+        stats.envSteps = m.env_steps
+        stats.skippedUpdates = m.skipped_updates
+        stats.authFailures = m.auth_failures
         return stats
     }
 

@@ -56,6 +56,12 @@ public struct StatsMessage: Sendable, Equatable {
     public var meanEpisodeReturn: Double = 0
     public var framesTrained: UInt64 = 0
     public var meanBatchSize: Double = 0
+    /// MID and LAST Steps received: the environment steps actors took (FIRST is a reset).
+    public var envSteps: UInt64 = 0
+    /// Learner updates skipped because their gradient was not finite.
+    public var skippedUpdates: UInt64 = 0
+    /// RPCs refused for a missing or wrong bearer token.
+    public var authFailures: UInt64 = 0
     public init() {}
 }
 

@@ -28,7 +28,7 @@ final class LearnerSystem: @unchecked Sendable {
     let resumedFrom: String?
     /// This process's rank in a data-parallel job (nil: a learner alone).
     let job: DataParallelJob?
-    private let logger: Logger
+    let logger: Logger
 
     /// - Parameter job: when this process is one rank of a data-parallel job: its learner
     ///   starts from rank 0's state, trains in step with the other ranks, and only rank 0
@@ -112,11 +112,11 @@ final class LearnerSystem: @unchecked Sendable {
             // A job's counters, summed over its ranks each step: what rank 0 shows and logs.
             let jobCounters: (@Sendable () -> [Double])? = job.map { _ in
                 { @Sendable in
-                    guard let server = statistics.value else { return [0, 0, 0, 0, 0] }
+                    guard let server = statistics.value else { return [0, 0, 0, 0, 0, 0] }
                     let episodes = server.episodeSummary
                     return [Double(server.servedSteps), Double(episodes.completed),
                             episodes.completed > 0 ? episodes.meanReturn : 0, episodes.completed > 0 ? 1 : 0,
-                            Double(server.openStreams)]
+                            Double(server.openStreams), Double(server.envSteps)]
                 }
             }
             let trainingLoop = TrainingLoop(
@@ -125,12 +125,13 @@ final class LearnerSystem: @unchecked Sendable {
                 joinGroup: job.map { _ in DataParallelJob.joinGroup }, jobCounters: jobCounters)
             configuration.recording = .init(unrollLength: learning.unrollLength, queue: queue)
             configuration.framesTrained = { trainingLoop.progress.framesTrained }
+            configuration.skippedUpdates = { trainingLoop.progress.skippedNonFiniteSteps }
             loop = trainingLoop
         }
         training = loop
         server = try LearnerServer(configuration: configuration, policy: policy, logger: logger)
         statistics.value = server.statistics
-        if let resume { server.statistics.restore(stepsServed: resume.envSteps, episodes: resume.episodes) }
+        if let resume { server.statistics.restore(envSteps: resume.envSteps, episodes: resume.episodes) }
     }
 
     func start() {
@@ -145,11 +146,12 @@ final class LearnerSystem: @unchecked Sendable {
     /// ranks that have finished episodes) as of the learner's last step.
     func stats() -> StatsMessage {
         var stats = server.stats()
-        guard job != nil, let counters = training?.progress.jobCounters, counters.count == 5 else { return stats }
+        guard job != nil, let counters = training?.progress.jobCounters, counters.count == 6 else { return stats }
         stats.stepsServed = UInt64(counters[0])
         stats.episodesCompleted = UInt64(counters[1])
         stats.meanEpisodeReturn = counters[3] > 0 ? counters[2] / counters[3] : 0
         stats.activeStreams = UInt32(counters[4])
+        stats.envSteps = UInt64(counters[5])
         return stats
     }
 
@@ -178,7 +180,7 @@ final class LearnerSystem: @unchecked Sendable {
         var checkpoint = Checkpoint(envName: envName, architecture: architecture, version: learner.store.version,
                                     framesTrained: learner.framesTrained, parameters: learner.parameters,
                                     optimizer: learner.optimizer)
-        checkpoint.envSteps = statistics?.servedSteps ?? 0
+        checkpoint.envSteps = statistics?.envSteps ?? 0
         checkpoint.episodes = statistics?.episodeSummary.completed ?? 0
         checkpoint.generatorState = generator
         checkpoint.configuration = configuration

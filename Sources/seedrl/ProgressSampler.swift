@@ -6,13 +6,13 @@ import Threading
 /// counters from GetStats, rates since the previous reading, the learner's last step.
 struct ProgressSampler {
     private let system: LearnerSystem
-    private var last: (time: UInt64, steps: UInt64, frames: UInt64)
+    private var last: (time: UInt64, steps: UInt64, frames: UInt64, skipped: UInt64)
     let start = MonotonicClock.now()
 
     init(system: LearnerSystem) {
         self.system = system
         let stats = system.stats()
-        last = (start, stats.stepsServed, stats.framesTrained)
+        last = (start, stats.envSteps, stats.framesTrained, stats.skippedUpdates)
     }
 
     struct Reading {
@@ -37,9 +37,15 @@ struct ProgressSampler {
         let stats = system.stats()
         let now = MonotonicClock.now()
         let seconds = max(Double(now - last.time) / 1e9, 1e-9)
-        let stepRate = Double(stats.stepsServed &- last.steps) / seconds
+        let stepRate = Double(stats.envSteps &- last.steps) / seconds
         let trainRate = Double(stats.framesTrained &- last.frames) / seconds
-        last = (now, stats.stepsServed, stats.framesTrained)
+        if stats.skippedUpdates > last.skipped {
+            // Poisoned input (a huge reward or observation) made the gradient non-finite:
+            // the model is safe, but the operator should know the data is bad.
+            system.logger.warning("skipped learner updates whose gradient was not finite", metadata: [
+                "skipped": "\(stats.skippedUpdates - last.skipped)", "total": "\(stats.skippedUpdates)"])
+        }
+        last = (now, stats.envSteps, stats.framesTrained, stats.skippedUpdates)
         let report = system.training?.progress.last ?? TrainingStepReport()
         var scalars: [(String, Double)] = [
             ("episode/return", stats.meanEpisodeReturn),
@@ -50,6 +56,7 @@ struct ProgressSampler {
             ("inference/streams", Double(stats.activeStreams)),
             ("learner/version", Double(stats.modelVersion)),
             ("learner/frames_trained", Double(stats.framesTrained)),
+            ("server/auth_failures", Double(stats.authFailures)),
         ]
         if system.training != nil {
             scalars += [
@@ -59,11 +66,12 @@ struct ProgressSampler {
                 ("losses/baseline", Double(report.baselineLoss)),
                 ("losses/entropy", Double(report.entropy)),
                 ("losses/gradient_norm", Double(report.gradientNorm)),
+                ("learner/skipped_updates", Double(stats.skippedUpdates)),
                 ("queue/unrolls", Double(system.server.configuration.recording?.queue.depth ?? 0)),
             ]
         }
         return Reading(
-            elapsed: Double(now - start) / 1e9, envSteps: stats.stepsServed, scalars: scalars,
+            elapsed: Double(now - start) / 1e9, envSteps: stats.envSteps, scalars: scalars,
             stats: StatsLine(stepsPerSecond: stepRate, episodes: stats.episodesCompleted, meanReturn: stats.meanEpisodeReturn,
                              version: stats.modelVersion, batch: stats.meanBatchSize, streams: stats.activeStreams,
                              report: report, framesTrained: stats.framesTrained))

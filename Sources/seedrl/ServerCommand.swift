@@ -128,7 +128,8 @@ struct ServerCommand: ParsableCommand {
             Console.error("seedrl server: the final checkpoint could not be written: \(error)")
             throw ExitCode(1)
         }
-        Console.line("seedrl server: stopped after \(server.stats().stepsServed) steps")
+        let final = server.stats()
+        Console.line("seedrl server: stopped after \(final.envSteps) env steps (\(final.stepsServed) actions served)")
     }
 }
 

@@ -49,6 +49,7 @@ struct StatsCommand: ParsableCommand {
                     + "\"model_version\":\(stats.modelVersion),\"episodes_completed\":\(stats.episodesCompleted),"
                     + "\"mean_episode_return\":\(format(stats.meanEpisodeReturn, decimals: 3)),"
                     + "\"frames_trained\":\(stats.framesTrained),\"mean_batch_size\":\(format(stats.meanBatchSize, decimals: 2)),"
+                    + "\"env_steps\":\(stats.envSteps),\"skipped_updates\":\(stats.skippedUpdates),\"auth_failures\":\(stats.authFailures),"
                     + "\"steps_per_s\":\(format(stepRate, decimals: 1)),\"frames_trained_per_s\":\(format(trainRate, decimals: 1))}")
             } else if watch {
                 Console.status(Self.row(stats, stepRate: stepRate, trainRate: trainRate))

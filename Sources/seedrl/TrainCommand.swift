@@ -121,7 +121,7 @@ struct TrainCommand: ParsableCommand {
         let saved = try system.stop()
         let checkpointFile = saved?.file ?? "(none)"
         guard leader else { return }
-        Console.line("seedrl train: \(reason) after \(format(elapsed))s and \(final.stepsServed) env steps: "
+        Console.line("seedrl train: \(reason) after \(format(elapsed))s and \(final.envSteps) env steps: "
             + "mean return \(format(final.meanEpisodeReturn)) over the last 100 episodes, model version \(final.modelVersion); "
             + "checkpoint \(checkpointFile)")
         if !reached { throw ExitCode(1) }

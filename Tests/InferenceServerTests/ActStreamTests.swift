@@ -62,8 +62,10 @@ final class ActStreamTests: XCTestCase {
             let stats = try fixture.channel.getStats()
             XCTAssertEqual(stats.episodesCompleted, 2)
             XCTAssertEqual(stats.meanEpisodeReturn, 8, accuracy: 1e-9)
-            XCTAssertEqual(stats.stepsServed, 6)
+            XCTAssertEqual(stats.stepsServed, 6, "every Step is answered")
+            XCTAssertEqual(stats.envSteps, 4, "FIRST is a reset, not an env.step")
             XCTAssertEqual(stats.framesTrained, 0)
+            XCTAssertEqual(stats.skippedUpdates, 0)
             XCTAssertEqual(stats.activeStreams, 1)
             XCTAssertGreaterThanOrEqual(stats.meanBatchSize, 1)
         }

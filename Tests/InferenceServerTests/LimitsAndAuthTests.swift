@@ -52,7 +52,10 @@ final class LimitsAndAuthTests: XCTestCase {
             // Present.
             let authorized = try fixture.client(token: "s3cret")
             XCTAssertNotNil(authorized.roundTrip(.first))
-            XCTAssertEqual(try WireChannel(target: fixture.target, token: "s3cret").getSpec().numActions, 2)
+            let channel = WireChannel(target: fixture.target, token: "s3cret")
+            XCTAssertEqual(try channel.getSpec().numActions, 2)
+            // Every refusal is counted (one stream and two calls without a token, three wrong).
+            XCTAssertEqual(try channel.getStats().authFailures, 6)
         }
     }
 

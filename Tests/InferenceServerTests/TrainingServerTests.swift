@@ -10,6 +10,47 @@ import LinearAlgebra
 /// Training in place through the real server: actors over loopback gRPC, steps recorded
 /// into unrolls, a learner thread publishing versions that inference picks up.
 final class TrainingServerTests: XCTestCase {
+    /// Rewards of 3e38 are finite and accepted, but their returns overflow: every update
+    /// they make is skipped and counted, the served model stays finite at version 0.
+    func testPoisonedRewardsSkipUpdatesInsteadOfPublishingThem() throws {
+        BLAS.useSingleThread()
+        let architecture = ModelArchitecture(
+            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [8], numActions: 2)
+        let store = ParameterStore(
+            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 5), version: 0),
+            layout: architecture.layout)
+        var settings = LearnerSettings()
+        settings.batchSize = 2
+        settings.unrollLength = 4
+        let learner = Learner(architecture: architecture, settings: settings, store: store)
+        let queue = UnrollQueue(capacity: 8, policy: .block)
+        let training = TrainingLoop(learner: learner, queue: queue, replay: nil, seed: 5)
+        var configuration = LearnerServerConfiguration(spec: ServerFixture.cartPole, listenAddresses: ["127.0.0.1:0"])
+        configuration.recording = .init(unrollLength: settings.unrollLength, queue: queue)
+        configuration.skippedUpdates = { training.progress.skippedNonFiniteSteps }
+        let server = try LearnerServer(
+            configuration: configuration, policy: MLPPolicy(architecture: architecture, store: store, maxBatch: 16, seed: 5))
+        training.start()
+        server.start()
+        let channel = WireChannel(target: "127.0.0.1:\(server.boundPorts[0])")
+        let poller = StreamPoller()
+        let client = try TestActClient(channel: channel, poller: poller)
+        XCTAssertNotNil(client.roundTrip(.first))
+        for _ in 0..<40 { XCTAssertNotNil(client.roundTrip(.mid, reward: 3e38)) }
+        XCTAssertTrue(eventually(seconds: 30) { training.progress.steps >= 2 }, "the learner took the poisoned unrolls")
+        let stats = try channel.getStats()
+        XCTAssertGreaterThanOrEqual(stats.skippedUpdates, 2, "GetStats counts the skipped updates")
+        XCTAssertEqual(stats.modelVersion, 0, "nothing was published")
+        client.stream.cancel()
+        _ = client.closedStatus()
+        poller.shutdown()
+        server.shutdown()
+        training.stop()
+        XCTAssertEqual(training.progress.skippedNonFiniteSteps, training.progress.steps, "every poisoned update was skipped")
+        XCTAssertEqual(store.version, 0)
+        XCTAssertTrue(store.snapshot.values.allSatisfy(\.isFinite), "the served parameters stay finite")
+    }
+
     func testServedStepsTrainTheServedModel() throws {
         BLAS.useSingleThread()
         let spec = ServerFixture.cartPole

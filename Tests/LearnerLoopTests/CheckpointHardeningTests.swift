@@ -73,6 +73,16 @@ final class CheckpointHardeningTests: XCTestCase {
         XCTAssertThrowsError(try Checkpoint(decoding: poisoned.encoded())) { XCTAssertEqual("\($0)", "non-finite parameters") }
     }
 
+    func testNonFiniteParametersAreNeverWritten() throws {
+        let path = directory()
+        let checkpoints = CheckpointDirectory(path: path, keep: 3)
+        try checkpoints.save(checkpoint(version: 4))
+        var poisoned = checkpoint(version: 5)
+        poisoned.parameters[1] = .infinity
+        XCTAssertThrowsError(try checkpoints.save(poisoned))
+        XCTAssertEqual(checkpoints.files(), [CheckpointDirectory.fileName(version: 4)], "the good checkpoint stays the newest")
+    }
+
     /// The case from the review: after --fresh in a directory of a longer run, every new
     /// checkpoint sorted lowest and was unlinked at once, and the next start resumed the old run.
     func testAFreshStartMovesTheEarlierRunAsideAndKeepsItsOwnCheckpoints() throws {

@@ -38,6 +38,9 @@ final class CodecTests: XCTestCase {
         stats.activeStreams = 4
         stats.meanEpisodeReturn = 21.5
         stats.meanBatchSize = 3.25
+        stats.envSteps = 100
+        stats.skippedUpdates = 2
+        stats.authFailures = 7
         XCTAssertEqual(bytes(of: Codec.encode(stats)).withUnsafeBytes { Codec.decodeStats($0) }, stats)
     }
 

@@ -154,10 +154,25 @@ struct  Seedrl__V1__Stats
    * mean inference batch size since start
    */
   double mean_batch_size;
+  /*
+   * environment steps: MID and LAST Steps received (FIRST is a
+   */
+  uint64_t env_steps;
+  /*
+   * reset, not a step), what Gymnasium counts as env.step calls
+   */
+  /*
+   * learner updates skipped because their gradient was not finite
+   */
+  uint64_t skipped_updates;
+  /*
+   * RPCs refused for a missing or wrong bearer token
+   */
+  uint64_t auth_failures;
 };
 #define SEEDRL__V1__STATS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&seedrl__v1__stats__descriptor) \
-    , 0, 0, 0, 0, 0, 0, 0 }
+    , 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 /* Seedrl__V1__GetSpecRequest methods */
