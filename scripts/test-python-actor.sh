@@ -29,3 +29,17 @@ print(f"python actor: ok ({r['steps']} steps, {r['episodes']} episodes, server a
 PY
 kill -TERM $server
 wait $server
+
+# The other way round: a Python server that answers with an action outside its own spec.
+# `seedrl actor` must stop with a clear error (not trap inside Acrobot's torque table).
+hostile="$(mktemp -u /tmp/seedrl-hostile-XXXXXX.sock)"
+"$venv/bin/python3" "$root/scripts/hostile-server.py" --unix "$hostile" --shape 6 --num-actions 3 --action 7 --seconds 60 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -f "$socket" "$hostile"' EXIT
+for _ in $(seq 100); do [ -S "$hostile" ] && break; sleep 0.1; done
+status=0
+log=$(timeout 60 "$seedrl" actor --server "unix:$hostile" --env acrobot --envs 2 --status-seconds 1000 2>&1) || status=$?
+if [ "$status" = 0 ] || [ "$status" -ge 124 ] || ! grep -q "outside 0..<3" <<<"$log"; then
+  echo "actor against an out-of-range action: exit $status, expected a clear error"; echo "$log" | tail -5; exit 1
+fi
+echo "python actor: hostile server refused ($(grep -o 'the server sent action [^,]*, outside [^ ]*' <<<"$log" | head -1))"

@@ -153,6 +153,18 @@ public final class ActorLoop: @unchecked Sendable {
         lock.withLock { stream.cancelHandle = call }
     }
 
+    /// The server broke the contract on this stream (an action outside the spec): the actor
+    /// stops with `error`, as for any non-retryable status, and the call is cancelled.
+    func refuse(_ stream: EnvironmentStream, call: ClientStream, error: RPCError) {
+        lock.withLock {
+            if fatal == nil { fatal = error }
+            stream.cancelledByUs = true
+            lock.broadcast()
+        }
+        logger.error("server broke the contract", metadata: ["error": "\(error.message)"])
+        call.cancel()
+    }
+
     /// Called on the poller thread when a stream ended.
     func streamEnded(_ stream: EnvironmentStream, error: RPCError?) {
         lock.withLock {

@@ -52,6 +52,13 @@ final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
             begin()
             return
         }
+        // The action comes off the network: an index outside the spec would trap inside the
+        // environment (Acrobot indexes its torque table), so it ends the actor with a clear error.
+        guard action.action >= 0, Int(action.action) < environment.spec.numActions else {
+            actor.refuse(self, call: stream, error: RPCError(.outOfRange,
+                "the server sent action \(action.action), outside 0..<\(environment.spec.numActions) for \(environment.spec.name)"))
+            return
+        }
         let outcome = environment.step(action: Int(action.action), observation: observation)
         episodeReturn += Double(outcome.reward)
         if outcome.isLast {

@@ -75,7 +75,10 @@ struct ActorCommand: ParsableCommand {
             actors.append(try start(configuration, stop: stop))
         }
         var last = (time: MonotonicClock.now(), steps: UInt64(0))
-        while !stop.wait(seconds: statusSeconds) {
+        // Checked often so a fatal error ends the actor at once, whatever --status-seconds is.
+        while !stop.wait(seconds: min(statusSeconds, 0.2)) {
+            if actors.contains(where: { $0.error != nil }) { break }
+            guard Double(MonotonicClock.now() - last.time) / 1e9 >= statusSeconds else { continue }
             let progress = ActorProgress.combined(actors.map(\.progress))
             let now = MonotonicClock.now()
             let rate = Double(progress.steps - last.steps) / (Double(now - last.time) / 1e9)
@@ -83,11 +86,10 @@ struct ActorCommand: ParsableCommand {
             if !quiet { Console.status("steps \(progress.steps)  \(format(rate, decimals: 0)) steps/s  episodes \(progress.episodes)  "
                 + "return \(format(progress.meanReturn))  reconnects \(progress.reconnects)"
                 + (progress.waiting > 0 ? "  waiting to reconnect \(progress.waiting)" : "")) }
-            if actors.contains(where: { $0.error != nil }) { break }
         }
         actors.forEach { $0.stop() }
         if let error = actors.lazy.compactMap(\.error).first {
-            Console.error("seedrl actor: stopped by the learner: \(error)")
+            Console.error("seedrl actor: stopped: \(error)")
             throw ExitCode(1)
         }
     }
