@@ -69,13 +69,19 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
 
     /// Stops accepting, ends open streams with UNAVAILABLE "server shutting down",
     /// stops inference, and frees the gRPC server. Idempotent.
-    public func shutdown() {
+    ///
+    /// - Parameter keepingUnrolls: a learner is consuming the recording queue: the last
+    ///   unrolls go in (waiting for room) and the queue is then sealed for it to drain,
+    ///   rather than closed with them discarded. The learner must be running (or have
+    ///   closed the queue) or this waits for it.
+    public func shutdown(keepingUnrolls: Bool = false) {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
         reaper?.stop()
         logger.info("shutting down", metadata: ["open_streams": "\(statistics.openStreams)"])
         batchQueue.close()
-        configuration.recording?.queue.close()  // a push blocked on back-pressure returns
+        if !keepingUnrolls { configuration.recording?.queue.close() }  // a push blocked on back-pressure returns
         inference.join()
+        configuration.recording?.queue.seal()
         wire.shutdown(endingStreamsWith: .unavailable, message: "server shutting down")
     }
 

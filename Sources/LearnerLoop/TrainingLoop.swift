@@ -30,6 +30,9 @@ public struct TrainingProgress: Sendable, Equatable {
     public var reduceSeconds: Double = 0
     /// Steps whose gradient was not finite and that were skipped, not applied.
     public var skippedNonFiniteSteps: UInt64 = 0
+    /// Set when the thread has ended: unrolls still queued then, never trained on (fewer
+    /// than a batch, or left when the drain ran out of time).
+    public var unrollsDiscardedAtStop = 0
     public init() {}
 }
 
@@ -53,6 +56,8 @@ public final class TrainingLoop: @unchecked Sendable {
     private let joined = ConditionLock()
     private var hasJoined = false
     private let stopRequested = Atomic(false)
+    /// Monotonic ns after which a stopping learner stops draining the queue (0: not stopping).
+    private let drainDeadline = Atomic<UInt64>(0)
     private let checkpointRequested = Atomic(false)
 
     /// - Parameters:
@@ -109,13 +114,30 @@ public final class TrainingLoop: @unchecked Sendable {
         joined.withLock { while !hasJoined { joined.wait() } }
     }
 
-    /// Closes the queue and waits for the thread; the learner is then free to read. In a
-    /// data-parallel job every rank then stops after the same step.
-    public func stop() {
+    /// Seals the queue, trains on what is queued (whole batches, for at most
+    /// `drainSeconds`), and waits for the thread; the learner is then free to read.
+    /// `progress.unrollsDiscardedAtStop` says what was left. In a data-parallel job every
+    /// rank stops after the same step: the job drains while every rank has a batch.
+    public func stop(drainSeconds: Double = 10) {
+        drainDeadline.store(MonotonicClock.now() + UInt64(max(drainSeconds, 0) * 1e9), ordering: .relaxed)
         stopRequested.store(true, ordering: .relaxed)
-        queue.close()
+        queue.seal()
+        if thread == nil { finish() }
         thread?.join()
         thread = nil
+    }
+
+    /// The learner thread's last act: closes the queue (so no producer waits on a learner
+    /// that is gone) and records what it discarded.
+    private func finish() {
+        let discarded = queue.close()
+        progressState.withLock { $0.unrollsDiscardedAtStop += discarded }
+        finished.store(true, ordering: .releasing)
+    }
+
+    private var drainHasExpired: Bool {
+        let deadline = drainDeadline.load(ordering: .relaxed)
+        return deadline != 0 && MonotonicClock.now() > deadline
     }
 
     /// Asks for a checkpoint at the next step boundary (SIGUSR1); in a job, every rank's
@@ -135,7 +157,7 @@ public final class TrainingLoop: @unchecked Sendable {
     public var stoppedGeneratorState: [UInt64] { generator.state }
 
     private func run() {
-        defer { finished.store(true, ordering: .releasing) }
+        defer { finish() }
         let batch = learner.settings.batchSize
         var lastCheckpoint = MonotonicClock.now()
         while true {
@@ -145,7 +167,7 @@ public final class TrainingLoop: @unchecked Sendable {
                 lastCheckpoint = MonotonicClock.now()
             }
             let replayCount = replayCountForNextBatch(batch)
-            guard let fresh = queue.pop(batch - replayCount) else { return }
+            guard !drainHasExpired, let fresh = queue.pop(batch - replayCount) else { return }
             train(fresh: fresh, replayCount: replayCount, group: nil)
         }
     }
@@ -156,7 +178,7 @@ public final class TrainingLoop: @unchecked Sendable {
     /// all wait for another turn. Every rank takes the same branch, so nobody waits in a
     /// collective for a peer that went elsewhere.
     private func runDataParallel(_ group: DataParallelGroup) {
-        defer { finished.store(true, ordering: .releasing) }
+        defer { finish() }
         let batch = learner.settings.batchSize
         var lastCheckpoint = MonotonicClock.now()
         var pending: (fresh: [Unroll], replayCount: Int)? = nil
@@ -172,16 +194,21 @@ public final class TrainingLoop: @unchecked Sendable {
             let due = group.rank == 0 && (checkpointEvery.map { MonotonicClock.now() - lastCheckpoint >= $0 } ?? false)
             let wantsCheckpoint = checkpointRequested.exchange(false, ordering: .relaxed) || due
             control.removeAll(keepingCapacity: true)
-            control += [pending == nil ? 0 : 1, stop ? 1 : 0, wantsCheckpoint ? 1 : 0]
+            control += [pending == nil ? 0 : 1, stop ? 1 : 0, wantsCheckpoint ? 1 : 0, drainHasExpired ? 1 : 0]
             control += jobCounters?() ?? []
             control.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
-            progressState.withLock { $0.jobCounters = Array(control[3...]) }
+            progressState.withLock { $0.jobCounters = Array(control[4...]) }
             if control[2] > 0 {
                 if group.rank == 0, let checkpoint { checkpoint(learner, generator.state) }
                 lastCheckpoint = MonotonicClock.now()
             }
-            if control[1] > 0 { return }
-            guard Int(control[0]) == group.size, let taken = pending else { continue }
+            let everyRankHasABatch = Int(control[0]) == group.size
+            // Stopping: the job drains its queues while every rank has a batch and time is left.
+            if control[1] > 0 && (!everyRankHasABatch || control[3] > 0) {
+                if let pending { progressState.withLock { $0.unrollsDiscardedAtStop += pending.fresh.count } }
+                return
+            }
+            guard everyRankHasABatch, let taken = pending else { continue }
             pending = nil
             train(fresh: taken.fresh, replayCount: taken.replayCount, group: group)
         }

@@ -19,6 +19,8 @@ public final class UnrollQueue: @unchecked Sendable {
     private var head = 0
     private var count = 0
     private var closed = false
+    /// No producer will push again: pops hand out what is queued, then return nil.
+    private var sealed = false
     public let policy: UnrollQueuePolicy
     /// Fixed at init: read without the lock (the ring itself is guarded).
     public let capacity: Int
@@ -37,7 +39,7 @@ public final class UnrollQueue: @unchecked Sendable {
     public func push(_ unroll: Unroll) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        while count == capacity && !closed {
+        while count == capacity && !closed && !sealed {
             switch policy {
             case .block:
                 lock.wait()
@@ -48,7 +50,7 @@ public final class UnrollQueue: @unchecked Sendable {
                 droppedCount += 1
             }
         }
-        if closed { return false }
+        if closed || sealed { return false }
         ring[(head + count) % capacity] = unroll
         count += 1
         lock.broadcast()
@@ -68,14 +70,14 @@ public final class UnrollQueue: @unchecked Sendable {
         precondition(n >= 1 && n <= capacity, "cannot take \(n) from a queue of \(capacity)")
         lock.lock()
         defer { lock.unlock() }
-        while count < n && !closed {
+        while count < n && !closed && !sealed {
             if let deadline {
                 if !lock.wait(until: deadline) && count < n { return nil }
             } else {
                 lock.wait()
             }
         }
-        if closed { return nil }
+        if closed || count < n { return nil }
         var taken: [Unroll] = []
         taken.reserveCapacity(n)
         for _ in 0..<n {
@@ -88,11 +90,26 @@ public final class UnrollQueue: @unchecked Sendable {
         return taken
     }
 
-    /// Wakes every waiter; pushes and pops fail from now on.
-    public func close() {
+    /// Serving has stopped: pushes fail from now on, pops still take what is queued (as
+    /// long as there is enough for them) and then return nil instead of waiting.
+    public func seal() {
+        lock.withLock {
+            sealed = true
+            lock.broadcast()
+        }
+    }
+
+    /// Wakes every waiter; pushes and pops fail from now on. Returns how many unrolls
+    /// were still queued (and are discarded).
+    @discardableResult
+    public func close() -> Int {
         lock.withLock {
             closed = true
+            let discarded = count
+            for index in ring.indices { ring[index] = nil }
+            count = 0
             lock.broadcast()
+            return discarded
         }
     }
 

@@ -163,9 +163,16 @@ final class LearnerSystem: @unchecked Sendable {
     /// serving only). Throws when it cannot be written.
     @discardableResult
     func stop() throws -> (checkpoint: Checkpoint, file: String?)? {
-        server.shutdown()
+        // Serving stops first; then the learner trains on what was queued (acknowledged
+        // steps), so the final checkpoint includes them.
+        server.shutdown(keepingUnrolls: training != nil)
         guard let training else { return nil }
-        training.stop()
+        let framesBefore = training.progress.framesTrained
+        training.stop(drainSeconds: Self.drainSeconds)
+        let stopped = training.progress
+        logger.info("trained on the queued unrolls before the final checkpoint", metadata: [
+            "frames": "\(stopped.framesTrained - framesBefore)",
+            "discarded_unrolls": "\(stopped.unrollsDiscardedAtStop)"])
         let checkpoint = Self.checkpoint(
             envName: spec.envName, architecture: architecture, learner: training.stoppedLearner,
             generator: training.stoppedGeneratorState, statistics: server.statistics,
@@ -174,6 +181,9 @@ final class LearnerSystem: @unchecked Sendable {
         guard let plan = checkpoints, (job?.rank ?? 0) == 0 else { return (checkpoint, nil) }
         return (checkpoint, try plan.directory.save(checkpoint))
     }
+
+    /// Longest a stopping learner trains on what is queued before the final checkpoint.
+    static let drainSeconds = 10.0
 
     static func checkpoint(envName: String, architecture: ModelArchitecture, learner: Learner, generator: [UInt64],
                            statistics: ServerStatistics?, configuration: String) -> Checkpoint {

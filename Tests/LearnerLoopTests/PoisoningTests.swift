@@ -6,35 +6,9 @@ import XCTest
 /// Finite but extreme values from a client, and episode boundaries a client may send,
 /// must not poison what the learner trains on.
 final class PoisoningTests: XCTestCase {
-    private func makeLearner() -> Learner {
-        let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [8], numActions: 3)
-        var settings = LearnerSettings()
-        settings.batchSize = 1
-        settings.unrollLength = 5
-        settings.maxGradientNorm = 40
-        let store = ParameterStore(
-            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 4), version: 0),
-            layout: architecture.layout)
-        return Learner(architecture: architecture, settings: settings, store: store)
-    }
+    private func makeLearner() -> Learner { makeTestLearner() }
 
-    private func unroll(seed: UInt64, types: [UInt8]? = nil) -> Unroll {
-        var generator = SeededGenerator(seed: seed)
-        var unroll = Unroll(length: 5, observationBytes: 16, numActions: 3)
-        for t in 0..<unroll.timesteps {
-            unroll.stepTypes[t] = types?[t] ?? (t == 0 ? Unroll.first : Unroll.mid)
-            unroll.rewards[t] = Float.random(in: -1...1, using: &generator)
-            unroll.discounts[t] = 1
-            unroll.actions[t] = Int32.random(in: 0..<3, using: &generator)
-            for a in 0..<3 { unroll.logits[t * 3 + a] = Float.random(in: -1...1, using: &generator) }
-        }
-        unroll.observations.withUnsafeMutableBytes { raw in
-            let floats = raw.bindMemory(to: Float.self)
-            for index in floats.indices { floats[index] = Float.random(in: -1...1, using: &generator) }
-        }
-        return unroll
-    }
+    private func unroll(seed: UInt64, types: [UInt8]? = nil) -> Unroll { makeTestUnroll(seed: seed, types: types) }
 
     /// A reward of 3e38 is finite and passes validation, but the gradient is not: the
     /// step is skipped (NaN > maxNorm is false, so clipping would have let it through).

@@ -1,0 +1,36 @@
+@testable import LearnerLoop
+import Randomness
+import Replay
+
+/// A small learner (4 float inputs, 8 hidden, 3 actions, unrolls of 5) for tests that
+/// drive it with hand-made unrolls.
+func makeTestLearner(batchSize: Int = 1) -> Learner {
+    let architecture = ModelArchitecture(
+        observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [8], numActions: 3)
+    var settings = LearnerSettings()
+    settings.batchSize = batchSize
+    settings.unrollLength = 5
+    settings.maxGradientNorm = 40
+    let store = ParameterStore(
+        initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 4), version: 0),
+        layout: architecture.layout)
+    return Learner(architecture: architecture, settings: settings, store: store)
+}
+
+/// A seeded unroll for `makeTestLearner`: FIRST then MIDs unless `types` says otherwise.
+func makeTestUnroll(seed: UInt64, types: [UInt8]? = nil) -> Unroll {
+    var generator = SeededGenerator(seed: seed)
+    var unroll = Unroll(length: 5, observationBytes: 16, numActions: 3)
+    for t in 0..<unroll.timesteps {
+        unroll.stepTypes[t] = types?[t] ?? (t == 0 ? Unroll.first : Unroll.mid)
+        unroll.rewards[t] = Float.random(in: -1...1, using: &generator)
+        unroll.discounts[t] = 1
+        unroll.actions[t] = Int32.random(in: 0..<3, using: &generator)
+        for a in 0..<3 { unroll.logits[t * 3 + a] = Float.random(in: -1...1, using: &generator) }
+    }
+    unroll.observations.withUnsafeMutableBytes { raw in
+        let floats = raw.bindMemory(to: Float.self)
+        for index in floats.indices { floats[index] = Float.random(in: -1...1, using: &generator) }
+    }
+    return unroll
+}
