@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
         // OpenMPI by its own pkg-config name: a plain "mpi" could resolve to MPICH.
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto"),
         .target(
             name: "CSeedProto",
             path: "Sources/CSeedProto",
@@ -35,10 +36,12 @@ let package = Package(
         // Environments in Swift, for actors, the evaluator and tests.
         .target(name: "Environments", dependencies: ["Randomness"]),
 
+        // The one Swift bridge to OpenSSL: what is wrong with a PEM certificate or key.
+        .target(name: "Certificates", dependencies: ["COpenSSL"]),
         // The one Swift bridge to the gRPC C core and protobuf-c.
         .target(
             name: "Wire",
-            dependencies: ["CGRPC", "CSeedProto", "Threading", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CGRPC", "CSeedProto", "Threading", "Certificates", .product(name: "Logging", package: "swift-log")]
         ),
 
         .target(name: "BatchQueue", dependencies: ["Threading"]),
@@ -62,13 +65,14 @@ let package = Package(
             name: "seedrl",
             dependencies: [
                 "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
-                "CSystem", "Environments", "Metrics", "LinearAlgebra", "Collective",
+                "CSystem", "Environments", "Metrics", "LinearAlgebra", "Collective", "Certificates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
         .testTarget(name: "BatchQueueTests", dependencies: ["BatchQueue", "Threading"]),
+        .testTarget(name: "CertificatesTests", dependencies: ["Certificates"]),
         .testTarget(name: "LearnerLoopTests", dependencies: ["LearnerLoop", "LinearAlgebra", "Replay", "Randomness", "Environments"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "CGRPC"]),
         .testTarget(name: "ActorClientTests", dependencies: ["ActorClient", "Randomness", "Environments"]),

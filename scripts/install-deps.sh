@@ -4,7 +4,7 @@
 # Usage: scripts/install-deps.sh [build|test|bench]
 set -euo pipefail
 purpose="${1:-build}"
-packages=(libgrpc-dev libprotobuf-c-dev libopenblas-dev libopenmpi-dev openmpi-bin pkg-config)
+packages=(libgrpc-dev libprotobuf-c-dev libopenblas-dev libopenmpi-dev openmpi-bin libssl-dev pkg-config)
 case "$purpose" in
   build) ;;
   test) packages+=(protobuf-c-compiler iproute2 python3 python3-venv) ;;  # protoc-c check, netns test, Python actor

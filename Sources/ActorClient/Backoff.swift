@@ -21,15 +21,17 @@ public struct Backoff: Sendable, Equatable {
 }
 
 extension RetryPolicy {
-    /// The statuses after which an actor reconnects: the learner is away or the
-    /// connection broke. Anything else (a bad Step, a wrong token, …) is final.
-    static func isRetryable(_ code: Int32, cancelledByUs: Bool) -> Bool {
+    /// The statuses after which an actor reconnects: the learner is away, the connection
+    /// broke, or the learner is full for now. Anything else (a bad Step, a wrong token, …)
+    /// is final.
+    public static func isRetryable(_ code: Int32, cancelledByUs: Bool) -> Bool {
         switch code {
         case 14: true  // UNAVAILABLE: server down, shutting down, or the connection was lost
+        case 8: true  // RESOURCE_EXHAUSTED: stream slots or memory taken: a load condition, not a misconfiguration
         case 1, 2, 13: !cancelledByUs  // CANCELLED, UNKNOWN, INTERNAL: transport failures surface so
         default: false
         }
     }
 }
 
-enum RetryPolicy {}
+public enum RetryPolicy {}

@@ -17,17 +17,25 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
     private let policy: Policy
     private var validator: StepValidator
     private var episodeReturn: Double = 0
-    /// The pending Step's observation as the policy's input row.
-    let preparedRow: UnsafeMutableRawPointer
+    /// The pending Step's observation as the policy's input row. Allocated with the
+    /// stream's other per-stream memory at its first Step (an idle stream holds none).
+    private(set) var preparedRow: UnsafeMutableRawPointer?
     /// A recurrent policy's state for this stream (h then c): zero at a stream's start and
     /// at every FIRST, advanced by each batch this stream is in. Nil for a feed-forward policy.
-    let state: UnsafeMutablePointer<Float>?
+    private(set) var state: UnsafeMutablePointer<Float>?
     /// This stream's partial trajectory: the pending Step is staged in it on receipt and
     /// committed with its action by the inference thread. Dropped with the stream.
     var unrollBuilder: UnrollBuilder?
+    /// Bytes of the server's stream-memory budget this stream holds (0 before its first Step).
+    private(set) var reservedBytes = 0
+    private let unrollLength: Int?
+    private let spec: ObservationSpec
     /// When the server started waiting for this client's next Step (monotonic ns); 0 while
     /// the server holds a Step of it. Read by the idle reaper.
     let awaitingClientSince = Atomic<UInt64>(MonotonicClock.now())
+    /// When the idle reaper ended the stream (monotonic ns; 0: it has not): a client that
+    /// never reads keeps even the status from going out, so the reaper cancels it later.
+    let endedIdleAt = Atomic<UInt64>(0)
     /// The peer's host (address without port), for the per-peer limit.
     let peerHost: String
 
@@ -36,19 +44,41 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
         self.peerHost = peerHost
         self.server = server
         self.policy = policy
+        self.spec = spec
+        self.unrollLength = unrollLength
         validator = StepValidator(spec: spec)
-        preparedRow = .allocate(byteCount: max(policy.preparedRowBytes, 1), alignment: 64)
-        let stateSize = policy.stateSize
-        state = stateSize > 0 ? .allocate(capacity: stateSize) : nil
-        state?.update(repeating: 0, count: stateSize)
-        unrollBuilder = unrollLength.map {
-            UnrollBuilder(length: $0, observationBytes: spec.byteCount, numActions: spec.numActions, stateSize: stateSize)
-        }
     }
 
     deinit {
-        preparedRow.deallocate()
+        preparedRow?.deallocate()
         state?.deallocate()
+    }
+
+    /// Bytes a stream holds once it has sent a Step: its input row, recurrent state and
+    /// partial unroll.
+    static func memoryBytes(policy: Policy, spec: ObservationSpec, unrollLength: Int?) -> Int {
+        let unroll = unrollLength.map {
+            Unroll.storageBytes(length: $0, observationBytes: spec.byteCount, numActions: spec.numActions, stateSize: policy.stateSize)
+        } ?? 0
+        return max(policy.preparedRowBytes, 1) + policy.stateSize * MemoryLayout<Float>.size * (unrollLength == nil ? 1 : 2) + unroll
+    }
+
+    /// Takes this stream's memory from the server's budget and allocates it; false when
+    /// the budget is spent.
+    private func allocateMemory() -> Bool {
+        let bytes = Self.memoryBytes(policy: policy, spec: spec, unrollLength: unrollLength)
+        guard server.reserveStreamMemory(bytes) else { return false }
+        reservedBytes = bytes
+        preparedRow = .allocate(byteCount: max(policy.preparedRowBytes, 1), alignment: 64)
+        let stateSize = policy.stateSize
+        if stateSize > 0 {
+            state = .allocate(capacity: stateSize)
+            state?.update(repeating: 0, count: stateSize)
+        }
+        unrollBuilder = unrollLength.map {
+            UnrollBuilder(length: $0, observationBytes: spec.byteCount, numActions: spec.numActions, stateSize: stateSize)
+        }
+        return true
     }
 
     /// The Step's bytes are valid only during this call (the poller's receive memory is
@@ -63,6 +93,10 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
             stream.finish(.invalidArgument, error.message)
             return
         }
+        if preparedRow == nil && !allocateMemory() {
+            stream.finish(.resourceExhausted, server.streamMemoryRefusal)
+            return
+        }
         switch type {
         case .first:
             episodeReturn = 0
@@ -75,7 +109,7 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
             server.statistics.environmentSteps.add(1, ordering: .relaxed)
             server.statistics.recordEpisode(return: episodeReturn)
         }
-        policy.prepare(observation: step.observation, into: preparedRow)
+        policy.prepare(observation: step.observation, into: preparedRow!)
         // FIRST's reward and discount belong to no transition (and may be anything).
         unrollBuilder?.stage(
             stepType: UInt8(type.rawValue), reward: type == .first ? 0 : step.reward,

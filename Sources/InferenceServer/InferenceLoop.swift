@@ -59,7 +59,7 @@ final class InferenceLoop: @unchecked Sendable {
         completed.reserveCapacity(queue.policy.maxBatch)
         while queue.nextBatch(into: &batch) {
             for (row, stream) in batch.enumerated() {
-                preparedRows[row] = UnsafeRawPointer(stream.preparedRow)
+                preparedRows[row] = UnsafeRawPointer(stream.preparedRow!)
                 if let stateRows { stateRows[row] = stream.state! }
             }
             let version = policy.act(preparedRows: preparedRows, states: stateRows.map { UnsafePointer($0) }, count: batch.count,

@@ -25,6 +25,8 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     /// Open streams (for the idle reaper) and streams per peer host.
     private let registry = Locked<(streams: [ObjectIdentifier: ActStream], perPeer: [String: Int])>(([:], [:]))
     private var reaper: IdleReaper?
+    /// Bytes of per-stream memory held by open streams (see `maxStreamMemoryBytes`).
+    private let streamMemory = Atomic<Int>(0)
 
     public init(configuration: LearnerServerConfiguration, policy: Policy, logger: Logger = Logger(label: "seedrl.server")) throws {
         let spec = configuration.spec
@@ -47,6 +49,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         wireConfiguration.pollerThreads = configuration.pollerThreads
         wireConfiguration.keepaliveMilliseconds = configuration.keepaliveMilliseconds
         wireConfiguration.security = configuration.security
+        wireConfiguration.defences = configuration.defences
         inference = InferenceLoop(queue: batchQueue, policy: policy, statistics: statistics,
                                   unrolls: configuration.recording?.queue)
         wire = try WireServer(configuration: wireConfiguration, service: self)
@@ -57,7 +60,10 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
 
     public func start() {
         if let idle = configuration.streamIdleSeconds {
-            reaper = IdleReaper(idleNanoseconds: UInt64(idle * 1e9)) { [weak self] in self?.openStreams() ?? [] }
+            reaper = IdleReaper(idleNanoseconds: UInt64(idle * 1e9),
+                                cancelGraceNanoseconds: UInt64(configuration.idleCancelGraceSeconds * 1e9)) { [weak self] in
+                self?.openStreams() ?? []
+            }
         }
         inference.start()
         wire.start()
@@ -110,7 +116,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
             statistics.activeStreams.subtract(1, ordering: .relaxed)
             return .failure(RPCError(.resourceExhausted, "server is serving its maximum of \(limit) streams (--max-streams)"))
         }
-        let host = Self.host(ofPeer: stream.context.peer)
+        let host = PeerHost.of(peer: stream.context.peer)
         let actStream = ActStream(stream: stream, server: self, policy: policy, spec: configuration.spec,
                                   unrollLength: configuration.recording?.unrollLength, peerHost: host)
         let perPeerLimit = configuration.maxStreamsPerPeer
@@ -138,6 +144,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
             registry.perPeer[stream.peerHost] = held > 0 ? held : nil
         }
         batchQueue.streamClosed()
+        if stream.reservedBytes > 0 { streamMemory.subtract(stream.reservedBytes, ordering: .relaxed) }
         statistics.activeStreams.subtract(1, ordering: .relaxed)
         logger.debug("stream closed", metadata: ["stream": "\(stream.stream.id)"])
     }
@@ -146,12 +153,28 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         registry.withLock { Array($0.streams.values) }
     }
 
-    /// "ipv4:10.0.0.2:53122" → "ipv4:10.0.0.2"; "ipv6:[::1]:5000" → "ipv6:[::1]"; unix peers as they are.
-    static func host(ofPeer peer: String) -> String {
-        guard peer.hasPrefix("ipv4:") || peer.hasPrefix("ipv6:"), let colon = peer.lastIndex(of: ":"),
-              colon > peer.index(peer.startIndex, offsetBy: 5) else { return peer }
-        return String(peer[..<colon])
+    /// Takes `bytes` of the stream-memory budget; false (and nothing taken) when it would
+    /// go over. Called once per stream, at its first Step.
+    func reserveStreamMemory(_ bytes: Int) -> Bool {
+        let total = streamMemory.add(bytes, ordering: .relaxed).newValue
+        if total > configuration.maxStreamMemoryBytes {
+            streamMemory.subtract(bytes, ordering: .relaxed)
+            return false
+        }
+        return true
     }
+
+    var streamMemoryRefusal: String {
+        "the server's stream memory (\(Self.describe(bytes: configuration.maxStreamMemoryBytes)), --max-stream-memory-mb) is in use by other streams"
+    }
+
+    /// "12 GiB", "600 MiB", "1 KiB" (rounded down), for messages.
+    static func describe(bytes: Int) -> String {
+        bytes >= 1 << 30 ? "\(bytes >> 30) GiB" : bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(bytes >> 10) KiB"
+    }
+
+    /// Bytes of per-stream memory open streams hold now.
+    public var streamMemoryInUse: Int { streamMemory.load(ordering: .relaxed) }
 
     /// The token check for every method: a refusal is counted and logged with its peer, at
     /// most one line per 10 s (a flood must not flood the log).
@@ -179,5 +202,9 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     public func getStats(context: CallContext) -> Result<StatsMessage, RPCError> {
         if let error = authenticate(context) { return .failure(error) }
         return .success(stats())
+    }
+
+    public func unknownMethod(_ name: String, context: CallContext) -> RPCError {
+        authenticate(context) ?? RPCError(.unimplemented, "method \(name) is not served here (seedrl.v1.Learner has GetSpec, Act, GetStats)")
     }
 }

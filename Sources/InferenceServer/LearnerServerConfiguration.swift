@@ -9,8 +9,18 @@ public struct LearnerServerConfiguration: Sendable {
     public var listenAddresses: [String]
     /// Act streams served at once; more are refused with RESOURCE_EXHAUSTED.
     public var maxStreams: Int = 4096
-    /// Act streams one peer host may hold at once (nil: only `maxStreams` applies).
-    public var maxStreamsPerPeer: Int?
+    /// Act streams one peer host (an IPv6 peer's /64) may hold at once, so one client
+    /// cannot take every slot (nil: only `maxStreams` applies).
+    public var maxStreamsPerPeer: Int? = 1024
+    /// Bytes all open streams may hold for their input rows, recurrent states and partial
+    /// unrolls (taken at a stream's first Step; beyond it RESOURCE_EXHAUSTED). Default:
+    /// half the machine's memory.
+    public var maxStreamMemoryBytes: Int = PhysicalMemory.bytes / 2
+    /// How long after the idle reaper's status a stream that has not closed (its client
+    /// does not read) is cancelled outright.
+    public var idleCancelGraceSeconds: Double = 2
+    /// What one connection may cost before the core ends it.
+    public var defences = ConnectionDefences()
     /// A stream whose client has not sent its next Step for this long is ended with
     /// DEADLINE_EXCEEDED and its state freed (nil: never).
     public var streamIdleSeconds: Double?

@@ -42,6 +42,13 @@ public struct Unroll: Sendable {
 
     public var timesteps: Int { length + 1 }
 
+    /// Bytes an unroll of this shape stores (its arrays' elements).
+    public static func storageBytes(length: Int, observationBytes: Int, numActions: Int, stateSize: Int = 0) -> Int {
+        let steps = length + 1
+        let perStep = 1 + 4 + 4 + observationBytes + 4 + numActions * 4 + 8
+        return steps * perStep + stateSize * 4
+    }
+
     /// Step type codes as on the wire.
     public static let first: UInt8 = 1, mid: UInt8 = 2, last: UInt8 = 3
 

@@ -8,7 +8,6 @@ struct ServerCallSlots {
     var deadline = gpr_timespec()
     var metadata = grpc_metadata_array()
     var received: UnsafeMutablePointer<grpc_byte_buffer>? = nil
-    var payload: UnsafeMutablePointer<grpc_byte_buffer>? = nil
     var cancelled: Int32 = 0
     var statusDetails = grpc_empty_slice()
     var details = grpc_call_details()
@@ -25,7 +24,6 @@ struct ServerCallSlots {
     /// Releases everything the slots still own, then the slots themselves.
     static func free(_ slots: UnsafeMutablePointer<ServerCallSlots>) {
         if let buffer = slots.pointee.received { grpc_byte_buffer_destroy(buffer) }
-        if let buffer = slots.pointee.payload { grpc_byte_buffer_destroy(buffer) }
         grpc_slice_unref(slots.pointee.statusDetails)
         grpc_metadata_array_destroy(slots.pointer(to: \.metadata)!)
         grpc_call_details_destroy(slots.pointer(to: \.details)!)

@@ -1,4 +1,5 @@
 internal import CGRPC
+import Certificates
 
 /// How a server authenticates itself (and optionally its clients).
 public enum ServerSecurity: Sendable {
@@ -6,6 +7,14 @@ public enum ServerSecurity: Sendable {
     /// TLS with this certificate chain and key (PEM). With `clientCA`, clients must
     /// present a certificate signed by it (mutual TLS).
     case tls(certificateChain: String, privateKey: String, clientCA: String?)
+
+    /// Reads the certificate, key and client CA as the core would and says what is wrong
+    /// with them (the core itself only fails to listen).
+    public func validate() throws(CertificateProblem) {
+        guard case .tls(let chain, let key, let clientCA) = self else { return }
+        try CertificateCheck.identity(chain: chain, key: key, chainName: "the server certificate", keyName: "the server key")
+        if let clientCA { try CertificateCheck.authority(clientCA, name: "the client CA") }
+    }
 
     func makeCredentials() -> OpaquePointer {
         switch self {
@@ -33,6 +42,16 @@ public enum ChannelSecurity: Sendable {
     /// TLS, trusting `rootCA` (PEM; nil: the system's roots); with a certificate and key
     /// (PEM) the client authenticates itself too (mutual TLS).
     case tls(rootCA: String?, certificateChain: String?, privateKey: String?)
+
+    /// Reads the CA and the client's certificate and key as the core would and says what
+    /// is wrong with them (the core itself only fails every handshake).
+    public func validate() throws(CertificateProblem) {
+        guard case .tls(let rootCA, let chain, let key) = self else { return }
+        if let rootCA { try CertificateCheck.authority(rootCA, name: "the CA") }
+        if let chain, let key {
+            try CertificateCheck.identity(chain: chain, key: key, chainName: "the client certificate", keyName: "the client key")
+        }
+    }
 
     func makeCredentials() -> OpaquePointer {
         switch self {

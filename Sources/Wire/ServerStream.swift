@@ -177,6 +177,15 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
         }
     }
 
+    /// Ends the call at once with `code` (RST_STREAM to the client), whatever is still
+    /// unsent: for a client that never reads, so a status queued behind its unread
+    /// Action can never go out. Safe from any thread; the close event follows.
+    public func cancel(_ code: StatusCode, _ message: String) {
+        guard let call = slots.pointee.call else { return }
+        finished.store(true, ordering: .relaxed)
+        grpc_call_cancel_with_status(call, grpc_status_code(code.rawValue), message, nil)
+    }
+
     private func startBatch(_ ops: [grpc_op], operation: Operation) {
         var ops = ops
         let tag = Tag.make(self, operation.rawValue)

@@ -1,7 +1,12 @@
 internal import CGRPC
 
 /// One unary call (GetSpec, GetStats) or a call to a method this server does not have:
-/// the request arrives with the call, the reply, status and close go out in one batch.
+/// the reply, status and close go out in one batch as soon as the call is matched.
+///
+/// The request payload is never read: both requests are empty messages, and reading
+/// would let any peer, token or not, make the server buffer a message of any size (the
+/// 1.51 core checks the receive limit only after assembling it). Unread, a request holds
+/// at most the stream's flow-control window and is dropped with the call.
 final class UnaryServerCall: CompletionTarget, @unchecked Sendable {
     // Confined to its completion queue's poller thread, like every tag's object.
     enum Method { case getSpec, getStats, unknown }
@@ -30,7 +35,7 @@ final class UnaryServerCall: CompletionTarget, @unchecked Sendable {
         if let registered {
             result = grpc_server_request_registered_call(
                 server.pointer, registered, slots.pointer(to: \.call)!, slots.pointer(to: \.deadline)!, slots.pointer(to: \.metadata)!,
-                slots.pointer(to: \.payload)!, queue.pointer, queue.pointer, tag)
+                nil, queue.pointer, queue.pointer, tag)
         } else {
             result = grpc_server_request_call(
                 server.pointer, slots.pointer(to: \.call)!, slots.pointer(to: \.details)!, slots.pointer(to: \.metadata)!,
@@ -54,7 +59,7 @@ final class UnaryServerCall: CompletionTarget, @unchecked Sendable {
         case .getStats: outcome = server.service.getStats(context: context).map { Codec.encode($0) }
         case .unknown:
             let name = String(slice: seedrl_call_details_method(slots.pointer(to: \.details)!))
-            outcome = .failure(RPCError(.unimplemented, "method \(name) is not served here (seedrl.v1.Learner has GetSpec, Act, GetStats)"))
+            outcome = .failure(server.service.unknownMethod(name, context: context))
         }
         var ops = [grpc_op](repeating: grpc_op(), count: 4)
         seedrl_op_send_initial_metadata(&ops[0], nil, 0)

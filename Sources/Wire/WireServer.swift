@@ -9,6 +9,9 @@ public protocol LearnerService: AnyObject, Sendable {
     func openStream(_ stream: ServerStream) -> Result<ServerStreamHandler, RPCError>
     func getSpec(context: CallContext) -> Result<SpecMessage, RPCError>
     func getStats(context: CallContext) -> Result<StatsMessage, RPCError>
+    /// A call to a method this service does not have: the status to end it with (a caller
+    /// without a valid token should learn nothing more than that).
+    func unknownMethod(_ name: String, context: CallContext) -> RPCError
 }
 
 /// How a `WireServer` listens and polls.
@@ -25,6 +28,8 @@ public struct WireServerConfiguration: Sendable {
     public var keepaliveMilliseconds: Int?
     /// Act calls kept requested per queue, so bursts of new streams are accepted fast.
     public var pendingStreamRequests: Int = 8
+    /// Defences of the 1.51 core against hostile connections (see RELIABILITY.md).
+    public var defences = ConnectionDefences()
 
     public init(listenAddresses: [String], maxReceiveMessageBytes: Int) {
         self.listenAddresses = listenAddresses
@@ -57,16 +62,20 @@ public final class WireServer: @unchecked Sendable {
 
     public init(configuration: WireServerConfiguration, service: LearnerService) throws(RPCError) {
         precondition(configuration.pollerThreads >= 1, "pollerThreads must be at least 1")
+        do { try configuration.security.validate() } catch { throw RPCError(.invalidArgument, error.description) }
         GRPCLibrary.retain()
         self.configuration = configuration
         self.service = service
         let arguments = ChannelArguments()
         arguments.set(integer: "grpc.max_receive_message_length", configuration.maxReceiveMessageBytes)
-        // Actors send keepalive pings to notice a dead link; accept them (1.51's default
-        // would answer frequent pings with GOAWAY "too_many_pings").
+        // The core sets SO_REUSEPORT by default: a second server on the same port would
+        // start without complaint and the kernel would split the actors between the two.
+        arguments.set(integer: "grpc.so_reuseport", 0)
+        // Actors send keepalive pings (every 5 s) to notice a dead link: accept one a second,
+        // and end a connection that pings faster a few times (a flood) with GOAWAY.
         arguments.set(integer: "grpc.http2.min_ping_interval_without_data_ms", 1000)
-        arguments.set(integer: "grpc.http2.max_ping_strikes", 0)
         arguments.set(integer: "grpc.keepalive_permit_without_calls", 1)
+        configuration.defences.apply(to: arguments)
         if let keepalive = configuration.keepaliveMilliseconds {
             // The server's own pings find clients whose link died, so their streams are freed.
             arguments.set(integer: "grpc.keepalive_time_ms", keepalive)
@@ -80,9 +89,9 @@ public final class WireServer: @unchecked Sendable {
         for queue in queues { grpc_server_register_completion_queue(pointer, queue.pointer, nil) }
         actMethod = grpc_server_register_method(pointer, "/seedrl.v1.Learner/Act", nil, GRPC_SRM_PAYLOAD_NONE, 0)
         getSpecMethod = grpc_server_register_method(
-            pointer, "/seedrl.v1.Learner/GetSpec", nil, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0)
+            pointer, "/seedrl.v1.Learner/GetSpec", nil, GRPC_SRM_PAYLOAD_NONE, 0)
         getStatsMethod = grpc_server_register_method(
-            pointer, "/seedrl.v1.Learner/GetStats", nil, GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0)
+            pointer, "/seedrl.v1.Learner/GetStats", nil, GRPC_SRM_PAYLOAD_NONE, 0)
         let credentials = configuration.security.makeCredentials()
         defer { grpc_server_credentials_release(credentials) }
         for address in configuration.listenAddresses {
@@ -90,7 +99,7 @@ public final class WireServer: @unchecked Sendable {
             if port == 0 {
                 grpc_server_destroy(pointer)
                 GRPCLibrary.release()
-                throw RPCError(.unavailable, "cannot listen on \(address) (address in use, or not valid)")
+                throw RPCError(.unavailable, "cannot listen on \(address): \(ListenFailure.explain(address))")
             }
             boundPorts.append(address.hasPrefix("unix:") ? 0 : Int(port))
         }

@@ -15,8 +15,20 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Ping clients this often (seconds) and drop those silent for as long, freeing their streams (0: off).")
     var keepaliveSeconds: Double = 20
 
-    @Option(help: "Most Act streams one peer host may hold (0: no per-peer limit).")
-    var maxStreamsPerPeer: Int = 0
+    @Option(help: "Most Act streams one peer host may hold (an IPv6 peer's /64 counts as one host; 0: no per-peer limit).")
+    var maxStreamsPerPeer: Int = 1024
+
+    @Option(help: "Most streams one connection may have open at once (HTTP/2 MAX_CONCURRENT_STREAMS).")
+    var maxStreamsPerConnection: Int = 1024
+
+    @Option(help: "Memory all streams may hold for their input rows, recurrent states and partial unrolls, in MiB (0: half the machine's memory); beyond it new streams get RESOURCE_EXHAUSTED.")
+    var maxStreamMemoryMb: Int = 0
+
+    @Option(help: "Close a connection that has had no call open for this many seconds (0: never).")
+    var maxConnectionIdleSeconds: Double = 120
+
+    @Option(help: "Ask a connection older than this many seconds to reconnect (GOAWAY; 0: never).")
+    var maxConnectionAgeSeconds: Double = 0
 
     @Option(help: "End a stream with DEADLINE_EXCEEDED when its client sends no Step for this many seconds (0: never).")
     var streamIdleSecs: Double = 0
@@ -41,6 +53,10 @@ struct ServingOptions: ParsableArguments {
         if maxDelayUs < 0 { throw ValidationError("--max-delay-us must not be negative") }
         if maxStreams < 1 { throw ValidationError("--max-streams must be at least 1") }
         if maxStreamsPerPeer < 0 || streamIdleSecs < 0 { throw ValidationError("--max-streams-per-peer and --stream-idle-secs must not be negative") }
+        if maxStreamsPerConnection < 1 { throw ValidationError("--max-streams-per-connection must be at least 1") }
+        if maxStreamMemoryMb < 0 || maxConnectionIdleSeconds < 0 || maxConnectionAgeSeconds < 0 {
+            throw ValidationError("--max-stream-memory-mb, --max-connection-idle-seconds and --max-connection-age-seconds must not be negative")
+        }
         if pollerThreads < 1 || pollerThreads > 16 { throw ValidationError("--poller-threads must be in 1...16") }
         _ = try hiddenSizes()
         if core != "mlp" && core != "lstm" { throw ValidationError("--core must be mlp or lstm, got '\(core)'") }
@@ -69,5 +85,9 @@ struct ServingOptions: ParsableArguments {
         configuration.maxStreamsPerPeer = maxStreamsPerPeer > 0 ? maxStreamsPerPeer : nil
         configuration.streamIdleSeconds = streamIdleSecs > 0 ? streamIdleSecs : nil
         configuration.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil
+        if maxStreamMemoryMb > 0 { configuration.maxStreamMemoryBytes = maxStreamMemoryMb << 20 }
+        configuration.defences.maxConcurrentStreams = maxStreamsPerConnection
+        configuration.defences.maxConnectionIdleMilliseconds = maxConnectionIdleSeconds > 0 ? Int(maxConnectionIdleSeconds * 1000) : nil
+        configuration.defences.maxConnectionAgeMilliseconds = maxConnectionAgeSeconds > 0 ? Int(maxConnectionAgeSeconds * 1000) : nil
     }
 }

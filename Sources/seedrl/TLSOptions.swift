@@ -1,4 +1,5 @@
 import ArgumentParser
+import Certificates
 import LearnerLoop
 import Wire
 
@@ -20,8 +21,13 @@ struct ServerTLSOptions: ParsableArguments {
 
     func security() throws -> ServerSecurity {
         guard let tlsCert, let tlsKey else { return .insecure }
-        return .tls(certificateChain: try readPEM(tlsCert), privateKey: try readPEM(tlsKey),
-                    clientCA: try tlsClientCa.map(readPEM))
+        let chain = try readPEM(tlsCert), key = try readPEM(tlsKey), clientCA = try tlsClientCa.map(readPEM)
+        // Named by flag and file: the gRPC core would only fail to listen.
+        try check { () throws(CertificateProblem) in
+            try CertificateCheck.identity(chain: chain, key: key, chainName: "--tls-cert \(tlsCert)", keyName: "--tls-key \(tlsKey)")
+            if let clientCA, let path = tlsClientCa { try CertificateCheck.authority(clientCA, name: "--tls-client-ca \(path)") }
+        }
+        return .tls(certificateChain: chain, privateKey: key, clientCA: clientCA)
     }
 }
 
@@ -43,8 +49,21 @@ struct ClientTLSOptions: ParsableArguments {
 
     func security() throws -> ChannelSecurity {
         guard let tlsCa else { return .insecure }
-        return .tls(rootCA: try readPEM(tlsCa), certificateChain: try tlsCert.map(readPEM), privateKey: try tlsKey.map(readPEM))
+        let rootCA = try readPEM(tlsCa), chain = try tlsCert.map(readPEM), key = try tlsKey.map(readPEM)
+        // Named by flag and file: the gRPC core would only fail every handshake.
+        try check { () throws(CertificateProblem) in
+            try CertificateCheck.authority(rootCA, name: "--tls-ca \(tlsCa)")
+            if let chain, let key, let tlsCert, let tlsKey {
+                try CertificateCheck.identity(chain: chain, key: key, chainName: "--tls-cert \(tlsCert)", keyName: "--tls-key \(tlsKey)")
+            }
+        }
+        return .tls(rootCA: rootCA, certificateChain: chain, privateKey: key)
     }
+}
+
+/// A certificate problem as a usage error: the command stops before serving or connecting.
+private func check(_ body: () throws(CertificateProblem) -> Void) throws {
+    do { try body() } catch { throw ValidationError(error.description) }
 }
 
 func readPEM(_ path: String) throws -> String {

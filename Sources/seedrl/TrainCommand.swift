@@ -66,6 +66,9 @@ struct TrainCommand: ParsableCommand {
         let actorLogs = leader ? logdir : "\(logdir)/rank-\(rank)"
         try AtomicFile.makeDirectories(actorLogs)
         let metrics = leader ? try MetricsLog(directory: logdir, wallTime: wallClockSeconds()) : nil
+        // Every local actor is the same peer (loopback): the per-peer limit must admit them all.
+        var serving = self.serving
+        if serving.maxStreamsPerPeer > 0 { serving.maxStreamsPerPeer = max(serving.maxStreamsPerPeer, actors * envsPerActor) }
         let system = try LearnerSystem(spec: spec, listen: ["127.0.0.1:0"], serving: serving, learning: learning,
                                        token: nil, checkpoints: checkpointing.plan(logdir: logdir), job: job, logger: logger)
         system.start()

@@ -21,16 +21,29 @@ final class ActorLoopTests: XCTestCase {
         }
     }
 
-    func testAFinalErrorStopsTheActorWithTheServersMessage() throws {
+    /// A full learner (RESOURCE_EXHAUSTED) is a load condition: the streams it refused
+    /// retry with backoff while the admitted ones are served; nothing is fatal.
+    func testAFullLearnerIsRetriedNotFatal() throws {
         try ServerFixture.withServer(configure: { $0.maxStreams = 2 }) { fixture in
             var configuration = ActorConfiguration(target: fixture.target, environment: "cartpole")
             configuration.environments = 4
+            configuration.backoff.maxSeconds = 0.2
             let actor = ActorLoop(configuration: configuration)
             try actor.start()
-            XCTAssertTrue(actor.waitForFatalError(until: MonotonicClock.now() + 10_000_000_000))
-            XCTAssertEqual(actor.error, RPCError(.resourceExhausted, "server is serving its maximum of 2 streams (--max-streams)"))
+            XCTAssertTrue(eventually { actor.progress.reconnects >= 4 && fixture.server.stats().stepsServed > 100 })
+            XCTAssertFalse(actor.waitForFatalError(until: MonotonicClock.now() + 100_000_000))
+            XCTAssertNil(actor.error)
+            XCTAssertEqual(fixture.server.stats().activeStreams, 2)
             actor.stop()
         }
+    }
+
+    func testOnlyLoadAndTransportStatusesAreRetried() {
+        XCTAssertTrue(RetryPolicy.isRetryable(StatusCode.unavailable.rawValue, cancelledByUs: false))
+        XCTAssertTrue(RetryPolicy.isRetryable(StatusCode.resourceExhausted.rawValue, cancelledByUs: false))
+        XCTAssertFalse(RetryPolicy.isRetryable(StatusCode.invalidArgument.rawValue, cancelledByUs: false))
+        XCTAssertFalse(RetryPolicy.isRetryable(StatusCode.unauthenticated.rawValue, cancelledByUs: false))
+        XCTAssertFalse(RetryPolicy.isRetryable(StatusCode.cancelled.rawValue, cancelledByUs: true))
     }
 
     func testReconnectsWhenTheLearnerComesBack() throws {

@@ -1,5 +1,6 @@
 @testable import InferenceServer
 import Wire
+import Replay
 import XCTest
 
 final class LimitsAndAuthTests: XCTestCase {
@@ -102,9 +103,48 @@ final class StreamLimitTests: XCTestCase {
         }
     }
 
-    func testPeerHostDropsThePort() {
-        XCTAssertEqual(LearnerServer.host(ofPeer: "ipv4:10.0.0.2:53122"), "ipv4:10.0.0.2")
-        XCTAssertEqual(LearnerServer.host(ofPeer: "ipv6:[::1]:5000"), "ipv6:[::1]")
-        XCTAssertEqual(LearnerServer.host(ofPeer: "unix:/tmp/s.sock"), "unix:/tmp/s.sock")
+    func testPeerHostDropsThePortAndCountsAnIPv6SlashSixtyFourAsOneHost() {
+        XCTAssertEqual(PeerHost.of(peer: "ipv4:10.0.0.2:53122"), "ipv4:10.0.0.2")
+        XCTAssertEqual(PeerHost.of(peer: "ipv6:[::1]:5000"), "ipv6:[::]/64")
+        XCTAssertEqual(PeerHost.of(peer: "ipv6:[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:5000"), "ipv6:[2001:db8:1:2::]/64")
+        XCTAssertEqual(PeerHost.of(peer: "ipv6:[2001:db8:1:2::7]:6000"), "ipv6:[2001:db8:1:2::]/64", "same /64, same host")
+        XCTAssertNotEqual(PeerHost.of(peer: "ipv6:[2001:db8:1:3::7]:6000"), "ipv6:[2001:db8:1:2::]/64")
+        XCTAssertEqual(PeerHost.of(peer: "ipv6:[::ffff:10.0.0.2]:5000"), "ipv4:10.0.0.2", "an IPv4-mapped peer is its IPv4 host")
+        XCTAssertEqual(PeerHost.of(peer: "unix:/tmp/s.sock"), "unix:/tmp/s.sock")
+        XCTAssertEqual(PeerHost.of(peer: "ipv6:[not an address]:1"), "ipv6:[not an address]:1")
+    }
+
+    func testTheDefaultPerPeerLimitIsOnAndBelowTheServerLimit() {
+        let configuration = LearnerServerConfiguration(spec: ServerFixture.cartPole, listenAddresses: [])
+        XCTAssertEqual(configuration.maxStreamsPerPeer, 1024)
+        XCTAssertLessThan(configuration.maxStreamsPerPeer!, configuration.maxStreams)
+    }
+
+    /// Per-stream memory is taken at a stream's first Step, not when it opens, and given
+    /// back when it closes; beyond the budget a stream is refused, not the server harmed.
+    func testStreamMemoryIsTakenAtTheFirstStepAndBounded() throws {
+        // A CartPole stream: its 16-byte input row and an unroll of 21 timesteps.
+        let perStream = 16 + Unroll.storageBytes(length: 20, observationBytes: 16, numActions: 2)
+        try ServerFixture.withServer(configure: {
+            $0.recording = .init(unrollLength: 20, queue: UnrollQueue(capacity: 64, policy: .dropOldest))
+            $0.maxStreamMemoryBytes = perStream + perStream / 2
+        }) { fixture in
+            let invalid = try fixture.client()
+            invalid.send(.mid, observation: [0, 0, 0, 0])
+            XCTAssertEqual(invalid.closedStatus()??.code, .invalidArgument)
+            XCTAssertEqual(fixture.server.streamMemoryInUse, 0, "a stream refused at its first Step never held memory")
+            let first = try fixture.client()
+            XCTAssertNotNil(first.roundTrip(.first))
+            XCTAssertEqual(fixture.server.streamMemoryInUse, perStream)
+            let second = try fixture.client()
+            second.send(.first, observation: [0, 0, 0, 0])
+            XCTAssertEqual(second.closedStatus(), .some(RPCError(.resourceExhausted,
+                "the server's stream memory (1 KiB, --max-stream-memory-mb) is in use by other streams")))
+            XCTAssertNotNil(first.roundTrip(.mid), "the stream holding the memory is served on")
+            first.stream.cancel()
+            _ = first.closedStatus()
+            XCTAssertTrue(eventually { fixture.server.streamMemoryInUse == 0 }, "a closed stream gives its memory back")
+            XCTAssertNotNil(try fixture.client().roundTrip(.first))
+        }
     }
 }

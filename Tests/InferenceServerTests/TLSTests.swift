@@ -90,4 +90,37 @@ final class TLSTests: XCTestCase {
             XCTAssertNotNil(client.roundTrip(.first))
         }
     }
+
+    /// The core only fails to listen; the server says which file is wrong and why instead
+    /// of "address in use".
+    func testAKeyThatIsNotTheCertificatesIsReportedAsSuch() throws {
+        let c = try certificates()
+        var configuration = LearnerServerConfiguration(spec: ServerFixture.cartPole, listenAddresses: ["127.0.0.1:0"])
+        configuration.security = .tls(certificateChain: c.serverCertificate, privateKey: c.clientKey, clientCA: nil)
+        let architecture = ServerFixture.architecture()
+        let store = ParameterStore(
+            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 7), version: 0),
+            layout: architecture.layout)
+        let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: 8, seed: 7)
+        XCTAssertThrowsError(try LearnerServer(configuration: configuration, policy: policy)) {
+            XCTAssertEqual(($0 as? RPCError)?.code, .invalidArgument)
+            XCTAssertEqual(($0 as? RPCError)?.message,
+                           "the server key is not the private key of the certificate in the server certificate (/CN=localhost)")
+        }
+    }
+
+    func testAnAddressInUseIsReportedAsSuch() throws {
+        try ServerFixture.withServer { fixture in
+            var configuration = LearnerServerConfiguration(spec: ServerFixture.cartPole, listenAddresses: [fixture.target])
+            configuration.maxStreams = 4
+            let architecture = ServerFixture.architecture()
+            let store = ParameterStore(
+                initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 7), version: 0),
+                layout: architecture.layout)
+            let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: 8, seed: 7)
+            XCTAssertThrowsError(try LearnerServer(configuration: configuration, policy: policy)) {
+                XCTAssertEqual(($0 as? RPCError)?.message, "cannot listen on \(fixture.target): Address already in use")
+            }
+        }
+    }
 }

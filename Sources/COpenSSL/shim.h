@@ -1,0 +1,8 @@
+#ifndef SEEDRL_COPENSSL_SHIM_H
+#define SEEDRL_COPENSSL_SHIM_H
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#endif
