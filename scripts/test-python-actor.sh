@@ -30,12 +30,42 @@ PY
 kill -TERM $server
 wait $server
 
+# Over mutual TLS with a token from a file: a throwaway CA, server and client identities.
+tls="$(mktemp -d /tmp/seedrl-python-tls-XXXXXX)"
+trap 'kill $server 2>/dev/null || true; rm -rf "$socket" "$tls"' EXIT
+(
+  cd "$tls"
+  ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+  openssl req -x509 $ec -keyout ca.key -out ca.pem -days 1 -subj /CN=seedrl-test-ca 2>/dev/null
+  openssl req $ec -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > san.ext
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 1 -extfile san.ext 2>/dev/null
+  openssl req $ec -keyout client.key -out client.csr -subj /CN=seedrl-actor 2>/dev/null
+  openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 1 2>/dev/null
+  printf 's3cret-token\n' > token; chmod 600 token
+)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$seedrl" server --env cartpole --port "$port" --no-train --token-file "$tls/token" --tls-cert "$tls/server.pem" \
+  --tls-key "$tls/server.key" --tls-client-ca "$tls/ca.pem" --log-level error --status-seconds 1000 >/dev/null &
+server=$!
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+out=$(timeout 60 "$venv/bin/python3" "$example/actor.py" --server "localhost:$port" --env CartPole-v1 --envs 2 --seconds 2 \
+  --token-file "$tls/token" --tls-ca "$tls/ca.pem" --tls-cert "$tls/client.pem" --tls-key "$tls/client.key")
+python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert not r["errors"] and r["steps"] >= 50, r' "$out"
+status=0
+timeout 60 "$venv/bin/python3" "$example/actor.py" --server "localhost:$port" --env CartPole-v1 --envs 1 --seconds 2 \
+  --token-file "$tls/token" --tls-ca "$tls/ca.pem" >/dev/null 2>&1 || status=$?
+[ "$status" != 0 ] || { echo "python actor: a client without a certificate was served over mutual TLS"; exit 1; }
+echo "python actor: mutual TLS with a token file ok ($(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["steps"])' "$out") steps)"
+kill -TERM $server
+wait $server
+
 # The other way round: a Python server that answers with an action outside its own spec.
 # `seedrl actor` must stop with a clear error (not trap inside Acrobot's torque table).
 hostile="$(mktemp -u /tmp/seedrl-hostile-XXXXXX.sock)"
 "$venv/bin/python3" "$root/scripts/hostile-server.py" --unix "$hostile" --shape 6 --num-actions 3 --action 7 --seconds 60 &
 server=$!
-trap 'kill $server 2>/dev/null || true; rm -f "$socket" "$hostile"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$socket" "$hostile" "$tls"' EXIT
 for _ in $(seq 100); do [ -S "$hostile" ] && break; sleep 0.1; done
 status=0
 log=$(timeout 60 "$seedrl" actor --server "unix:$hostile" --env acrobot --envs 2 --status-seconds 1000 2>&1) || status=$?

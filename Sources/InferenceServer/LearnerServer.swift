@@ -10,14 +10,20 @@ import Wire
 /// Lifecycle: `init` binds, `start` serves, `shutdown` ends every stream with
 /// UNAVAILABLE and returns when all threads are done. Thread-safe.
 public final class LearnerServer: LearnerService, @unchecked Sendable {
-    // Immutable after init except `wire`/`inference`, set in init and only read after.
+    // Immutable after init except `inference` (set in init, only read after) and
+    // `transport` (replaced when the listener is restarted, under its lock).
     public let configuration: LearnerServerConfiguration
     public let statistics = ServerStatistics()
     let batchQueue: BatchQueue<ActStream>
     private let policy: Policy
     private let token: BearerToken?
     private let logger: Logger
-    private var wire: WireServer!
+    /// The gRPC server; `lifecycle` orders a listener restart against shutdown.
+    private let transport = Locked<WireServer?>(nil)
+    private let lifecycle = Locked(())
+    private var wireConfiguration: WireServerConfiguration
+    private var watchdog: ListenerWatchdog?
+    private let listenerRestartCount = Atomic<UInt64>(0)
     private var inference: InferenceLoop!
     private let stopped = Atomic(false)
     /// When the last authentication failure was logged (monotonic ns; 0: never).
@@ -44,7 +50,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         self.logger = logger
         token = configuration.token.map(BearerToken.init)
         batchQueue = BatchQueue(policy: try configuration.batchingPolicy(), capacity: configuration.maxStreams)
-        var wireConfiguration = WireServerConfiguration(
+        wireConfiguration = WireServerConfiguration(
             listenAddresses: configuration.listenAddresses, maxReceiveMessageBytes: spec.maxStepMessageBytes)
         wireConfiguration.pollerThreads = configuration.pollerThreads
         wireConfiguration.keepaliveMilliseconds = configuration.keepaliveMilliseconds
@@ -52,8 +58,15 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         wireConfiguration.defences = configuration.defences
         inference = InferenceLoop(queue: batchQueue, policy: policy, statistics: statistics,
                                   unrolls: configuration.recording?.queue)
-        wire = try WireServer(configuration: wireConfiguration, service: self)
+        let wire = try WireServer(configuration: wireConfiguration, service: self)
+        transport.withLock { $0 = wire }
+        // A restart listens where this server listens now (port 0 resolved to its port).
+        wireConfiguration.listenAddresses = zip(configuration.listenAddresses, wire.boundPorts).map { address, port in
+            address.hasPrefix("unix:") || !address.hasSuffix(":0") ? address : "\(address.dropLast(2)):\(port)"
+        }
     }
+
+    private var wire: WireServer { transport.withLock { $0! } }
 
     /// Ports bound, in the order of `listenAddresses` (0 for unix sockets).
     public var boundPorts: [Int] { wire.boundPorts }
@@ -67,6 +80,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         }
         inference.start()
         wire.start()
+        watchdog = ListenerWatchdog { [weak self] reason in self?.restartListener(reason: reason) }
         logger.info("serving", metadata: [
             "addresses": "\(configuration.listenAddresses)", "ports": "\(boundPorts)",
             "spec": "\(configuration.spec.shapeDescription)", "actions": "\(configuration.spec.numActions)",
@@ -82,13 +96,43 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     ///   closed the queue) or this waits for it.
     public func shutdown(keepingUnrolls: Bool = false) {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        watchdog?.stop()
         reaper?.stop()
         logger.info("shutting down", metadata: ["open_streams": "\(statistics.openStreams)"])
         batchQueue.close()
         if !keepingUnrolls { configuration.recording?.queue.close() }  // a push blocked on back-pressure returns
         inference.join()
         configuration.recording?.queue.seal()
-        wire.shutdown(endingStreamsWith: .unavailable, message: "server shutting down")
+        lifecycle.withLock { _ in wire.shutdown(endingStreamsWith: .unavailable, message: "server shutting down") }
+    }
+
+    /// Times the listener was restarted because the core stopped accepting.
+    public var listenerRestarts: UInt64 { listenerRestartCount.load(ordering: .relaxed) }
+
+    /// The 1.51 core stops accepting on a port for good once `accept4` fails (EMFILE when
+    /// descriptors run out, as under a connection flood). The only way back is a new gRPC
+    /// server: the old one closes every connection (the flood's included: their
+    /// descriptors come back) and ends its streams with UNAVAILABLE, which actors retry;
+    /// batching, inference and training go on throughout.
+    func restartListener(reason: String) {
+        lifecycle.withLock { _ in
+            guard !stopped.load(ordering: .relaxed) else { return }
+            logger.error("the listener stopped accepting connections; restarting it (open streams end, actors reconnect)",
+                         metadata: ["accept_error": "\(reason)"])
+            GRPCLibrary.retain()  // the library stays up between the two servers
+            defer { GRPCLibrary.release() }
+            wire.shutdown(endingStreamsWith: .unavailable, message: "server restarting its listener (\(reason))",
+                          graceMilliseconds: 200)
+            do {
+                let fresh = try WireServer(configuration: wireConfiguration, service: self)
+                transport.withLock { $0 = fresh }
+                fresh.start()
+                listenerRestartCount.add(1, ordering: .relaxed)
+            } catch {
+                logger.critical("the listener could not be restarted; the server no longer accepts connections",
+                                metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     public func stats() -> StatsMessage {

@@ -3,18 +3,22 @@ import Synchronization
 import Threading
 
 /// Reference-counted `grpc_init`/`grpc_shutdown`: every server and channel holds one
-/// use, so the library is up exactly while something needs it.
-enum GRPCLibrary {
+/// use, so the library is up exactly while something needs it (and whoever replaces a
+/// server holds one across the swap).
+public enum GRPCLibrary {
     private static let users = Locked(0)
 
-    static func retain() {
+    public static func retain() {
         users.withLock { count in
-            if count == 0 { grpc_init() }
+            if count == 0 {
+                CoreLog.install()
+                grpc_init()
+            }
             count += 1
         }
     }
 
-    static func release() {
+    public static func release() {
         users.withLock { count in
             count -= 1
             // grpc_shutdown is asynchronous in 1.51 and safe to pair with a later grpc_init.

@@ -58,6 +58,8 @@ struct ServerCommand: ParsableCommand {
         logging.bootstrap()
         let logger = Logger(label: "seedrl.server")
         BLAS.useSingleThread()
+        let files = ProcessLimits.raiseOpenFiles()
+        logger.debug("open-file limit", metadata: ["before": "\(files.before)", "now": "\(files.after)"])
         let observationSpec = try spec.resolve(default: nil)
         let port = job?.port(base: self.port) ?? self.port
         var addresses = ["\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"]

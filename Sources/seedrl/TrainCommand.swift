@@ -62,6 +62,8 @@ struct TrainCommand: ParsableCommand {
         logging.bootstrap()
         BLAS.useSingleThread()
         let logger = Logger(label: "seedrl.train")
+        let files = ProcessLimits.raiseOpenFiles()
+        logger.debug("open-file limit", metadata: ["before": "\(files.before)", "now": "\(files.after)"])
         let spec = KnownEnvironments.spec(named: env)!
         let actorLogs = leader ? logdir : "\(logdir)/rank-\(rank)"
         try AtomicFile.makeDirectories(actorLogs)

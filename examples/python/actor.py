@@ -87,6 +87,22 @@ class EnvironmentStream:
             self.actions.put(None)
 
 
+def open_channel(args):
+    """A plaintext channel, or TLS (mutual with a client certificate) when --tls-ca is given."""
+    if not args.tls_ca:
+        return grpc.insecure_channel(args.server)
+
+    def read(path):
+        with open(path, "rb") as f:
+            return f.read()
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=read(args.tls_ca),
+        private_key=read(args.tls_key) if args.tls_key else None,
+        certificate_chain=read(args.tls_cert) if args.tls_cert else None)
+    options = [("grpc.ssl_target_name_override", args.tls_server_name)] if args.tls_server_name else []
+    return grpc.secure_channel(args.server, credentials, options=options)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default="127.0.0.1:8686", help="HOST:PORT or unix:PATH")
@@ -96,7 +112,15 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--token", default=os.environ.get("SEEDRL_TOKEN"), help="bearer token (default $SEEDRL_TOKEN)")
     parser.add_argument("--token-file", help="read the bearer token from this file (its first line); wins over --token")
+    parser.add_argument("--tls-ca", help="PEM CA to trust: connect over TLS")
+    parser.add_argument("--tls-cert", help="PEM client certificate chain for mutual TLS (with --tls-key)")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
+    parser.add_argument("--tls-server-name", help="name to check the server's certificate against (default: the host)")
     args = parser.parse_args()
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    if args.tls_cert and not args.tls_ca:
+        parser.error("--tls-cert needs --tls-ca")
     if args.token_file:
         with open(args.token_file) as f:
             args.token = f.readline().strip()
@@ -104,7 +128,7 @@ def main():
         parser.error("the token is empty")
 
     metadata = [("authorization", f"Bearer {args.token}")] if args.token else []
-    channel = grpc.insecure_channel(args.server)
+    channel = open_channel(args)
     stub = learner_pb2_grpc.LearnerStub(channel)
     spec = stub.GetSpec(learner_pb2.GetSpecRequest(), metadata=metadata, timeout=10)
     envs = [gym.make(args.env) for _ in range(args.envs)]
