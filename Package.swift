@@ -29,42 +29,44 @@ let package = Package(
 
         .target(name: "CSystem"),
 
+        // The contract's domain types (spec, dtype, step type), shared by every module.
+        .target(name: "Contract"),
         // Small shared pieces: threads, locks with condition variables, the monotonic clock.
         .target(name: "Threading"),
         // Seeded random numbers shared by the model, environments and load generators.
         .target(name: "Randomness"),
         // Environments in Swift, for actors, the evaluator and tests.
-        .target(name: "Environments", dependencies: ["Randomness"]),
+        .target(name: "Environments", dependencies: ["Contract", "Randomness"]),
 
         // The one Swift bridge to OpenSSL: what is wrong with a PEM certificate or key.
         .target(name: "Certificates", dependencies: ["COpenSSL"]),
         // The one Swift bridge to the gRPC C core and protobuf-c.
         .target(
             name: "Wire",
-            dependencies: ["CGRPC", "CSeedProto", "Threading", "Certificates", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CGRPC", "CSeedProto", "Contract", "Threading", "Certificates", .product(name: "Logging", package: "swift-log")]
         ),
 
         .target(name: "BatchQueue", dependencies: ["Threading"]),
         // Metrics logs (JSON lines, TensorBoard event files) and SVG plots.
         .target(name: "Metrics", dependencies: ["Wire"]),
-        .target(name: "Replay", dependencies: ["Threading", "Randomness"]),
+        .target(name: "Replay", dependencies: ["Contract", "Threading", "Randomness"]),
         // The one Swift bridge to OpenBLAS.
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
-        .target(name: "LearnerLoop", dependencies: ["Replay", "LinearAlgebra", "Threading", "Randomness"]),
+        .target(name: "LearnerLoop", dependencies: ["Contract", "Replay", "LinearAlgebra", "Threading", "Randomness"]),
         // The one Swift bridge to MPI: data-parallel learners across processes and hosts.
         .target(name: "Collective", dependencies: ["CMPI"]),
         .target(
             name: "InferenceServer",
-            dependencies: ["Wire", "BatchQueue", "Replay", "Threading", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Contract", "Wire", "BatchQueue", "Replay", "Threading", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "ActorClient",
-            dependencies: ["Wire", "Threading", "Randomness", "Environments", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Contract", "Wire", "Threading", "Randomness", "Environments", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "seedrl",
             dependencies: [
-                "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
+                "Contract", "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
                 "CSystem", "Environments", "Metrics", "LinearAlgebra", "Collective", "Certificates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,15 +75,15 @@ let package = Package(
 
         .testTarget(name: "BatchQueueTests", dependencies: ["BatchQueue", "Threading"]),
         .testTarget(name: "CertificatesTests", dependencies: ["Certificates"]),
-        .testTarget(name: "LearnerLoopTests", dependencies: ["LearnerLoop", "LinearAlgebra", "Replay", "Randomness", "Environments"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire", "CGRPC"]),
-        .testTarget(name: "ActorClientTests", dependencies: ["ActorClient", "Randomness", "Environments"]),
+        .testTarget(name: "LearnerLoopTests", dependencies: ["Contract", "LearnerLoop", "LinearAlgebra", "Replay", "Randomness", "Environments"]),
+        .testTarget(name: "WireTests", dependencies: ["Contract", "Wire", "CGRPC"]),
+        .testTarget(name: "ActorClientTests", dependencies: ["Contract", "ActorClient", "Randomness", "Environments"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "ReplayTests", dependencies: ["Replay", "Randomness", "Threading"]),
-        .testTarget(name: "EnvironmentsTests", dependencies: ["Environments"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReplayTests", dependencies: ["Contract", "Replay", "Randomness", "Threading"]),
+        .testTarget(name: "EnvironmentsTests", dependencies: ["Contract", "Environments"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceServerTests",
-            dependencies: ["InferenceServer", "LearnerLoop", "LinearAlgebra", "ActorClient", "Wire", "Threading", "Replay", "Environments"]
+            dependencies: ["Contract", "InferenceServer", "LearnerLoop", "LinearAlgebra", "ActorClient", "Wire", "Threading", "Replay", "Environments"]
         ),
     ]
 )

@@ -53,7 +53,7 @@ public enum ActorError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unknownEnvironment(let name): "unknown environment '\(name)'; known: \(EnvironmentRegistry.names.joined(separator: ", "))"
+        case .unknownEnvironment(let name): "unknown environment '\(name)'; known: \(KnownEnvironment.names.joined(separator: ", "))"
         case .specMismatch(let message): message
         case .rpc(let error): "\(error)"
         }

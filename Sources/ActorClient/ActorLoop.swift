@@ -1,3 +1,4 @@
+import Contract
 import Environments
 import Logging
 import Randomness
@@ -43,12 +44,13 @@ public final class ActorLoop: @unchecked Sendable {
     /// Checks the environment against the server's spec and opens every stream.
     public func start() throws(ActorError) {
         let c = configuration
-        guard let spec = EnvironmentRegistry.spec(c.environment) else { throw .unknownEnvironment(c.environment) }
+        guard let known = KnownEnvironment(named: c.environment) else { throw .unknownEnvironment(c.environment) }
+        let spec = known.spec
         let served: SpecMessage
         do { served = try channel.getSpec() } catch { throw .rpc(error) }
         if let mismatch = Self.mismatch(served: served, environment: c.environment, spec: spec) { throw .specMismatch(mismatch) }
         for index in 0..<c.environments {
-            let environment = EnvironmentRegistry.make(c.environment, seed: c.seed &* 1_000_003 &+ UInt64(index))!
+            let environment = known.make(seed: c.seed &* 1_000_003 &+ UInt64(index))
             let stream = EnvironmentStream(environment: environment, actor: self)
             do { try stream.open(channel: channel, poller: poller) } catch { throw .rpc(error) }
             streams.append(stream)
@@ -59,19 +61,12 @@ public final class ActorLoop: @unchecked Sendable {
 
     /// "server expects observation shape [84, 84, 4] uint8 with 6 actions, env cartpole
     /// gives [4] float32 with 2 actions", or nil when they agree.
-    static func mismatch(served: SpecMessage, environment: String, spec: EnvironmentSpec) -> String? {
-        let servedType: EnvironmentSpec.ElementType? = switch served.observationDType {
-        case .float32: .float32
-        case .uint8: .uint8
-        case .unspecified: nil
-        }
-        let servedShape = served.observationShape.map(Int.init)
-        if servedShape == spec.shape && servedType == spec.elementType && Int(served.numActions) == spec.numActions { return nil }
-        func describe(_ shape: [Int], _ type: String, _ actions: Int) -> String {
-            "[\(shape.map(String.init).joined(separator: ", "))] \(type) with \(actions) actions"
-        }
-        return "server expects observation shape \(describe(servedShape, "\(served.observationDType)", Int(served.numActions))), "
-            + "env \(environment) gives \(describe(spec.shape, spec.elementType == .float32 ? "float32" : "uint8", spec.numActions))"
+    static func mismatch(served: SpecMessage, environment: String, spec: ObservationSpec) -> String? {
+        let servedSpec = ObservationSpec(envName: served.env, shape: served.observationShape.map(Int.init),
+                                         dtype: served.observationDType, numActions: Int(served.numActions))
+        if servedSpec.isCompatible(with: spec) { return nil }
+        return "server expects observation shape \(servedSpec.shapeDescription) with \(servedSpec.numActions) actions, "
+            + "env \(environment) gives \(spec.shapeDescription) with \(spec.numActions) actions"
     }
 
     /// Blocks until a fatal error stopped the actor or `deadline` (monotonic ns) passes;

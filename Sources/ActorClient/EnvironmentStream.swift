@@ -56,7 +56,7 @@ final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
         // environment (Acrobot indexes its torque table), so it ends the actor with a clear error.
         guard action.action >= 0, Int(action.action) < environment.spec.numActions else {
             actor.refuse(self, call: stream, error: RPCError(.outOfRange,
-                "the server sent action \(action.action), outside 0..<\(environment.spec.numActions) for \(environment.spec.name)"))
+                "the server sent action \(action.action), outside 0..<\(environment.spec.numActions) for \(environment.spec.envName)"))
             return
         }
         let outcome = environment.step(action: Int(action.action), observation: observation)

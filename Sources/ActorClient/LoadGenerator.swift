@@ -1,3 +1,4 @@
+import Contract
 import Synchronization
 import Threading
 import Wire

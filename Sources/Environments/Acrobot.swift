@@ -1,3 +1,4 @@
+import Contract
 import Randomness
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +15,7 @@ public final class Acrobot: Environment {
     static let maxVelocity1 = 4 * Double.pi, maxVelocity2 = 9 * Double.pi
     static let torques: [Double] = [-1, 0, 1]
 
-    public let spec = EnvironmentSpec(name: "Acrobot", shape: [6], elementType: .float32, numActions: 3)
+    public let spec = ObservationSpec(envName: "Acrobot", shape: [6], dtype: .float32, numActions: 3)
     private var generator: SeededGenerator
     /// θ1, θ2, θ̇1, θ̇2
     public private(set) var state: [Double] = [0, 0, 0, 0]

@@ -1,3 +1,4 @@
+import Contract
 import Randomness
 
 /// CartPole-v1 as Gymnasium defines it (classic_control/cartpole.py): Euler integration
@@ -10,7 +11,7 @@ public final class CartPole: Environment {
     static let totalMass = massPole + massCart, poleMassLength = massPole * length
     static let thetaThreshold = 12 * 2 * Double.pi / 360, xThreshold = 2.4
 
-    public let spec = EnvironmentSpec(name: "CartPole", shape: [4], elementType: .float32, numActions: 2)
+    public let spec = ObservationSpec(envName: "CartPole", shape: [4], dtype: .float32, numActions: 2)
     private var generator: SeededGenerator
     /// x, ẋ, θ, θ̇
     public private(set) var state: (Double, Double, Double, Double) = (0, 0, 0, 0)

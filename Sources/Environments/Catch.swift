@@ -1,3 +1,4 @@
+import Contract
 import Randomness
 
 /// bsuite's Catch: a ball falls one row per step down a 10×5 board from a random column;
@@ -7,7 +8,7 @@ import Randomness
 public final class Catch: Environment {
     public static let rows = 10, columns = 5
 
-    public let spec = EnvironmentSpec(name: "Catch", shape: [rows, columns], elementType: .float32, numActions: 3)
+    public let spec = ObservationSpec(envName: "Catch", shape: [rows, columns], dtype: .float32, numActions: 3)
     private var generator: SeededGenerator
     public private(set) var ball = (x: 0, y: 0)
     public private(set) var paddleX = columns / 2

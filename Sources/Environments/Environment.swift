@@ -1,31 +1,16 @@
+import Contract
+
 /// An environment in dm_env terms: `reset` starts an episode (a FIRST time step),
 /// `step` advances it (MID, or LAST when it terminated or was truncated).
 ///
 /// Not thread-safe: each environment belongs to one actor loop.
 public protocol Environment: AnyObject {
     /// What the environment emits, for checking against the server's GetSpec.
-    var spec: EnvironmentSpec { get }
+    var spec: ObservationSpec { get }
     /// Starts a new episode; writes the first observation.
     func reset(observation: UnsafeMutableRawBufferPointer)
     /// Applies `action`; writes the next observation and says what happened.
     func step(action: Int, observation: UnsafeMutableRawBufferPointer) -> StepOutcome
-}
-
-public struct EnvironmentSpec: Sendable, Equatable {
-    public enum ElementType: Sendable, Equatable { case float32, uint8 }
-    public let name: String
-    public let shape: [Int]
-    public let elementType: ElementType
-    public let numActions: Int
-
-    public init(name: String, shape: [Int], elementType: ElementType, numActions: Int) {
-        self.name = name
-        self.shape = shape
-        self.elementType = elementType
-        self.numActions = numActions
-    }
-
-    public var byteCount: Int { shape.reduce(1, *) * (elementType == .float32 ? 4 : 1) }
 }
 
 /// The result of one environment step.
@@ -43,23 +28,54 @@ public struct StepOutcome: Sendable, Equatable {
     }
 }
 
-/// Environments by name, for the command line and actors.
-public enum EnvironmentRegistry {
-    public static let names = ["cartpole", "acrobot", "mountaincar", "catch", "recall", "synthetic-frames"]
+/// The environments seedrl knows by name, for the command line, actors and the evaluator.
+public enum KnownEnvironment: String, Sendable, CaseIterable {
+    case cartpole, acrobot, mountaincar
+    case `catch`, recall
+    case syntheticFrames = "synthetic-frames"
 
-    public static func make(_ name: String, seed: UInt64) -> Environment? {
-        switch name.lowercased() {
-        case "cartpole", "cartpole-v1": CartPole(seed: seed)
-        case "acrobot", "acrobot-v1": Acrobot(seed: seed)
-        case "mountaincar", "mountaincar-v0": MountainCar(seed: seed)
-        case "catch": Catch(seed: seed)
-        case "recall": Recall(seed: seed)
-        case "synthetic-frames", "frames": SyntheticFrames(seed: seed)
-        default: nil
+    /// By name or alias ("CartPole-v1", "frames"), case-insensitively.
+    public init?(named name: String) {
+        let lowered = name.lowercased()
+        if let known = KnownEnvironment(rawValue: lowered) {
+            self = known
+            return
+        }
+        switch lowered {
+        case "cartpole-v1": self = .cartpole
+        case "acrobot-v1": self = .acrobot
+        case "mountaincar-v0": self = .mountaincar
+        case "frames": self = .syntheticFrames
+        default: return nil
         }
     }
 
-    public static func spec(_ name: String) -> EnvironmentSpec? {
-        make(name, seed: 0)?.spec
+    public static var names: [String] { allCases.map(\.rawValue) }
+
+    public func make(seed: UInt64) -> Environment {
+        switch self {
+        case .cartpole: CartPole(seed: seed)
+        case .acrobot: Acrobot(seed: seed)
+        case .mountaincar: MountainCar(seed: seed)
+        case .catch: Catch(seed: seed)
+        case .recall: Recall(seed: seed)
+        case .syntheticFrames: SyntheticFrames(seed: seed)
+        }
+    }
+
+    public var spec: ObservationSpec { make(seed: 0).spec }
+
+    /// The last-100 mean return at which the task counts as solved: Gymnasium's
+    /// `reward_threshold` where it has one, the maximum return otherwise; nil for tasks
+    /// with no such notion (synthetic frames: a load generator, not a task).
+    public var solvedReturn: Double? {
+        switch self {
+        case .cartpole: 475
+        case .acrobot: -100
+        case .mountaincar: -110
+        case .catch: 1
+        case .recall: 1
+        case .syntheticFrames: nil
+        }
     }
 }

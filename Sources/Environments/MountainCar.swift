@@ -1,3 +1,4 @@
+import Contract
 import Randomness
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,7 @@ public final class MountainCar: Environment {
     static let minPosition = -1.2, maxPosition = 0.6, maxSpeed = 0.07, goalPosition = 0.5, goalVelocity = 0.0
     static let force = 0.001, gravity = 0.0025
 
-    public let spec = EnvironmentSpec(name: "MountainCar", shape: [2], elementType: .float32, numActions: 3)
+    public let spec = ObservationSpec(envName: "MountainCar", shape: [2], dtype: .float32, numActions: 3)
     private var generator: SeededGenerator
     public private(set) var state: (position: Double, velocity: Double) = (0, 0)
     private var elapsedSteps = 0

@@ -1,3 +1,4 @@
+import Contract
 import Randomness
 
 /// A memory task a feed-forward policy cannot solve: the first observation shows a cue
@@ -10,7 +11,7 @@ import Randomness
 /// Observation [cue is 0, cue is 1, query], float32; 2 actions.
 public final class Recall: Environment {
     public let delay: Int
-    public let spec = EnvironmentSpec(name: "Recall", shape: [3], elementType: .float32, numActions: 2)
+    public let spec = ObservationSpec(envName: "Recall", shape: [3], dtype: .float32, numActions: 2)
     private var generator: SeededGenerator
     public private(set) var cue = 0
     private var t = 0

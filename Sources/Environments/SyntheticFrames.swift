@@ -1,3 +1,4 @@
+import Contract
 import Randomness
 
 /// Atari-sized observations for benchmarking the serving path: 84×84×4 uint8 frames
@@ -7,7 +8,7 @@ import Randomness
 public final class SyntheticFrames: Environment {
     public static let size = 84, stack = 4, episodeLength = 200
 
-    public let spec = EnvironmentSpec(name: "SyntheticFrames", shape: [size, size, stack], elementType: .uint8, numActions: 6)
+    public let spec = ObservationSpec(envName: "SyntheticFrames", shape: [size, size, stack], dtype: .uint8, numActions: 6)
     private var generator: SeededGenerator
     private var frames: [UInt8]
     private var position = (x: 0, y: 0)

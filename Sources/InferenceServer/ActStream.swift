@@ -1,3 +1,4 @@
+import Contract
 import BatchQueue
 import Replay
 import Synchronization
@@ -112,7 +113,7 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
         policy.prepare(observation: step.observation, into: preparedRow!)
         // FIRST's reward and discount belong to no transition (and may be anything).
         unrollBuilder?.stage(
-            stepType: UInt8(type.rawValue), reward: type == .first ? 0 : step.reward,
+            stepType: type, reward: type == .first ? 0 : step.reward,
             discount: type == .first ? 1 : step.discount, observation: step.observation, state: state.map { UnsafePointer($0) })
         do {
             try server.batchQueue.enqueue(self)

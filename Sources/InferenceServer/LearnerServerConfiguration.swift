@@ -1,3 +1,4 @@
+import Contract
 import BatchQueue
 import Replay
 import Wire

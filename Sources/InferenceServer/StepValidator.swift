@@ -1,3 +1,4 @@
+import Contract
 import Wire
 
 /// The contract's rules for one stream's Steps, as a pure value: each Step is checked
@@ -20,9 +21,9 @@ public struct StepValidator: Sendable {
         }
         switch (previous, type) {
         case (nil, .mid), (nil, .last):
-            return .failure(StepError("the first Step of a stream must be FIRST, got \(type.name)"))
+            return .failure(StepError("the first Step of a stream must be FIRST, got \(type)"))
         case (.last?, .mid), (.last?, .last):
-            return .failure(StepError("a Step after LAST must be FIRST, got \(type.name)"))
+            return .failure(StepError("a Step after LAST must be FIRST, got \(type)"))
         default:
             break
         }
@@ -60,14 +61,4 @@ public struct StepError: Error, Equatable, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
-}
-
-extension StepType {
-    var name: String {
-        switch self {
-        case .first: "FIRST"
-        case .mid: "MID"
-        case .last: "LAST"
-        }
-    }
 }

@@ -1,3 +1,4 @@
+import Contract
 /// Everything needed to continue training or to evaluate: the architecture, the
 /// parameters and their version, the optimizer's state, the counters, the learner's random
 /// generator, and the configuration it was trained with (as text, for people).
@@ -34,7 +35,7 @@ public struct Checkpoint: Sendable, Equatable {
                 parameters: [Float], optimizer: Optimizer) {
         self.envName = envName
         observationShape = architecture.observation.shape
-        observationIsUInt8 = architecture.observation.elementType == .uint8
+        observationIsUInt8 = architecture.observation.dtype == .uint8
         hiddenSizes = architecture.hiddenSizes
         lstmSize = architecture.lstmSize
         numActions = architecture.numActions
@@ -49,7 +50,7 @@ public struct Checkpoint: Sendable, Equatable {
 
     public var architecture: ModelArchitecture {
         ModelArchitecture(
-            observation: ObservationFormat(shape: observationShape, elementType: observationIsUInt8 ? .uint8 : .float32),
+            observation: ObservationFormat(shape: observationShape, dtype: observationIsUInt8 ? .uint8 : .float32),
             hiddenSizes: hiddenSizes, numActions: numActions, lstmSize: lstmSize)
     }
 

@@ -1,3 +1,4 @@
+import Contract
 import Replay
 
 /// One V-trace learner step, top to bottom: encode the batch of unrolls, run the model
@@ -110,7 +111,7 @@ public final class Learner: @unchecked Sendable {
                 precondition(unroll.initialState.count == stateSize, "an unroll without the recurrent state")
                 (initialStates + b * stateSize).update(from: unroll.initialState, count: stateSize)
             }
-            for t in 0..<timesteps { resets[b * timesteps + t] = unroll.stepTypes[t] == Unroll.first }
+            for t in 0..<timesteps { resets[b * timesteps + t] = unroll.stepTypes[t] == StepType.first }
         }
         parameters.withUnsafeBufferPointer {
             MLPForward.run(parameters: $0.baseAddress!, input: input, sequences: batch, length: timesteps,

@@ -1,17 +1,4 @@
-/// What the model reads: the observation tensor of the served spec.
-public struct ObservationFormat: Sendable, Equatable {
-    public enum ElementType: Sendable, Equatable { case float32, uint8 }
-    public let shape: [Int]
-    public let elementType: ElementType
-
-    public init(shape: [Int], elementType: ElementType) {
-        self.shape = shape
-        self.elementType = elementType
-    }
-
-    public var elementCount: Int { shape.reduce(1, *) }
-    public var byteCount: Int { elementCount * (elementType == .float32 ? 4 : 1) }
-}
+import Contract
 
 /// The actor-critic model: observation encoder → tanh hidden layers (the torso) →
 /// optionally an LSTM core → one head whose outputs are the action logits and the value.
@@ -26,13 +13,13 @@ public struct ModelArchitecture: Sendable, Equatable {
     public let poolFactor: Int
 
     public init(observation: ObservationFormat, hiddenSizes: [Int], numActions: Int, lstmSize: Int? = nil) {
-        precondition(numActions >= 1 && hiddenSizes.allSatisfy { $0 >= 1 } && (lstmSize ?? 1) >= 1)
+        precondition(numActions >= 1 && hiddenSizes.allSatisfy { $0 >= 1 } && (lstmSize ?? 1) >= 1 && observation.dtype != .unspecified)
         self.observation = observation
         self.hiddenSizes = hiddenSizes
         self.numActions = numActions
         self.lstmSize = lstmSize
         let shape = observation.shape
-        if observation.elementType == .uint8, shape.count == 3, shape[0] % 4 == 0, shape[1] % 4 == 0,
+        if observation.dtype == .uint8, shape.count == 3, shape[0] % 4 == 0, shape[1] % 4 == 0,
            shape[0] * shape[1] >= 1024 {
             poolFactor = 4
         } else {

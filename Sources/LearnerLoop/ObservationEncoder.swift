@@ -1,3 +1,4 @@
+import Contract
 /// Turns raw observation bytes (as they came on the wire) into the MLP's float inputs.
 /// float32 rows are used as they are; uint8 is scaled to [0, 1] and, for frames,
 /// average-pooled (see `ModelArchitecture.poolFactor`).
@@ -18,7 +19,7 @@ public struct ObservationEncoder: Sendable {
 
     private func encode(row raw: UnsafeRawPointer, into output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<UInt16>) {
         let inputSize = architecture.inputSize
-        switch architecture.observation.elementType {
+        switch architecture.observation.dtype {
         case .float32:
             output.update(from: raw.assumingMemoryBound(to: Float.self), count: inputSize)
         case .uint8 where architecture.poolFactor == 1:
@@ -26,6 +27,8 @@ public struct ObservationEncoder: Sendable {
             for index in 0..<inputSize { output[index] = Float(bytes[index]) * (1 / 255) }
         case .uint8:
             pool(raw.assumingMemoryBound(to: UInt8.self), into: output, scratch: scratch)
+        case .unspecified:
+            preconditionFailure("an architecture's observations have a dtype")
         }
     }
 

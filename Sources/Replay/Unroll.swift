@@ -1,3 +1,5 @@
+import Contract
+
 /// T+1 consecutive timesteps of one environment, as SEED and IMPALA train on them. Each
 /// timestep holds what arrived with its Step (step type, the reward and discount for
 /// the previous action, the observation) and what the behaviour policy answered (the
@@ -13,7 +15,7 @@ public struct Unroll: Sendable {
     public let length: Int  // T: transitions; storage holds T+1 timesteps
     public let observationBytes: Int
     public let numActions: Int
-    public var stepTypes: [UInt8]
+    public var stepTypes: [StepType]
     public var rewards: [Float]
     public var discounts: [Float]
     public var observations: [UInt8]
@@ -30,7 +32,7 @@ public struct Unroll: Sendable {
         self.observationBytes = observationBytes
         self.numActions = numActions
         let steps = length + 1
-        stepTypes = Array(repeating: 0, count: steps)
+        stepTypes = Array(repeating: .first, count: steps)
         rewards = Array(repeating: 0, count: steps)
         discounts = Array(repeating: 0, count: steps)
         observations = Array(repeating: 0, count: steps * observationBytes)
@@ -49,13 +51,10 @@ public struct Unroll: Sendable {
         return steps * perStep + stateSize * 4
     }
 
-    /// Step type codes as on the wire.
-    public static let first: UInt8 = 1, mid: UInt8 = 2, last: UInt8 = 3
-
     /// Whether the transition t → t+1 is an environment transition to train on.
     @inline(__always)
-    public func isTransition(_ t: Int) -> Bool { stepTypes[t] != Self.last && stepTypes[t + 1] != Self.first }
+    public func isTransition(_ t: Int) -> Bool { stepTypes[t] != .last && stepTypes[t + 1] != .first }
 
     /// Timesteps that are LAST (episodes that ended inside this unroll, carry-over excluded).
-    public var episodesEnded: Int { (1..<timesteps).count { stepTypes[$0] == Self.last } }
+    public var episodesEnded: Int { (1..<timesteps).count { stepTypes[$0] == .last } }
 }

@@ -1,3 +1,5 @@
+import Contract
+
 /// Assembles one stream's timesteps into unrolls of T+1, carrying the last timestep of
 /// each over as the first of the next. Owned by the stream; used by one thread at a
 /// time. When the stream ends, the builder and its partial unroll go with it.
@@ -18,7 +20,7 @@ public struct UnrollBuilder: Sendable {
 
     /// Records one timestep; returns a complete unroll when this timestep completed one.
     public mutating func append(
-        stepType: UInt8, reward: Float, discount: Float, observation: UnsafeRawBufferPointer,
+        stepType: StepType, reward: Float, discount: Float, observation: UnsafeRawBufferPointer,
         action: Int32, logits: UnsafePointer<Float>, version: UInt64
     ) -> Unroll? {
         stage(stepType: stepType, reward: reward, discount: discount, observation: observation)
@@ -28,7 +30,7 @@ public struct UnrollBuilder: Sendable {
     /// Records what arrived with a timestep's Step (the server does this as the Step is
     /// received, while its bytes are at hand); `commit` completes the timestep once the
     /// behaviour policy has answered. Staging again before a commit replaces the staged step.
-    public mutating func stage(stepType: UInt8, reward: Float, discount: Float, observation: UnsafeRawBufferPointer,
+    public mutating func stage(stepType: StepType, reward: Float, discount: Float, observation: UnsafeRawBufferPointer,
                                state: UnsafePointer<Float>? = nil) {
         let t = count
         if let state, !stagedState.isEmpty {

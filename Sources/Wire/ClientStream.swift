@@ -1,3 +1,4 @@
+import Contract
 internal import CGRPC
 import Synchronization
 import Threading
@@ -93,7 +94,7 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
     /// Sends one Step and asks for its Action. Returns false if the stream has ended.
     @discardableResult
     public func send(stepType: StepType, reward: Float, discount: Float, observation: UnsafeRawBufferPointer) -> Bool {
-        let buffer = Codec.encodeStep(stepType: stepType.rawValue, reward: reward, discount: discount, observation: observation)
+        let buffer = Codec.encodeStep(stepType: Int32(stepType.rawValue), reward: reward, discount: discount, observation: observation)
         return send(encoded: buffer)
     }
 

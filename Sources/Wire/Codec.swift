@@ -1,3 +1,4 @@
+import Contract
 internal import CGRPC
 internal import CSeedProto
 

@@ -1,36 +1,6 @@
 /// Swift values of the wire contract's messages (`Protos/seedrl/v1/learner.proto`).
 /// Decoding and encoding live in `Codec`; nothing here sees C.
-
-/// Element type of an observation tensor.
-public enum DType: Int32, Sendable, CaseIterable, CustomStringConvertible {
-    case unspecified = 0
-    case float32 = 1
-    case uint8 = 2
-
-    /// Bytes per element; 0 for `.unspecified`.
-    public var byteSize: Int {
-        switch self {
-        case .unspecified: 0
-        case .float32: 4
-        case .uint8: 1
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .unspecified: "unspecified"
-        case .float32: "float32"
-        case .uint8: "uint8"
-        }
-    }
-}
-
-/// dm_env step types as numbered on the wire.
-public enum StepType: Int32, Sendable {
-    case first = 1
-    case mid = 2
-    case last = 3
-}
+import Contract
 
 public struct SpecMessage: Sendable, Equatable {
     public var env: String
@@ -87,5 +57,5 @@ public struct StepView: @unchecked Sendable {
     public var discount: Float
     public var observation: UnsafeRawBufferPointer
 
-    public var stepType: StepType? { StepType(rawValue: rawStepType) }
+    public var stepType: StepType? { StepType(wire: rawStepType) }
 }

@@ -49,8 +49,8 @@ struct EvalCommand: ParsableCommand {
             Console.error("seedrl eval: \(error)")
             throw ExitCode(1)
         }
-        guard let environment = EnvironmentRegistry.make(env, seed: seed) else {
-            throw ValidationError("unknown environment '\(env)'; known: \(EnvironmentRegistry.names.joined(separator: ", "))")
+        guard let environment = KnownEnvironment(named: env)?.make(seed: seed) else {
+            throw ValidationError("unknown environment '\(env)'; known: \(KnownEnvironment.names.joined(separator: ", "))")
         }
         let returns = Evaluation.run(checkpoint: loaded, environment: environment, episodes: episodes, greedy: greedy, seed: seed)
         let mean = returns.reduce(0, +) / Double(returns.count)

@@ -1,3 +1,4 @@
+import Contract
 import ArgumentParser
 import LearnerLoop
 import LinearAlgebra
@@ -44,7 +45,7 @@ struct LearnerBenchCommand: ParsableCommand {
         let observationSpec = try spec.resolve(default: KnownEnvironments.spec(named: "cartpole")!)
         let sizes = try ServingOptions.hiddenSizes(hidden)
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: observationSpec.shape, elementType: observationSpec.dtype == .uint8 ? .uint8 : .float32),
+            observation: observationSpec.format,
             hiddenSizes: sizes, numActions: observationSpec.numActions)
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: seed), version: 0),

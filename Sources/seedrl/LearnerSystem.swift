@@ -1,3 +1,4 @@
+import Contract
 import InferenceServer
 import LearnerLoop
 import Logging
@@ -64,7 +65,7 @@ final class LearnerSystem: @unchecked Sendable {
         resumedFrom = resumedFile
         let hidden = try resume?.hiddenSizes ?? serving.hiddenSizes()
         architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: spec.shape, elementType: spec.dtype == .uint8 ? .uint8 : .float32),
+            observation: spec.format,
             hiddenSizes: hidden, numActions: spec.numActions, lstmSize: resume.map { $0.lstmSize } ?? serving.coreSize)
         if let resume, resume.architecture != architecture {
             throw CheckpointMismatch(description: "\(resumedFile ?? "checkpoint") is for \(resume.envName) \(resume.observationShape) "

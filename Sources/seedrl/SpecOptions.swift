@@ -1,3 +1,4 @@
+import Contract
 import ArgumentParser
 import Environments
 import InferenceServer
@@ -47,14 +48,9 @@ struct SpecOptions: ParsableArguments {
     }
 }
 
-/// Specs of the environments seedrl knows by name (those of `EnvironmentRegistry`).
+/// Specs of the environments seedrl knows by name.
 enum KnownEnvironments {
-    static var names: [String] { EnvironmentRegistry.names }
+    static var names: [String] { KnownEnvironment.names }
 
-    static func spec(named name: String) -> ObservationSpec? {
-        EnvironmentRegistry.spec(name).map {
-            ObservationSpec(envName: $0.name, shape: $0.shape, dtype: $0.elementType == .uint8 ? .uint8 : .float32,
-                            numActions: $0.numActions)
-        }
-    }
+    static func spec(named name: String) -> ObservationSpec? { KnownEnvironment(named: name)?.spec }
 }

@@ -1,3 +1,4 @@
+import Contract
 import LearnerLoop
 import Randomness
 import Replay
@@ -20,18 +21,18 @@ struct SyntheticUnrolls {
     private func unroll(using generator: inout SeededGenerator) -> Unroll {
         let format = architecture.observation, numActions = architecture.numActions
         var unroll = Unroll(length: unrollLength, observationBytes: format.byteCount, numActions: numActions)
-        var previous = Unroll.mid
+        var previous = StepType.mid
         for t in 0..<unroll.timesteps {
-            let type = previous == Unroll.last ? Unroll.first : (Double.random(in: 0..<1, using: &generator) < 0.05 ? Unroll.last : Unroll.mid)
+            let type = previous == StepType.last ? StepType.first : (Double.random(in: 0..<1, using: &generator) < 0.05 ? StepType.last : StepType.mid)
             unroll.stepTypes[t] = type
-            unroll.rewards[t] = type == Unroll.first ? 0 : Float.random(in: -1...1, using: &generator)
-            unroll.discounts[t] = type == Unroll.last ? 0 : 1
+            unroll.rewards[t] = type == StepType.first ? 0 : Float.random(in: -1...1, using: &generator)
+            unroll.discounts[t] = type == StepType.last ? 0 : 1
             unroll.actions[t] = Int32.random(in: 0..<Int32(numActions), using: &generator)
             for a in 0..<numActions { unroll.logits[t * numActions + a] = Float.random(in: -1...1, using: &generator) }
             previous = type
         }
-        switch format.elementType {
-        case .float32:
+        switch format.dtype {
+        case .float32, .unspecified:
             unroll.observations.withUnsafeMutableBytes { raw in
                 let floats = raw.bindMemory(to: Float.self)
                 for index in floats.indices { floats[index] = Float.random(in: -2...2, using: &generator) }

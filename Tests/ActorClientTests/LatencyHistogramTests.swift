@@ -1,3 +1,4 @@
+import Contract
 import ActorClient
 import Randomness
 import XCTest

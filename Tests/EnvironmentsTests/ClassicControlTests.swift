@@ -85,8 +85,19 @@ final class ClassicControlTests: XCTestCase {
         XCTAssertTrue(frame.contains(255), "the square is drawn")
     }
 
-    func testRegistryKnowsEveryEnvironment() {
-        for name in EnvironmentRegistry.names { XCTAssertNotNil(EnvironmentRegistry.make(name, seed: 1), name) }
-        XCTAssertNil(EnvironmentRegistry.make("pong", seed: 1))
+    func testEveryKnownEnvironmentIsFoundByNameAndAlias() {
+        for name in KnownEnvironment.names { XCTAssertEqual(KnownEnvironment(named: name)?.rawValue, name) }
+        XCTAssertEqual(KnownEnvironment(named: "CartPole-v1"), .cartpole)
+        XCTAssertEqual(KnownEnvironment(named: "frames"), .syntheticFrames)
+        XCTAssertNil(KnownEnvironment(named: "pong"))
+    }
+
+    /// `seedrl train`'s default target: Gymnasium's reward_threshold, or the maximum return.
+    func testEachTaskCarriesItsSolvedReturn() {
+        XCTAssertEqual(KnownEnvironment.cartpole.solvedReturn, 475)
+        XCTAssertEqual(KnownEnvironment.acrobot.solvedReturn, -100)
+        XCTAssertEqual(KnownEnvironment.mountaincar.solvedReturn, -110)
+        XCTAssertEqual(KnownEnvironment.catch.solvedReturn, 1)
+        XCTAssertNil(KnownEnvironment.syntheticFrames.solvedReturn)
     }
 }

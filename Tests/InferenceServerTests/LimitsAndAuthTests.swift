@@ -1,3 +1,4 @@
+import Contract
 @testable import InferenceServer
 import Wire
 import Replay

@@ -1,3 +1,4 @@
+import Contract
 import InferenceServer
 import LearnerLoop
 import Wire
@@ -50,7 +51,7 @@ struct ServerFixture {
     /// The model every fixture serves (parameters from seed 7).
     static func architecture(spec: ObservationSpec = cartPole, lstmSize: Int? = nil) -> ModelArchitecture {
         ModelArchitecture(
-            observation: ObservationFormat(shape: spec.shape, elementType: spec.dtype == .uint8 ? .uint8 : .float32),
+            observation: spec.format,
             hiddenSizes: [16], numActions: spec.numActions, lstmSize: lstmSize)
     }
 

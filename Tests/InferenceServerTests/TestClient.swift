@@ -1,3 +1,4 @@
+import Contract
 import Threading
 import Wire
 import XCTest

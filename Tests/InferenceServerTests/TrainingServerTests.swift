@@ -1,3 +1,4 @@
+import Contract
 import ActorClient
 import InferenceServer
 import LearnerLoop
@@ -15,7 +16,7 @@ final class TrainingServerTests: XCTestCase {
     func testPoisonedRewardsSkipUpdatesInsteadOfPublishingThem() throws {
         BLAS.useSingleThread()
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [8], numActions: 2)
+            observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [8], numActions: 2)
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 5), version: 0),
             layout: architecture.layout)
@@ -55,7 +56,7 @@ final class TrainingServerTests: XCTestCase {
         BLAS.useSingleThread()
         let spec = ServerFixture.cartPole
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [16], numActions: 2)
+            observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [16], numActions: 2)
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 3), version: 0),
             layout: architecture.layout)
@@ -126,12 +127,12 @@ final class RecordingTests: XCTestCase {
             XCTAssertTrue(eventually { queue.depth == 2 })
 
             let unrolls = queue.pop(2)!
-            XCTAssertEqual(unrolls[0].stepTypes, [1, 2, 3, 1])
+            XCTAssertEqual(unrolls[0].stepTypes, [.first, .mid, .last, .first])
             XCTAssertEqual(unrolls[0].rewards, [0, 1, 2, 0], "FIRST's reward belongs to no transition")
             XCTAssertEqual(unrolls[0].discounts, [1, 1, 0, 1])
             XCTAssertEqual(unrolls[0].observations.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }.map(Int.init),
                            [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3])
-            XCTAssertEqual(unrolls[1].stepTypes, [1, 2, 2, 2], "the last timestep is carried over")
+            XCTAssertEqual(unrolls[1].stepTypes, [.first, .mid, .mid, .mid], "the last timestep is carried over")
             XCTAssertEqual(unrolls[1].rewards, [0, 4, 5, 6])
             XCTAssertEqual(unrolls[0].versions, [0, 0, 0, 0])
         }

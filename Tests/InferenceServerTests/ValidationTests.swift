@@ -1,3 +1,4 @@
+import Contract
 import InferenceServer
 import Wire
 import XCTest

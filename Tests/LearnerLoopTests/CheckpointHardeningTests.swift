@@ -1,3 +1,4 @@
+import Contract
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +11,7 @@ import XCTest
 final class CheckpointHardeningTests: XCTestCase {
     private func checkpoint(version: UInt64, lstm: Int? = nil) -> Checkpoint {
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [3], numActions: 2, lstmSize: lstm)
+            observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [3], numActions: 2, lstmSize: lstm)
         var checkpoint = Checkpoint(envName: "CartPole", architecture: architecture, version: version, framesTrained: version,
                                     parameters: ParameterInitializer.initialValues(for: architecture, seed: version),
                                     optimizer: Optimizer(settings: OptimizerSettings(), parameterCount: architecture.layout.count))

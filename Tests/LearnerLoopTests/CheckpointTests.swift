@@ -1,3 +1,4 @@
+import Contract
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +8,7 @@ import XCTest
 final class CheckpointTests: XCTestCase {
     private func sample(lstmSize: Int? = nil) -> Checkpoint {
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [8], numActions: 2, lstmSize: lstmSize)
+            observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [8], numActions: 2, lstmSize: lstmSize)
         var optimizer = Optimizer(settings: OptimizerSettings(), parameterCount: architecture.layout.count)
         var parameters = ParameterInitializer.initialValues(for: architecture, seed: 1)
         let gradient = [Float](repeating: 0.1, count: parameters.count)
@@ -75,7 +76,7 @@ final class CheckpointTests: XCTestCase {
 final class CheckpointDirectoryTests: XCTestCase {
     private func checkpoint(version: UInt64) -> Checkpoint {
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [4], numActions: 2)
+            observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [4], numActions: 2)
         var checkpoint = Checkpoint(envName: "CartPole", architecture: architecture, version: version, framesTrained: version * 10,
                                     parameters: ParameterInitializer.initialValues(for: architecture, seed: version),
                                     optimizer: Optimizer(settings: OptimizerSettings(), parameterCount: architecture.layout.count))

@@ -1,3 +1,4 @@
+import Contract
 @testable import LearnerLoop
 import Randomness
 import Replay
@@ -9,7 +10,7 @@ import XCTest
 final class GradientAveragingTests: XCTestCase {
     private func makeLearner(maxGradientNorm: Float?) -> Learner {
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [16], numActions: 3)
+            observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [16], numActions: 3)
         var settings = LearnerSettings()
         settings.batchSize = 2
         settings.unrollLength = 5
@@ -25,7 +26,7 @@ final class GradientAveragingTests: XCTestCase {
         return (0..<2).map { _ in
             var unroll = Unroll(length: 5, observationBytes: 16, numActions: 3)
             for t in 0..<unroll.timesteps {
-                unroll.stepTypes[t] = t == 0 ? Unroll.first : Unroll.mid
+                unroll.stepTypes[t] = t == 0 ? StepType.first : StepType.mid
                 unroll.rewards[t] = Float.random(in: -1...1, using: &generator)
                 unroll.discounts[t] = 1
                 unroll.actions[t] = Int32.random(in: 0..<3, using: &generator)

@@ -1,3 +1,4 @@
+import Contract
 @testable import LearnerLoop
 import Randomness
 import Replay
@@ -9,7 +10,7 @@ final class GradientTests: XCTestCase {
     func testBackwardMatchesFiniteDifferences() {
         BLAS.useSingleThread()
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [3], elementType: .float32), hiddenSizes: [5, 4], numActions: 2)
+            observation: ObservationFormat(shape: [3], dtype: .float32), hiddenSizes: [5, 4], numActions: 2)
         var generator = SeededGenerator(seed: 99)
         var parameters = (0..<architecture.layout.count).map { _ in generator.nextGaussian() * 0.6 }
         let rows = 4

@@ -1,3 +1,4 @@
+import Contract
 @testable import LearnerLoop
 import LinearAlgebra
 import Randomness
@@ -10,7 +11,7 @@ final class LSTMGradientTests: XCTestCase {
     func testBackpropagationThroughTimeMatchesFiniteDifferences() {
         BLAS.useSingleThread()
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [3], elementType: .float32), hiddenSizes: [4], numActions: 2, lstmSize: 3)
+            observation: ObservationFormat(shape: [3], dtype: .float32), hiddenSizes: [4], numActions: 2, lstmSize: 3)
         let layout = architecture.layout
         XCTAssertNotNil(layout.lstm)
         XCTAssertEqual(layout.count, (3 * 4 + 4) + (4 + 3) * 12 + 12 + (3 * 3 + 3))
@@ -45,7 +46,7 @@ final class LSTMGradientTests: XCTestCase {
     /// The reset cuts the sequence: what came before it cannot change what comes after.
     func testAResetForgetsTheState() {
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [2], elementType: .float32), hiddenSizes: [], numActions: 2, lstmSize: 4)
+            observation: ObservationFormat(shape: [2], dtype: .float32), hiddenSizes: [], numActions: 2, lstmSize: 4)
         var generator = SeededGenerator(seed: 3)
         let parameters = (0..<architecture.layout.count).map { _ in generator.nextGaussian() }
         let forward = ForwardWorkspace(architecture: architecture, maxBatch: 6)

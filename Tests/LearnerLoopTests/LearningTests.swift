@@ -1,3 +1,4 @@
+import Contract
 import Environments
 import LearnerLoop
 import Randomness
@@ -28,7 +29,7 @@ final class LearningTests: XCTestCase {
         let spec = environments[0].spec
         let width = spec.shape.reduce(1, *), bytes = width * 4, numActions = spec.numActions
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: spec.shape, elementType: .float32), hiddenSizes: [64, 64],
+            observation: ObservationFormat(shape: spec.shape, dtype: .float32), hiddenSizes: [64, 64],
             numActions: numActions, lstmSize: lstmSize)
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: seed), version: 0),
@@ -44,7 +45,7 @@ final class LearningTests: XCTestCase {
         defer { rows.forEach { $0.deallocate() }; states.forEach { $0.deallocate() } }
         let rowPointers = rows.map { UnsafeRawPointer($0) }
         var observations = [Float](repeating: 0, count: environments.count * width)
-        var types = [UInt8](repeating: Unroll.first, count: environments.count)
+        var types = [StepType](repeating: .first, count: environments.count)
         var rewards = [Float](repeating: 0, count: environments.count), discounts = [Float](repeating: 1, count: environments.count)
         var episodeReturns = [Double](repeating: 0, count: environments.count)
         var actions = [Int32](repeating: 0, count: environments.count), logits = [Float](repeating: 0, count: environments.count * numActions)
@@ -59,7 +60,7 @@ final class LearningTests: XCTestCase {
             // What the server does on receipt: reset the state at FIRST, prepare, stage.
             observations.withUnsafeBytes { raw in
                 for index in environments.indices {
-                    if types[index] == Unroll.first { states[index].update(repeating: 0, count: max(1, stateSize)) }
+                    if types[index] == StepType.first { states[index].update(repeating: 0, count: max(1, stateSize)) }
                     let slot = UnsafeRawBufferPointer(rebasing: raw[(index * bytes)..<((index + 1) * bytes)])
                     policy.prepare(observation: slot, into: rows[index])
                     builders[index].stage(stepType: types[index], reward: rewards[index], discount: discounts[index],
@@ -75,15 +76,15 @@ final class LearningTests: XCTestCase {
                         builders[index].commit(action: actions[index], logits: $0.baseAddress! + index * numActions, version: version)
                     }
                     if let unroll { pending.append(unroll) }
-                    if types[index] == Unroll.last {
+                    if types[index] == StepType.last {
                         environment.reset(observation: slot)
-                        (types[index], rewards[index], discounts[index], episodeReturns[index]) = (Unroll.first, 0, 1, 0)
+                        (types[index], rewards[index], discounts[index], episodeReturns[index]) = (StepType.first, 0, 1, 0)
                         continue
                     }
                     let outcome = environment.step(action: Int(actions[index]), observation: slot)
                     run.environmentSteps += 1
                     episodeReturns[index] += Double(outcome.reward)
-                    (types[index], rewards[index], discounts[index]) = (outcome.isLast ? Unroll.last : Unroll.mid, outcome.reward, outcome.discount)
+                    (types[index], rewards[index], discounts[index]) = (outcome.isLast ? StepType.last : StepType.mid, outcome.reward, outcome.discount)
                     if outcome.isLast {
                         run.recentReturns.append(episodeReturns[index])
                         if run.recentReturns.count > 100 { run.recentReturns.removeFirst() }

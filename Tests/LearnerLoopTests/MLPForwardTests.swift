@@ -1,3 +1,4 @@
+import Contract
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,7 +27,7 @@ final class MLPForwardTests: XCTestCase {
     func testBatchedForwardMatchesNaiveLoop() {
         BLAS.useSingleThread()
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [5], elementType: .float32), hiddenSizes: [7, 3], numActions: 4)
+            observation: ObservationFormat(shape: [5], dtype: .float32), hiddenSizes: [7, 3], numActions: 4)
         var generator = SeededGenerator(seed: 42)
         let parameters = (0..<architecture.layout.count).map { _ in generator.nextGaussian() * 0.5 }
         let batch = 6
@@ -51,7 +52,7 @@ final class MLPForwardTests: XCTestCase {
 
     func testFramesArePooledAndScaled() {
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [84, 84, 4], elementType: .uint8), hiddenSizes: [8], numActions: 6)
+            observation: ObservationFormat(shape: [84, 84, 4], dtype: .uint8), hiddenSizes: [8], numActions: 6)
         XCTAssertEqual(architecture.poolFactor, 4)
         XCTAssertEqual(architecture.inputSize, 21 * 21 * 4)
         var frame = [UInt8](repeating: 0, count: 84 * 84 * 4)
@@ -74,7 +75,7 @@ final class MLPForwardTests: XCTestCase {
         for channels in [4, 3, 1] {
             let (height, width) = (84, 80)
             let architecture = ModelArchitecture(
-                observation: ObservationFormat(shape: [height, width, channels], elementType: .uint8), hiddenSizes: [8], numActions: 2)
+                observation: ObservationFormat(shape: [height, width, channels], dtype: .uint8), hiddenSizes: [8], numActions: 2)
             XCTAssertEqual(architecture.poolFactor, 4)
             let frameBytes = height * width * channels
             var generator = SeededGenerator(seed: UInt64(channels))
@@ -106,7 +107,7 @@ final class MLPForwardTests: XCTestCase {
     /// same actions from the same sampler seed.
     func testPreparedRowsActLikeContiguousObservations() {
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [84, 84, 4], elementType: .uint8), hiddenSizes: [16], numActions: 6)
+            observation: ObservationFormat(shape: [84, 84, 4], dtype: .uint8), hiddenSizes: [16], numActions: 6)
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 5), version: 3),
             layout: architecture.layout)
@@ -149,7 +150,7 @@ final class MLPForwardTests: XCTestCase {
 
     func testPolicyReadsTheNewestPublishedVersion() {
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [2], elementType: .float32), hiddenSizes: [4], numActions: 3)
+            observation: ObservationFormat(shape: [2], dtype: .float32), hiddenSizes: [4], numActions: 3)
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 1), version: 0),
             layout: architecture.layout)
@@ -169,7 +170,7 @@ final class MLPForwardTests: XCTestCase {
 
     func testInitialisationIsSeeded() {
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [8], numActions: 2)
+            observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [8], numActions: 2)
         XCTAssertEqual(ParameterInitializer.initialValues(for: architecture, seed: 5),
                        ParameterInitializer.initialValues(for: architecture, seed: 5))
         XCTAssertNotEqual(ParameterInitializer.initialValues(for: architecture, seed: 5),

@@ -1,3 +1,4 @@
+import Contract
 @testable import LearnerLoop
 import Randomness
 import Replay
@@ -8,7 +9,7 @@ import XCTest
 final class PoisoningTests: XCTestCase {
     private func makeLearner() -> Learner { makeTestLearner() }
 
-    private func unroll(seed: UInt64, types: [UInt8]? = nil) -> Unroll { makeTestUnroll(seed: seed, types: types) }
+    private func unroll(seed: UInt64, types: [StepType]? = nil) -> Unroll { makeTestUnroll(seed: seed, types: types) }
 
     /// A reward of 3e38 is finite and passes validation, but the gradient is not: the
     /// step is skipped (NaN > maxNorm is false, so clipping would have let it through).
@@ -34,7 +35,7 @@ final class PoisoningTests: XCTestCase {
     /// whatever reward the FIRST carries, the gradient is the same, and it equals the
     /// gradient of the same unroll with a proper LAST there.
     func testAStepFollowedByFirstIsNotTrainedOn() {
-        let types: [UInt8] = [Unroll.first, Unroll.mid, Unroll.mid, Unroll.first, Unroll.mid, Unroll.mid]
+        let types: [StepType] = [StepType.first, StepType.mid, StepType.mid, StepType.first, StepType.mid, StepType.mid]
         var a = unroll(seed: 3, types: types)
         var b = a
         a.rewards[3] = 0

@@ -1,3 +1,4 @@
+import Contract
 @testable import LearnerLoop
 import Randomness
 import Replay
@@ -6,7 +7,7 @@ import Replay
 /// drive it with hand-made unrolls.
 func makeTestLearner(batchSize: Int = 1) -> Learner {
     let architecture = ModelArchitecture(
-        observation: ObservationFormat(shape: [4], elementType: .float32), hiddenSizes: [8], numActions: 3)
+        observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [8], numActions: 3)
     var settings = LearnerSettings()
     settings.batchSize = batchSize
     settings.unrollLength = 5
@@ -18,11 +19,11 @@ func makeTestLearner(batchSize: Int = 1) -> Learner {
 }
 
 /// A seeded unroll for `makeTestLearner`: FIRST then MIDs unless `types` says otherwise.
-func makeTestUnroll(seed: UInt64, types: [UInt8]? = nil) -> Unroll {
+func makeTestUnroll(seed: UInt64, types: [StepType]? = nil) -> Unroll {
     var generator = SeededGenerator(seed: seed)
     var unroll = Unroll(length: 5, observationBytes: 16, numActions: 3)
     for t in 0..<unroll.timesteps {
-        unroll.stepTypes[t] = types?[t] ?? (t == 0 ? Unroll.first : Unroll.mid)
+        unroll.stepTypes[t] = types?[t] ?? (t == 0 ? StepType.first : StepType.mid)
         unroll.rewards[t] = Float.random(in: -1...1, using: &generator)
         unroll.discounts[t] = 1
         unroll.actions[t] = Int32.random(in: 0..<3, using: &generator)

@@ -1,8 +1,9 @@
+import Contract
 import Replay
 import XCTest
 
 final class UnrollBuilderTests: XCTestCase {
-    private func append(_ builder: inout UnrollBuilder, _ type: UInt8, _ value: Float) -> Unroll? {
+    private func append(_ builder: inout UnrollBuilder, _ type: StepType, _ value: Float) -> Unroll? {
         let observation: [Float] = [value, -value]
         let logits: [Float] = [value, 0, 0]
         return observation.withUnsafeBytes { obs in
@@ -13,16 +14,16 @@ final class UnrollBuilderTests: XCTestCase {
 
     func testUnrollsOfTPlusOneCarryTheLastStepOver() {
         var builder = UnrollBuilder(length: 3, observationBytes: 8, numActions: 3)
-        XCTAssertNil(append(&builder, Unroll.first, 0))
-        XCTAssertNil(append(&builder, Unroll.mid, 1))
-        XCTAssertNil(append(&builder, Unroll.mid, 2))
-        let first = append(&builder, Unroll.mid, 3)
+        XCTAssertNil(append(&builder, StepType.first, 0))
+        XCTAssertNil(append(&builder, StepType.mid, 1))
+        XCTAssertNil(append(&builder, StepType.mid, 2))
+        let first = append(&builder, StepType.mid, 3)
         XCTAssertEqual(first?.rewards, [0, 1, 2, 3])
         XCTAssertEqual(first?.actions, [0, 1, 2, 3])
         XCTAssertEqual(first?.logits[9], 3)
-        XCTAssertNil(append(&builder, Unroll.mid, 4))
-        XCTAssertNil(append(&builder, Unroll.mid, 5))
-        let second = append(&builder, Unroll.mid, 6)
+        XCTAssertNil(append(&builder, StepType.mid, 4))
+        XCTAssertNil(append(&builder, StepType.mid, 5))
+        let second = append(&builder, StepType.mid, 6)
         XCTAssertEqual(second?.rewards, [3, 4, 5, 6], "the last timestep of one unroll is the first of the next")
         XCTAssertEqual(second?.observations.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) },
                        [3, -3, 4, -4, 5, -5, 6, -6])
@@ -31,11 +32,11 @@ final class UnrollBuilderTests: XCTestCase {
 
     func testEpisodeBoundaryInsideAnUnrollIsNotATransition() {
         var builder = UnrollBuilder(length: 4, observationBytes: 8, numActions: 3)
-        _ = append(&builder, Unroll.first, 0)
-        _ = append(&builder, Unroll.mid, 1)
-        _ = append(&builder, Unroll.last, 2)
-        _ = append(&builder, Unroll.first, 3)
-        let unroll = append(&builder, Unroll.mid, 4)!
+        _ = append(&builder, StepType.first, 0)
+        _ = append(&builder, StepType.mid, 1)
+        _ = append(&builder, StepType.last, 2)
+        _ = append(&builder, StepType.first, 3)
+        let unroll = append(&builder, StepType.mid, 4)!
         XCTAssertEqual((0..<4).map { unroll.isTransition($0) }, [true, true, false, true],
                        "the action answering LAST leads to a FIRST, not to a consequence")
         XCTAssertEqual(unroll.episodesEnded, 1)
@@ -46,11 +47,11 @@ final class UnrollBuilderTests: XCTestCase {
     /// next episode), and neither is FIRST followed by FIRST.
     func testAnEpisodeAbandonedWithoutLastIsCutBeforeTheFirst() {
         var builder = UnrollBuilder(length: 4, observationBytes: 8, numActions: 3)
-        _ = append(&builder, Unroll.first, 0)
-        _ = append(&builder, Unroll.mid, 1)
-        _ = append(&builder, Unroll.first, 2)
-        _ = append(&builder, Unroll.first, 3)
-        let unroll = append(&builder, Unroll.mid, 4)!
+        _ = append(&builder, StepType.first, 0)
+        _ = append(&builder, StepType.mid, 1)
+        _ = append(&builder, StepType.first, 2)
+        _ = append(&builder, StepType.first, 3)
+        let unroll = append(&builder, StepType.mid, 4)!
         XCTAssertEqual((0..<4).map { unroll.isTransition($0) }, [true, false, false, true])
         XCTAssertEqual(unroll.episodesEnded, 0, "an abandoned episode did not end with LAST")
     }
@@ -59,7 +60,7 @@ final class UnrollBuilderTests: XCTestCase {
         weak var probe: Probe?
         do {
             var builder = UnrollBuilder(length: 5, observationBytes: 8, numActions: 3)
-            _ = append(&builder, Unroll.first, 0)
+            _ = append(&builder, StepType.first, 0)
             let holder = Probe(builder)
             probe = holder
             XCTAssertEqual(holder.builder.count, 1)
@@ -82,9 +83,9 @@ final class UnrollBuilderTests: XCTestCase {
             let observation = [UInt8](repeating: UInt8(step), count: 8)
             let logits: [Float] = [Float(step), 0, 1]
             observation.withUnsafeBytes { bytes in
-                staged.stage(stepType: step == 0 ? 1 : 2, reward: Float(step), discount: 1, observation: bytes)
+                staged.stage(stepType: step == 0 ? .first : .mid, reward: Float(step), discount: 1, observation: bytes)
                 if let unroll = staged.commit(action: Int32(step % 3), logits: logits, version: UInt64(step)) { completed.append(unroll) }
-                if let unroll = appended.append(stepType: step == 0 ? 1 : 2, reward: Float(step), discount: 1, observation: bytes,
+                if let unroll = appended.append(stepType: step == 0 ? .first : .mid, reward: Float(step), discount: 1, observation: bytes,
                                                 action: Int32(step % 3), logits: logits, version: UInt64(step)) {
                     XCTAssertEqual(unroll.observations, completed.last?.observations)
                     XCTAssertEqual(unroll.logits, completed.last?.logits)
@@ -105,7 +106,7 @@ final class UnrollBuilderTests: XCTestCase {
         for step in 0..<5 {
             let state: [Float] = [Float(step), -Float(step)]
             [UInt8(step)].withUnsafeBytes { bytes in
-                builder.stage(stepType: step == 0 ? 1 : 2, reward: 0, discount: 1, observation: bytes, state: state)
+                builder.stage(stepType: step == 0 ? .first : .mid, reward: 0, discount: 1, observation: bytes, state: state)
             }
             if let unroll = builder.commit(action: 0, logits: [0], version: 0) { unrolls.append(unroll) }
         }

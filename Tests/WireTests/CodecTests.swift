@@ -1,3 +1,4 @@
+import Contract
 @testable import Wire
 internal import CGRPC
 import XCTest

@@ -1,3 +1,4 @@
+import Contract
 #if canImport(Glibc)
 import Glibc
 #endif
