@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "Contract"),
         // Small shared pieces: threads, locks with condition variables, the monotonic clock.
         .target(name: "Threading"),
+        // Crash-safe private files and the CRC-32s of checkpoints and event files.
+        .target(name: "Files"),
         // Seeded random numbers shared by the model, environments and load generators.
         .target(name: "Randomness"),
         // Environments in Swift, for actors, the evaluator and tests.
@@ -47,12 +49,12 @@ let package = Package(
         ),
 
         .target(name: "BatchQueue", dependencies: ["Threading"]),
-        // Metrics logs (JSON lines, TensorBoard event files) and SVG plots.
-        .target(name: "Metrics", dependencies: ["Wire"]),
+        // A run's log on disk (metrics as JSON lines and TensorBoard event files) and SVG plots.
+        .target(name: "RunLog", dependencies: ["Files", "Wire"]),
         .target(name: "Replay", dependencies: ["Contract", "Threading", "Randomness"]),
         // The one Swift bridge to OpenBLAS.
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
-        .target(name: "LearnerLoop", dependencies: ["Contract", "Replay", "LinearAlgebra", "Threading", "Randomness"]),
+        .target(name: "LearnerLoop", dependencies: ["Contract", "Files", "Replay", "LinearAlgebra", "Threading", "Randomness"]),
         // The one Swift bridge to MPI: data-parallel learners across processes and hosts.
         .target(name: "Collective", dependencies: ["CMPI"]),
         .target(
@@ -67,7 +69,7 @@ let package = Package(
             name: "seedrl",
             dependencies: [
                 "Contract", "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
-                "CSystem", "Environments", "Metrics", "LinearAlgebra", "Collective", "Certificates",
+                "CSystem", "Environments", "RunLog", "LinearAlgebra", "Collective", "Certificates", "Files",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -75,15 +77,16 @@ let package = Package(
 
         .testTarget(name: "BatchQueueTests", dependencies: ["BatchQueue", "Threading"]),
         .testTarget(name: "CertificatesTests", dependencies: ["Certificates"]),
-        .testTarget(name: "LearnerLoopTests", dependencies: ["Contract", "LearnerLoop", "LinearAlgebra", "Replay", "Randomness", "Environments"]),
+        .testTarget(name: "FilesTests", dependencies: ["Files"]),
+        .testTarget(name: "LearnerLoopTests", dependencies: ["Contract", "Files", "LearnerLoop", "LinearAlgebra", "Replay", "Randomness", "Environments"]),
         .testTarget(name: "WireTests", dependencies: ["Contract", "Wire", "CGRPC"]),
         .testTarget(name: "ActorClientTests", dependencies: ["Contract", "ActorClient", "Randomness", "Environments"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "RunLogTests", dependencies: ["Files", "RunLog"]),
         .testTarget(name: "ReplayTests", dependencies: ["Contract", "Replay", "Randomness", "Threading"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Contract", "Environments"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceServerTests",
-            dependencies: ["Contract", "InferenceServer", "LearnerLoop", "LinearAlgebra", "ActorClient", "Wire", "Threading", "Replay", "Environments"]
+            dependencies: ["Contract", "Files", "InferenceServer", "LearnerLoop", "LinearAlgebra", "ActorClient", "Wire", "Threading", "Replay", "Environments"]
         ),
     ]
 )

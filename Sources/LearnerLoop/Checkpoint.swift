@@ -1,3 +1,4 @@
+import Files
 import Contract
 /// Everything needed to continue training or to evaluate: the architecture, the
 /// parameters and their version, the optimizer's state, the counters, the learner's random
@@ -77,7 +78,7 @@ public struct Checkpoint: Sendable, Equatable {
         u32(UInt32(generatorState.count)); generatorState.forEach { u64($0) }
         let text = Array(configuration.utf8)
         u32(UInt32(text.count)); out += text
-        u32(CRC32.checksum(out))
+        u32(CRC32.ieee.checksum(out))
         return out
     }
 
@@ -90,7 +91,7 @@ public struct Checkpoint: Sendable, Equatable {
             throw DecodingError(description: "not a seedrl checkpoint (bad magic)")
         }
         let stored = littleEndian(bytes.suffix(4), as: UInt32.self)
-        guard CRC32.checksum(bytes.dropLast(4)) == stored else {
+        guard CRC32.ieee.checksum(bytes.dropLast(4)) == stored else {
             throw DecodingError(description: "checksum mismatch (truncated or corrupted)")
         }
         var reader = ByteReader(bytes: bytes, offset: Self.magic.count, end: bytes.count - 4)

@@ -1,5 +1,6 @@
 import Contract
 import Replay
+import Threading
 
 /// One V-trace learner step, top to bottom: encode the batch of unrolls, run the model
 /// forward on every timestep, compute V-trace targets per unroll, turn the loss into
@@ -76,7 +77,11 @@ public final class Learner: @unchecked Sendable {
     /// gradients are summed across ranks and the average applied, identically everywhere.
     public func step(_ unrolls: [Unroll], weights: [Float]? = nil, group: DataParallelGroup? = nil) -> TrainingStepReport {
         var report = computeGradient(unrolls, weights: weights)
-        if let group { gradient.withUnsafeMutableBufferPointer { group.sumInPlace($0) } }
+        if let group {
+            let started = MonotonicClock.now()
+            gradient.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
+            report.reduceSeconds = Double(MonotonicClock.now() - started) / 1e9
+        }
         applyGradient(contributors: group?.size ?? 1, report: &report)
         return report
     }
@@ -114,7 +119,7 @@ public final class Learner: @unchecked Sendable {
             for t in 0..<timesteps { resets[b * timesteps + t] = unroll.stepTypes[t] == StepType.first }
         }
         parameters.withUnsafeBufferPointer {
-            MLPForward.run(parameters: $0.baseAddress!, input: input, sequences: batch, length: timesteps,
+            ModelForward.run(parameters: $0.baseAddress!, input: input, sequences: batch, length: timesteps,
                            initialState: stateSize > 0 ? UnsafePointer(initialStateRows) : nil, resets: resets, workspace: forward)
         }
 
@@ -162,7 +167,7 @@ public final class Learner: @unchecked Sendable {
         // 3. Backward: the gradient of this batch's loss.
         gradient.withUnsafeMutableBufferPointer { gradient in
             parameters.withUnsafeBufferPointer { parameters in
-                MLPBackward.run(parameters: parameters.baseAddress!, input: input, rows: rows,
+                ModelBackward.run(parameters: parameters.baseAddress!, input: input, rows: rows,
                                 forward: forward, workspace: backward, gradient: gradient.baseAddress!)
             }
         }

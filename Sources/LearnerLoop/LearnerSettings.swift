@@ -42,5 +42,7 @@ public struct TrainingStepReport: Sendable, Equatable {
     public var unrollPriorities: [Double] = []
     /// The gradient was not finite, so the step was skipped (nothing applied or published).
     public var skippedNonFinite = false
+    /// Seconds spent summing the gradient across a data-parallel job's ranks.
+    public var reduceSeconds: Double = 0
     public init() {}
 }

@@ -25,8 +25,9 @@ public struct TrainingProgress: Sendable, Equatable {
     /// Seconds the learner spent computing (not waiting for unrolls).
     public var busySeconds: Double = 0
     /// Data-parallel jobs: the job's counters (each rank's `jobCounters`, summed over the
-    /// ranks at the last step), and seconds spent in the gradient all-reduce.
-    public var jobCounters: [Double] = []
+    /// ranks at the last step; nil for a learner alone), and seconds spent in the gradient
+    /// all-reduce.
+    public var jobCounters: JobCounters?
     public var reduceSeconds: Double = 0
     /// Steps whose gradient was not finite and that were skipped, not applied.
     public var skippedNonFiniteSteps: UInt64 = 0
@@ -51,7 +52,7 @@ public final class TrainingLoop: @unchecked Sendable {
     private let checkpointEvery: UInt64?
     private let checkpoint: (@Sendable (Learner, [UInt64]) -> Void)?
     private let joinGroup: (@Sendable () -> DataParallelGroup)?
-    private let jobCounters: (@Sendable () -> [Double])?
+    private let jobCounters: (@Sendable () -> JobCounters)?
     /// Set once the learner thread has joined its job and adopted rank 0's state.
     private let joined = ConditionLock()
     private var hasJoined = false
@@ -75,7 +76,7 @@ public final class TrainingLoop: @unchecked Sendable {
     public init(learner: Learner, queue: UnrollQueue, replay: ReplaySettings?, seed: UInt64,
                 generatorState: [UInt64]? = nil, checkpointSeconds: Double? = nil,
                 checkpoint: (@Sendable (Learner, [UInt64]) -> Void)? = nil,
-                joinGroup: (@Sendable () -> DataParallelGroup)? = nil, jobCounters: (@Sendable () -> [Double])? = nil) {
+                joinGroup: (@Sendable () -> DataParallelGroup)? = nil, jobCounters: (@Sendable () -> JobCounters)? = nil) {
         self.learner = learner
         self.queue = queue
         replaySettings = replay.flatMap { $0.ratio > 0 ? $0 : nil }
@@ -182,7 +183,7 @@ public final class TrainingLoop: @unchecked Sendable {
         let batch = learner.settings.batchSize
         var lastCheckpoint = MonotonicClock.now()
         var pending: (fresh: [Unroll], replayCount: Int)? = nil
-        var control: [Double] = []
+        var words: [Double] = []
         while true {
             if pending == nil {
                 let replayCount = replayCountForNextBatch(batch)
@@ -193,18 +194,21 @@ public final class TrainingLoop: @unchecked Sendable {
             let stop = stopRequested.load(ordering: .relaxed) || queue.isClosed
             let due = group.rank == 0 && (checkpointEvery.map { MonotonicClock.now() - lastCheckpoint >= $0 } ?? false)
             let wantsCheckpoint = checkpointRequested.exchange(false, ordering: .relaxed) || due
-            control.removeAll(keepingCapacity: true)
-            control += [pending == nil ? 0 : 1, stop ? 1 : 0, wantsCheckpoint ? 1 : 0, drainHasExpired ? 1 : 0]
-            control += jobCounters?() ?? []
-            control.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
-            progressState.withLock { $0.jobCounters = Array(control[4...]) }
-            if control[2] > 0 {
+            words.removeAll(keepingCapacity: true)
+            JobAgreement(ready: pending != nil, stopping: stop, checkpoint: wantsCheckpoint, drainExpired: drainHasExpired)
+                .append(to: &words)
+            (jobCounters?() ?? JobCounters()).append(to: &words)
+            words.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
+            let agreed = JobAgreement(words: words[..<JobAgreement.fieldCount])
+            let counters = JobCounters(words: words[JobAgreement.fieldCount...])
+            progressState.withLock { $0.jobCounters = counters }
+            if agreed.checkpoint > 0 {
                 if group.rank == 0, let checkpoint { checkpoint(learner, generator.state) }
                 lastCheckpoint = MonotonicClock.now()
             }
-            let everyRankHasABatch = Int(control[0]) == group.size
+            let everyRankHasABatch = Int(agreed.ready) == group.size
             // Stopping: the job drains its queues while every rank has a batch and time is left.
-            if control[1] > 0 && (!everyRankHasABatch || control[3] > 0) {
+            if agreed.stopping > 0 && (!everyRankHasABatch || agreed.drainExpired > 0) {
                 if let pending { progressState.withLock { $0.unrollsDiscardedAtStop += pending.fresh.count } }
                 return
             }
@@ -226,14 +230,7 @@ public final class TrainingLoop: @unchecked Sendable {
             weights += samples.map(\.weight)
             slots = samples.map(\.slot)
         }
-        var report = learner.computeGradient(unrolls, weights: weights)
-        var reduceSeconds = 0.0
-        if let group {
-            let reduceStarted = MonotonicClock.now()
-            learner.withGradient { group.sumInPlace($0) }
-            reduceSeconds = Double(MonotonicClock.now() - reduceStarted) / 1e9
-        }
-        learner.applyGradient(contributors: group?.size ?? 1, report: &report)
+        let report = learner.step(unrolls, weights: weights, group: group)
         // Priorities of the replayed unrolls first, then the fresh ones go in: inserted
         // before, a fresh unroll could take a sampled one's slot and then its priority.
         // A skipped (non-finite) step leaves the priorities as they were.
@@ -251,7 +248,7 @@ public final class TrainingLoop: @unchecked Sendable {
             progress.framesTrained = learner.framesTrained
             progress.last = report
             progress.busySeconds += busy
-            progress.reduceSeconds += reduceSeconds
+            progress.reduceSeconds += report.reduceSeconds
         }
     }
 

@@ -1,9 +1,10 @@
+import Files
 import ActorClient
 import Foundation
 import ArgumentParser
 import InferenceServer
 import LearnerLoop
-import Metrics
+import RunLog
 import Logging
 import Threading
 import Wire

@@ -86,7 +86,7 @@ enum Evaluation {
                 checkpoint.parameters.withUnsafeBufferPointer { parameters in
                     var initial = UnsafePointer(state)
                     withUnsafePointer(to: &initial) { initialRows in
-                        MLPForward.run(parameters: parameters.baseAddress!, input: input, sequences: 1, length: 1,
+                        ModelForward.run(parameters: parameters.baseAddress!, input: input, sequences: 1, length: 1,
                                        initialState: initialRows, resets: nil, workspace: workspace)
                     }
                 }

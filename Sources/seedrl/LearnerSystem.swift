@@ -77,7 +77,7 @@ final class LearnerSystem: @unchecked Sendable {
         let store = ParameterStore(initial: initial, layout: architecture.layout)
         // A resumed sampler continues from a seed derived from the version, not from the
         // inference thread's exact state (that thread never pauses for a checkpoint).
-        let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: serving.maxBatch,
+        let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: serving.maxBatch,
                                seed: serving.seed &+ initial.version &* 0x9E37_79B9)
 
         var configuration = LearnerServerConfiguration(spec: spec, listenAddresses: listen)
@@ -111,13 +111,12 @@ final class LearnerSystem: @unchecked Sendable {
                 }
             }
             // A job's counters, summed over its ranks each step: what rank 0 shows and logs.
-            let jobCounters: (@Sendable () -> [Double])? = job.map { _ in
+            let jobCounters: (@Sendable () -> JobCounters)? = job.map { _ in
                 { @Sendable in
-                    guard let server = statistics.value else { return [0, 0, 0, 0, 0, 0] }
+                    guard let server = statistics.value else { return JobCounters() }
                     let episodes = server.episodeSummary
-                    return [Double(server.servedSteps), Double(episodes.completed),
-                            episodes.completed > 0 ? episodes.meanReturn : 0, episodes.completed > 0 ? 1 : 0,
-                            Double(server.openStreams), Double(server.envSteps)]
+                    return JobCounters(stepsServed: server.servedSteps, episodes: episodes.completed, meanReturn: episodes.meanReturn,
+                                       streams: server.openStreams, envSteps: server.envSteps)
                 }
             }
             let trainingLoop = TrainingLoop(
@@ -147,12 +146,12 @@ final class LearnerSystem: @unchecked Sendable {
     /// ranks that have finished episodes) as of the learner's last step.
     func stats() -> StatsMessage {
         var stats = server.stats()
-        guard job != nil, let counters = training?.progress.jobCounters, counters.count == 6 else { return stats }
-        stats.stepsServed = UInt64(counters[0])
-        stats.episodesCompleted = UInt64(counters[1])
-        stats.meanEpisodeReturn = counters[3] > 0 ? counters[2] / counters[3] : 0
-        stats.activeStreams = UInt32(counters[4])
-        stats.envSteps = UInt64(counters[5])
+        guard job != nil, let counters = training?.progress.jobCounters else { return stats }
+        stats.stepsServed = UInt64(counters.stepsServed)
+        stats.episodesCompleted = UInt64(counters.episodes)
+        stats.meanEpisodeReturn = counters.meanReturn
+        stats.activeStreams = UInt32(clamping: Int(counters.streams))
+        stats.envSteps = UInt64(counters.envSteps)
         return stats
     }
 

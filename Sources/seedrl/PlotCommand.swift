@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Metrics
+import RunLog
 
 /// `seedrl plot`: the learning curve and throughput of a run, as SVG.
 struct PlotCommand: ParsableCommand {

@@ -1,3 +1,4 @@
+import Files
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,7 +6,7 @@ import ArgumentParser
 import InferenceServer
 import LearnerLoop
 import Logging
-import Metrics
+import RunLog
 import Threading
 import LinearAlgebra
 

@@ -1,3 +1,4 @@
+import Files
 import ArgumentParser
 import Certificates
 import LearnerLoop

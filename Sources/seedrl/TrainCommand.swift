@@ -1,10 +1,11 @@
+import Files
 #if canImport(Glibc)
 import Glibc
 #endif
 import ArgumentParser
 import InferenceServer
 import LearnerLoop
-import Metrics
+import RunLog
 import Logging
 import Threading
 import LinearAlgebra

@@ -21,7 +21,7 @@ final class RecurrentServerTests: XCTestCase {
         var heads: [[Float]] = [], states: [[Float]] = []
         // Prefixes of the sequence give the state after each step.
         for end in 1...length {
-            MLPForward.run(parameters: parameters, input: Array(observations[..<end].joined()), sequences: 1, length: end,
+            ModelForward.run(parameters: parameters, input: Array(observations[..<end].joined()), sequences: 1, length: end,
                            initialState: nil, resets: Array(resets[..<end]), workspace: forward)
             var state = [Float](repeating: 0, count: architecture.stateSize)
             forward.finalState(sequence: 0, into: &state)

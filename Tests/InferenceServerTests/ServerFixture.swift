@@ -5,7 +5,7 @@ import Wire
 import XCTest
 import LinearAlgebra
 
-extension MLPPolicy: Policy {
+extension ModelPolicy: Policy {
     public var modelVersion: UInt64 { store.version }
 }
 
@@ -34,7 +34,7 @@ struct ServerFixture {
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 7), version: 0),
             layout: architecture.layout)
-        let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: configuration.maxBatch, seed: 7)
+        let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: configuration.maxBatch, seed: 7)
         let server = try LearnerServer(configuration: configuration, policy: policy)
         server.start()
         let target = "127.0.0.1:\(server.boundPorts[0])"

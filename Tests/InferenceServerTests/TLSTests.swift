@@ -1,3 +1,4 @@
+import Files
 import Contract
 #if canImport(Glibc)
 import Glibc
@@ -102,7 +103,7 @@ final class TLSTests: XCTestCase {
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 7), version: 0),
             layout: architecture.layout)
-        let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: 8, seed: 7)
+        let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: 8, seed: 7)
         XCTAssertThrowsError(try LearnerServer(configuration: configuration, policy: policy)) {
             XCTAssertEqual(($0 as? RPCError)?.code, .invalidArgument)
             XCTAssertEqual(($0 as? RPCError)?.message,
@@ -118,7 +119,7 @@ final class TLSTests: XCTestCase {
             let store = ParameterStore(
                 initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 7), version: 0),
                 layout: architecture.layout)
-            let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: 8, seed: 7)
+            let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: 8, seed: 7)
             XCTAssertThrowsError(try LearnerServer(configuration: configuration, policy: policy)) {
                 XCTAssertEqual(($0 as? RPCError)?.message, "cannot listen on \(fixture.target): Address already in use")
             }

@@ -30,7 +30,7 @@ final class TrainingServerTests: XCTestCase {
         configuration.recording = .init(unrollLength: settings.unrollLength, queue: queue)
         configuration.skippedUpdates = { training.progress.skippedNonFiniteSteps }
         let server = try LearnerServer(
-            configuration: configuration, policy: MLPPolicy(architecture: architecture, store: store, maxBatch: 16, seed: 5))
+            configuration: configuration, policy: ModelPolicy(architecture: architecture, store: store, maxBatch: 16, seed: 5))
         training.start()
         server.start()
         let channel = WireChannel(target: "127.0.0.1:\(server.boundPorts[0])")
@@ -70,7 +70,7 @@ final class TrainingServerTests: XCTestCase {
         configuration.recording = .init(unrollLength: settings.unrollLength, queue: queue)
         configuration.framesTrained = { training.progress.framesTrained }
         let server = try LearnerServer(
-            configuration: configuration, policy: MLPPolicy(architecture: architecture, store: store, maxBatch: 256, seed: 3))
+            configuration: configuration, policy: ModelPolicy(architecture: architecture, store: store, maxBatch: 256, seed: 3))
         training.start()
         server.start()
         let target = "127.0.0.1:\(server.boundPorts[0])"

@@ -1,3 +1,4 @@
+import Files
 import Contract
 #if canImport(Glibc)
 import Glibc
@@ -46,7 +47,7 @@ final class CheckpointHardeningTests: XCTestCase {
                 let at = 8 + Int(generator.next() % UInt64(bytes.count - 16))
                 withUnsafeBytes(of: generator.next()) { for (offset, byte) in $0.enumerated() { bytes[at + offset] = byte } }
             }
-            bytes += withUnsafeBytes(of: CRC32.checksum(bytes).littleEndian) { Array($0) }
+            bytes += withUnsafeBytes(of: CRC32.ieee.checksum(bytes).littleEndian) { Array($0) }
             do { _ = try Checkpoint(decoding: bytes) } catch { refused += 1 }
         }
         // Mutations that land in float payloads still decode (the CRC was re-sealed), so
@@ -62,7 +63,7 @@ final class CheckpointHardeningTests: XCTestCase {
         // The action count follows magic(8) format(4) name(4+8) shape(4+8) uint8(4) hidden(4+8) core(8).
         let actionsAt = 8 + 4 + 4 + "CartPole".utf8.count + 4 + 8 + 4 + 4 + 8 + 8
         for index in actionsAt..<(actionsAt + 8) { bytes[index] = 0xFF }
-        bytes += withUnsafeBytes(of: CRC32.checksum(bytes).littleEndian) { Array($0) }
+        bytes += withUnsafeBytes(of: CRC32.ieee.checksum(bytes).littleEndian) { Array($0) }
         XCTAssertThrowsError(try Checkpoint(decoding: bytes)) {
             XCTAssertEqual("\($0)", "implausible action count \(UInt64.max)")
         }

@@ -19,14 +19,14 @@ final class GradientTests: XCTestCase {
         let forward = ForwardWorkspace(architecture: architecture, maxBatch: rows)
         // L(θ) = Σ upstream ⊙ head(θ): its gradient is what backward computes from `upstream`.
         func loss(_ theta: [Float]) -> Double {
-            MLPForward.run(parameters: theta, input: input, count: rows, workspace: forward)
+            ModelForward.run(parameters: theta, input: input, count: rows, workspace: forward)
             return weightedHeads(upstream, forward, rows: rows)
         }
         _ = loss(parameters)
         let backward = BackwardWorkspace(architecture: architecture, maxRows: rows)
         backward.headGradient.update(from: upstream, count: upstream.count)
         var gradient = [Float](repeating: 0, count: parameters.count)
-        MLPBackward.run(parameters: parameters, input: input, rows: rows, forward: forward, workspace: backward, gradient: &gradient)
+        ModelBackward.run(parameters: parameters, input: input, rows: rows, forward: forward, workspace: backward, gradient: &gradient)
         assertMatchesFiniteDifferences(gradient, at: stride(from: 0, to: parameters.count, by: 3), of: loss, around: &parameters)
     }
 

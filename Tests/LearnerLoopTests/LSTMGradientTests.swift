@@ -28,7 +28,7 @@ final class LSTMGradientTests: XCTestCase {
             states[0].withUnsafeBufferPointer { first in
                 states[1].withUnsafeBufferPointer { second in
                     let pointers = [first.baseAddress!, second.baseAddress!]
-                    MLPForward.run(parameters: theta, input: input, sequences: sequences, length: length,
+                    ModelForward.run(parameters: theta, input: input, sequences: sequences, length: length,
                                    initialState: pointers, resets: resets, workspace: forward)
                 }
             }
@@ -38,7 +38,7 @@ final class LSTMGradientTests: XCTestCase {
         let backward = BackwardWorkspace(architecture: architecture, maxRows: rows)
         backward.headGradient.update(from: upstream, count: upstream.count)
         var gradient = [Float](repeating: .nan, count: parameters.count)
-        MLPBackward.run(parameters: parameters, input: input, rows: rows, forward: forward, workspace: backward, gradient: &gradient)
+        ModelBackward.run(parameters: parameters, input: input, rows: rows, forward: forward, workspace: backward, gradient: &gradient)
         XCTAssertFalse(gradient.contains { $0.isNaN }, "every parameter gets a gradient")
         assertMatchesFiniteDifferences(gradient, at: 0..<parameters.count, of: loss, around: &parameters)
     }
@@ -52,15 +52,15 @@ final class LSTMGradientTests: XCTestCase {
         let forward = ForwardWorkspace(architecture: architecture, maxBatch: 6)
         func heads(firstInput: Float) -> [Float] {
             let input: [Float] = [firstInput, 1, 0.5, -0.5, 0.2, 0.1]  // 3 timesteps of one sequence
-            MLPForward.run(parameters: parameters, input: input, sequences: 1, length: 3, initialState: nil,
+            ModelForward.run(parameters: parameters, input: input, sequences: 1, length: 3, initialState: nil,
                            resets: [false, true, false], workspace: forward)
             return (1..<3).flatMap { row in (0..<3).map { forward.headRow(row)[$0] } }
         }
         XCTAssertEqual(heads(firstInput: 5), heads(firstInput: -5))
-        MLPForward.run(parameters: parameters, input: [5, 1, 0.5, -0.5, 0.2, 0.1], sequences: 1, length: 3,
+        ModelForward.run(parameters: parameters, input: [5, 1, 0.5, -0.5, 0.2, 0.1], sequences: 1, length: 3,
                        initialState: nil, resets: [false, false, false], workspace: forward)
         let carried = forward.headRow(1)[0]
-        MLPForward.run(parameters: parameters, input: [-5, 1, 0.5, -0.5, 0.2, 0.1], sequences: 1, length: 3,
+        ModelForward.run(parameters: parameters, input: [-5, 1, 0.5, -0.5, 0.2, 0.1], sequences: 1, length: 3,
                        initialState: nil, resets: [false, false, false], workspace: forward)
         XCTAssertNotEqual(carried, forward.headRow(1)[0], "without the reset the first input matters")
     }

@@ -34,7 +34,7 @@ final class LearningTests: XCTestCase {
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: seed), version: 0),
             layout: architecture.layout)
-        let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: environments.count, seed: seed)
+        let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: environments.count, seed: seed)
         let learner = Learner(architecture: architecture, settings: settings, store: store)
         let stateSize = architecture.stateSize
         var builders = environments.map { _ in

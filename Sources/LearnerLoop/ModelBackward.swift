@@ -28,7 +28,7 @@ public final class BackwardWorkspace {
 /// ∂W = Hᵀ·G, ∂b = Σ_rows G, and G ← (G·Wᵀ) ⊙ (1 − H²) for the tanh layer below; with an
 /// LSTM core, the head's input gradient goes through time in the core (BPTT) and comes
 /// out as the torso's output gradient.
-public enum MLPBackward {
+public enum ModelBackward {
     /// `input` and `forward` must be the ones of the forward pass over the same `rows`.
     /// Writes the whole gradient (same layout as the parameters) into `gradient`.
     public static func run(

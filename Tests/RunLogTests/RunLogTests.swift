@@ -1,3 +1,4 @@
+import Files
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,14 +6,10 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-@testable import Metrics
+@testable import RunLog
 import XCTest
 
-final class MetricsTests: XCTestCase {
-    func testCRC32CKnownValues() {
-        XCTAssertEqual(CRC32C.checksum(Array("123456789".utf8)), 0xE306_9283)
-        XCTAssertEqual(CRC32C.checksum([UInt8]()), 0)
-    }
+final class RunLogTests: XCTestCase {
 
     func testEventFileRecordsAreFramedAsTFRecords() throws {
         let dir = "/tmp/seedrl-metrics-\(getpid())"
@@ -27,10 +24,10 @@ final class MetricsTests: XCTestCase {
             let header = Array(bytes[offset..<(offset + 8)])
             let length = header.enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
             let lengthCRC = bytes[(offset + 8)..<(offset + 12)].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
-            XCTAssertEqual(lengthCRC, CRC32C.masked(header))
+            XCTAssertEqual(lengthCRC, CRC32.castagnoli.masked(header))
             let data = Array(bytes[(offset + 12)..<(offset + 12 + length)])
             let dataCRC = bytes[(offset + 12 + length)..<(offset + 16 + length)].enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
-            XCTAssertEqual(dataCRC, CRC32C.masked(data))
+            XCTAssertEqual(dataCRC, CRC32.castagnoli.masked(data))
             offset += 16 + length
             records += 1
         }

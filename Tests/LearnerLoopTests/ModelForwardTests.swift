@@ -8,7 +8,7 @@ import XCTest
 import LinearAlgebra
 
 /// The BLAS forward pass against a plain loop over the same parameters.
-final class MLPForwardTests: XCTestCase {
+final class ModelForwardTests: XCTestCase {
     private func naiveForward(_ architecture: ModelArchitecture, _ parameters: [Float], _ input: [Float]) -> [Float] {
         var current = input
         let layers = architecture.layout.layers
@@ -33,7 +33,7 @@ final class MLPForwardTests: XCTestCase {
         let batch = 6
         let input = (0..<(batch * 5)).map { _ in generator.nextGaussian() }
         let workspace = ForwardWorkspace(architecture: architecture, maxBatch: 8)
-        MLPForward.run(parameters: parameters, input: input, count: batch, workspace: workspace)
+        ModelForward.run(parameters: parameters, input: input, count: batch, workspace: workspace)
         for row in 0..<batch {
             let expected = naiveForward(architecture, parameters, Array(input[(row * 5)..<((row + 1) * 5)]))
             let head = workspace.headRow(row)
@@ -114,8 +114,8 @@ final class MLPForwardTests: XCTestCase {
         let count = 3, frameBytes = architecture.observation.byteCount
         var generator = SeededGenerator(seed: 9)
         let frames = (0..<(count * frameBytes)).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        func run(_ body: (MLPPolicy, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Float>) -> UInt64) -> ([Int32], [Float], UInt64) {
-            let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: count, seed: 11)
+        func run(_ body: (ModelPolicy, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Float>) -> UInt64) -> ([Int32], [Float], UInt64) {
+            let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: count, seed: 11)
             var actions = [Int32](repeating: -1, count: count), logits = [Float](repeating: 0, count: count * 6)
             let version = body(policy, &actions, &logits)
             return (actions, logits, version)
@@ -154,7 +154,7 @@ final class MLPForwardTests: XCTestCase {
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 1), version: 0),
             layout: architecture.layout)
-        let policy = MLPPolicy(architecture: architecture, store: store, maxBatch: 4, seed: 1)
+        let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: 4, seed: 1)
         var observations: [Float] = [0.5, -0.5]
         var actions = [Int32](repeating: -1, count: 1)
         var logits = [Float](repeating: 0, count: 3)

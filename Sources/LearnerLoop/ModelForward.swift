@@ -35,7 +35,7 @@ public final class ForwardWorkspace {
 /// The batched forward pass: per dense layer one `sgemm`, a bias add and tanh (none on
 /// the head); with an LSTM core, the torso's output runs through it (per timestep) before
 /// the head.
-public enum MLPForward {
+public enum ModelForward {
     /// Runs `count` independent rows of `input` (`count × inputSize`) through
     /// `parameters`; results in `workspace` (see `headRow`). With an LSTM core every row
     /// is one step of its own sequence from a zero state.

@@ -1,3 +1,4 @@
+import Files
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,9 +34,9 @@ public final class EventFileWriter {
         record.reserveCapacity(event.count + 16)
         let length = withUnsafeBytes(of: UInt64(event.count).littleEndian) { Array($0) }
         record += length
-        record += withUnsafeBytes(of: CRC32C.masked(length).littleEndian) { Array($0) }
+        record += withUnsafeBytes(of: CRC32.castagnoli.masked(length).littleEndian) { Array($0) }
         record += event
-        record += withUnsafeBytes(of: CRC32C.masked(event).littleEndian) { Array($0) }
+        record += withUnsafeBytes(of: CRC32.castagnoli.masked(event).littleEndian) { Array($0) }
         _ = record.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     }
 }

@@ -3,7 +3,7 @@
 ///
 /// Not thread-safe: one inference thread owns it (its workspace and generator);
 /// the `ParameterStore` it reads is shared safely with the learner.
-public final class MLPPolicy: @unchecked Sendable {
+public final class ModelPolicy: @unchecked Sendable {
     // @unchecked: confined to the inference thread, as documented above.
     public let architecture: ModelArchitecture
     public let store: ParameterStore
@@ -70,7 +70,7 @@ public final class MLPPolicy: @unchecked Sendable {
         let numActions = architecture.numActions
         snapshot.values.withUnsafeBufferPointer { parameters in
             let initial = states.map { UnsafeRawPointer($0).assumingMemoryBound(to: UnsafePointer<Float>.self) }
-            MLPForward.run(parameters: parameters.baseAddress!, input: input, sequences: count, length: 1,
+            ModelForward.run(parameters: parameters.baseAddress!, input: input, sequences: count, length: 1,
                            initialState: initial, resets: nil, workspace: workspace)
         }
         if let states, stateSize > 0 {

@@ -15,6 +15,7 @@ public enum AtomicFile {
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     public static func write(_ bytes: [UInt8], to path: String) throws(Failure) {
@@ -117,28 +118,4 @@ public enum AtomicFile {
     }
 
     private static func errorText() -> String { String(cString: strerror(errno)) }
-}
-
-/// CRC-32 (IEEE 802.3), for checkpoint integrity.
-public enum CRC32 {
-    private static let table: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 != 0 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
-
-    public static func checksum(_ bytes: some Collection<UInt8>) -> UInt32 {
-        // Contiguous storage and a borrowed table keep this a tight loop even in debug
-        // builds, where checkpoints of millions of parameters are verified on every load.
-        if let crc = bytes.withContiguousStorageIfAvailable({ checksum(buffer: $0) }) { return crc }
-        return Array(bytes).withUnsafeBufferPointer { checksum(buffer: $0) }
-    }
-
-    private static func checksum(buffer: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        table.withUnsafeBufferPointer { table in
-            var crc: UInt32 = 0xFFFF_FFFF
-            for byte in buffer { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-            return crc ^ 0xFFFF_FFFF
-        }
-    }
 }
