@@ -50,7 +50,7 @@ let package = Package(
 
         .target(name: "BatchQueue", dependencies: ["Threading"]),
         // A run's log on disk (metrics as JSON lines and TensorBoard event files) and SVG plots.
-        .target(name: "RunLog", dependencies: ["Files", "Wire"]),
+        .target(name: "RunLog", dependencies: ["Files", "Threading", "Wire"]),
         .target(name: "Replay", dependencies: ["Contract", "Threading", "Randomness"]),
         // The one Swift bridge to OpenBLAS.
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
@@ -65,11 +65,22 @@ let package = Package(
             name: "ActorClient",
             dependencies: ["Contract", "Wire", "Threading", "Randomness", "Environments", .product(name: "Logging", package: "swift-log")]
         ),
+        // The composition root as a library: a learner process assembled from its
+        // configuration, its services started in order and stopped in reverse, the progress
+        // monitor, signals, actor processes, MPI jobs and evaluation.
+        .target(
+            name: "Runtime",
+            dependencies: [
+                "Contract", "Wire", "InferenceServer", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
+                "Environments", "RunLog", "LinearAlgebra", "Collective", "Files",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "seedrl",
             dependencies: [
                 "Contract", "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
-                "CSystem", "Environments", "RunLog", "LinearAlgebra", "Collective", "Certificates", "Files",
+                "CSystem", "Environments", "RunLog", "LinearAlgebra", "Collective", "Certificates", "Files", "Runtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -78,6 +89,10 @@ let package = Package(
         .testTarget(name: "BatchQueueTests", dependencies: ["BatchQueue", "Threading"]),
         .testTarget(name: "CertificatesTests", dependencies: ["Certificates"]),
         .testTarget(name: "FilesTests", dependencies: ["Files"]),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["Runtime", "Contract", "InferenceServer", "LearnerLoop", "Environments", "Files", "Threading", "Wire", "ActorClient"]
+        ),
         .testTarget(name: "LearnerLoopTests", dependencies: ["Contract", "Files", "LearnerLoop", "LinearAlgebra", "Replay", "Randomness", "Environments"]),
         .testTarget(name: "WireTests", dependencies: ["Contract", "Wire", "CGRPC"]),
         .testTarget(name: "ActorClientTests", dependencies: ["Contract", "ActorClient", "Randomness", "Environments"]),
@@ -86,7 +101,7 @@ let package = Package(
         .testTarget(name: "EnvironmentsTests", dependencies: ["Contract", "Environments"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceServerTests",
-            dependencies: ["Contract", "Files", "InferenceServer", "LearnerLoop", "LinearAlgebra", "ActorClient", "Wire", "Threading", "Replay", "Environments"]
+            dependencies: ["Contract", "Files", "InferenceServer", "LearnerLoop", "LinearAlgebra", "Runtime", "ActorClient", "Wire", "Threading", "Replay", "Environments"]
         ),
     ]
 )

@@ -12,7 +12,7 @@ out="${1:-$root/bench-lstm-serving.jsonl}"
 for rep in $(seq "${REPS:-3}"); do
   for n in ${STREAMS:-64 256}; do
     for core in mlp lstm; do
-      line=$("$seedrl" bench --env cartpole --core "$core" --streams "$n" --seconds "${SECONDS_PER_RUN:-4}" --warmup 1 \
+      line=$("$seedrl" bench --env cartpole --core "$core" --streams "$n" --seconds "${SECONDS_PER_RUN:-4}" --warmup-seconds 1 \
         --json --log-level error ${ARGS:-})
       echo "{\"core\":\"$core\",\"rep\":$rep,\"n\":$n,\"result\":$line}" | tee -a "$out"
     done

@@ -42,7 +42,7 @@ for rep in $(seq "$reps"); do
           seedrl) line=$("$echo_bin/loadgen" --target "127.0.0.1:$seedrl_port" --streams "$n" --seconds "$seconds" \
                   --warmup 1 --json --label seedrl || true) ;;
           seedrl-bench) line=$("$seedrl" bench --server "127.0.0.1:$seedrl_port" --streams "$n" --seconds "$seconds" \
-                  --warmup 1 --json --log-level error || true) ;;
+                  --warmup-seconds 1 --json --log-level error || true) ;;
         esac
         echo "{\"who\":\"$who\",\"rep\":$rep,\"size\":$size,\"n\":$n,\"result\":${line:-null}}" | tee -a "$out"
       done

@@ -14,7 +14,7 @@ mount -t tmpfs -o size=96k tmpfs "$dir"
 cleanup() { kill -9 "${server:-0}" "${actor:-0}" 2>/dev/null || true; wait 2>/dev/null || true; umount "$dir" 2>/dev/null || true; rmdir "$dir"; }
 trap cleanup EXIT
 
-"$seedrl" server --env cartpole --port "$port" --logdir "$dir/run" --checkpoint-secs 0.5 --log-level info \
+"$seedrl" server --env cartpole --port "$port" --logdir "$dir/run" --checkpoint-seconds 0.5 --log-level info \
   --status-seconds 100000 >"$dir.server.log" 2>&1 &
 server=$!
 sleep 0.5

@@ -49,7 +49,7 @@ start=$(date +%s)
 echo "ok: 2 ranks reached 195 ($(grep -o 'after [0-9.]*s and [0-9]* env steps' "$work/train.out"), $(( $(date +%s) - start )) s in all)"
 
 # 3. SIGUSR1 checkpoints the whole job; the next job resumes from it.
-"${mpi[@]}" "$seedrl" server --env cartpole --port 0 --logdir "$work/server" --checkpoint-secs 3600 --quiet \
+"${mpi[@]}" "$seedrl" server --env cartpole --port 0 --logdir "$work/server" --checkpoint-seconds 3600 --quiet \
   --log-level error >"$work/server.out" 2>&1 &
 job=$!
 # Two ports (one per rank) once both are up; then actors on each.

@@ -31,9 +31,9 @@ for pair in "$L $tag-la" "$A $tag-al" "$L $tag-lb" "$B $tag-bl"; do set -- $pair
 ip netns exec "$L" "$seedrl" server --env cartpole --host 0.0.0.0 --port 8686 --no-train \
   --keepalive-seconds 1 --status-seconds 0.5 --log-level error >"$logs/server" 2>&1 & pids+=($!)
 sleep 1
-ip netns exec "$A" "$seedrl" actor --server 10.231.1.1:8686 --envs 4 --keepalive-seconds 1 --max-backoff 1 \
+ip netns exec "$A" "$seedrl" actor --server 10.231.1.1:8686 --envs 4 --keepalive-seconds 1 --max-backoff-seconds 1 \
   --status-seconds 0.5 --log-level error >"$logs/a" 2>&1 & pids+=($!)
-ip netns exec "$B" "$seedrl" actor --server 10.231.2.1:8686 --envs 4 --keepalive-seconds 1 --max-backoff 1 \
+ip netns exec "$B" "$seedrl" actor --server 10.231.2.1:8686 --envs 4 --keepalive-seconds 1 --max-backoff-seconds 1 \
   --status-seconds 0.5 --log-level error >"$logs/b" 2>&1 & pids+=($!)
 
 steps() { grep -o '^steps [0-9]*' "$logs/$1" | tail -1 | grep -o '[0-9]*' || echo 0; }

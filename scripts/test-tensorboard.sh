@@ -13,7 +13,7 @@ run="$(mktemp -d)"
 trap 'rm -rf "$run"' EXIT
 "$seedrl" train --env cartpole --logdir "$run" --max-steps 40000 --progress-seconds 0.1 --quiet --log-level error >/dev/null || true
 "$seedrl" plot --logdir "$run" --out "$run/progress.svg" >/dev/null
-"$seedrl" bench --streams 1,8 --seconds 0.5 --warmup 0.1 --quiet --log-level error --plot "$run/bench.svg" >/dev/null
+"$seedrl" bench --streams 1,8 --seconds 0.5 --warmup-seconds 0.1 --quiet --log-level error --plot "$run/bench.svg" >/dev/null
 "$venv/bin/python3" - "$run" <<'PY'
 import sys, xml.etree.ElementTree as ET
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator

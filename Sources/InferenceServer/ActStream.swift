@@ -12,9 +12,9 @@ import Wire
 /// Confinement: `received`/`closed` run on the stream's poller thread; between enqueue
 /// and reply the stream belongs to the inference thread (handed over by the batch
 /// queue's lock). Never both at once, by the contract's ping-pong.
-final class ActStream: ServerStreamHandler, @unchecked Sendable {
-    let stream: ServerStream
-    private unowned let server: LearnerServer
+public final class ActStream: ServerStreamHandler, @unchecked Sendable {
+    let stream: StepTransport
+    private unowned let server: StreamHub
     private let policy: Policy
     private var validator: StepValidator
     private var episodeReturn: Double = 0
@@ -40,7 +40,7 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
     /// The peer's host (address without port), for the per-peer limit.
     let peerHost: String
 
-    init(stream: ServerStream, server: LearnerServer, policy: Policy, spec: ObservationSpec, unrollLength: Int?, peerHost: String) {
+    init(stream: StepTransport, hub server: StreamHub, policy: Policy, spec: ObservationSpec, unrollLength: Int?, peerHost: String) {
         self.stream = stream
         self.peerHost = peerHost
         self.server = server
@@ -84,7 +84,7 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
 
     /// The Step's bytes are valid only during this call (the poller's receive memory is
     /// reused for the next message): everything needed later is copied out here.
-    func received(_ step: StepView, on stream: ServerStream) {
+    public func received(_ step: StepView) {
         awaitingClientSince.store(0, ordering: .relaxed)
         let type: StepType
         switch validator.validate(step) {
@@ -126,7 +126,7 @@ final class ActStream: ServerStreamHandler, @unchecked Sendable {
         }
     }
 
-    func closed(_ stream: ServerStream) {
+    public func closed() {
         server.streamClosed(self)
     }
 }

@@ -31,7 +31,7 @@ final class IdleReaper: @unchecked Sendable {
                     if since != 0 && since < now && now - since > idleNanoseconds {
                         stream.endedIdleAt.store(now, ordering: .relaxed)
                         stream.stream.finish(.deadlineExceeded,
-                                             "no Step for more than \(seconds) s; the stream was idle (--stream-idle-secs)")
+                                             "no Step for more than \(seconds) s; the stream was idle (--stream-idle-seconds)")
                     }
                 }
             }

@@ -1,23 +1,18 @@
 import Contract
-import BatchQueue
 import Logging
 import Synchronization
 import Threading
 import Wire
 
-/// The Learner service: Act streams validated and batched into inference on the
-/// learner's policy, plus GetSpec and GetStats, over the gRPC C core.
+/// The Learner service over the gRPC C core: a `StreamHub` behind a `WireServer`, whose
+/// listener is restarted if the core stops accepting.
 ///
 /// Lifecycle: `init` binds, `start` serves, `shutdown` ends every stream with
 /// UNAVAILABLE and returns when all threads are done. Thread-safe.
 public final class LearnerServer: LearnerService, @unchecked Sendable {
-    // Immutable after init except `inference` (set in init, only read after) and
-    // `transport` (replaced when the listener is restarted, under its lock).
-    public let configuration: LearnerServerConfiguration
-    public let statistics = ServerStatistics()
-    let batchQueue: BatchQueue<ActStream>
-    private let policy: Policy
-    private let token: BearerToken?
+    // Immutable after init except `transport` (replaced when the listener is restarted,
+    // under its lock).
+    public let hub: StreamHub
     private let logger: Logger
     /// The gRPC server; `lifecycle` orders a listener restart against shutdown.
     private let transport = Locked<WireServer?>(nil)
@@ -25,40 +20,17 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     private var wireConfiguration: WireServerConfiguration
     private var watchdog: ListenerWatchdog?
     private let listenerRestartCount = Atomic<UInt64>(0)
-    private var inference: InferenceLoop!
     private let stopped = Atomic(false)
-    /// When the last authentication failure was logged (monotonic ns; 0: never).
-    private let lastAuthenticationLog = Atomic<UInt64>(0)
-    /// Open streams (for the idle reaper) and streams per peer host.
-    private let registry = Locked<(streams: [ObjectIdentifier: ActStream], perPeer: [String: Int])>(([:], [:]))
-    private var reaper: IdleReaper?
-    /// Bytes of per-stream memory held by open streams (see `maxStreamMemoryBytes`).
-    private let streamMemory = Atomic<Int>(0)
 
     public init(configuration: LearnerServerConfiguration, policy: Policy, logger: Logger = Logger(label: "seedrl.server")) throws {
-        let spec = configuration.spec
-        guard spec.byteCount > 0, spec.dtype != .unspecified else {
-            throw RPCError(.invalidArgument, "observation spec \(spec.shapeDescription) is empty or has no dtype")
-        }
-        guard spec.numActions >= 1, spec.numActions == policy.numActions else {
-            throw RPCError(.invalidArgument, "spec has \(spec.numActions) actions, the policy \(policy.numActions)")
-        }
-        guard configuration.maxStreams >= 1 else {
-            throw RPCError(.invalidArgument, "max streams must be at least 1, got \(configuration.maxStreams)")
-        }
-        self.configuration = configuration
-        self.policy = policy
+        hub = try StreamHub(configuration: configuration, policy: policy, logger: logger)
         self.logger = logger
-        token = configuration.token.map(BearerToken.init)
-        batchQueue = BatchQueue(policy: try configuration.batchingPolicy(), capacity: configuration.maxStreams)
         wireConfiguration = WireServerConfiguration(
-            listenAddresses: configuration.listenAddresses, maxReceiveMessageBytes: spec.maxStepMessageBytes)
+            listenAddresses: configuration.listenAddresses, maxReceiveMessageBytes: configuration.spec.maxStepMessageBytes)
         wireConfiguration.pollerThreads = configuration.pollerThreads
         wireConfiguration.keepaliveMilliseconds = configuration.keepaliveMilliseconds
         wireConfiguration.security = configuration.security
         wireConfiguration.defences = configuration.defences
-        inference = InferenceLoop(queue: batchQueue, policy: policy, statistics: statistics,
-                                  unrolls: configuration.recording?.queue)
         let wire = try WireServer(configuration: wireConfiguration, service: self)
         transport.withLock { $0 = wire }
         // A restart listens where this server listens now (port 0 resolved to its port).
@@ -67,19 +39,19 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         }
     }
 
+    public var configuration: LearnerServerConfiguration { hub.configuration }
+    public var statistics: ServerStatistics { hub.statistics }
+    public func stats() -> StatsMessage { hub.stats() }
+    /// Bytes of per-stream memory open streams hold now.
+    public var streamMemoryInUse: Int { hub.streamMemoryInUse }
+
     private var wire: WireServer { transport.withLock { $0! } }
 
     /// Ports bound, in the order of `listenAddresses` (0 for unix sockets).
     public var boundPorts: [Int] { wire.boundPorts }
 
     public func start() {
-        if let idle = configuration.streamIdleSeconds {
-            reaper = IdleReaper(idleNanoseconds: UInt64(idle * 1e9),
-                                cancelGraceNanoseconds: UInt64(configuration.idleCancelGraceSeconds * 1e9)) { [weak self] in
-                self?.openStreams() ?? []
-            }
-        }
-        inference.start()
+        hub.start()
         wire.start()
         watchdog = ListenerWatchdog { [weak self] reason in self?.restartListener(reason: reason) }
         logger.info("serving", metadata: [
@@ -98,12 +70,8 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     public func shutdown(keepingUnrolls: Bool = false) {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
         watchdog?.stop()
-        reaper?.stop()
         logger.info("shutting down", metadata: ["open_streams": "\(statistics.openStreams)"])
-        batchQueue.close()
-        if !keepingUnrolls { configuration.recording?.queue.close() }  // a push blocked on back-pressure returns
-        inference.join()
-        configuration.recording?.queue.seal()
+        hub.stop(keepingUnrolls: keepingUnrolls)
         lifecycle.withLock { _ in wire.shutdown(endingStreamsWith: .unavailable, message: "server shutting down") }
     }
 
@@ -136,120 +104,13 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         }
     }
 
-    public func stats() -> StatsMessage {
-        var stats = StatsMessage()
-        stats.stepsServed = statistics.servedSteps
-        stats.activeStreams = UInt32(clamping: statistics.openStreams)
-        stats.modelVersion = policy.modelVersion
-        let episodes = statistics.episodeSummary
-        stats.episodesCompleted = episodes.completed
-        stats.meanEpisodeReturn = episodes.meanReturn
-        stats.framesTrained = configuration.framesTrained?() ?? 0
-        stats.meanBatchSize = batchQueue.batchStatistics.meanBatchSize
-        stats.envSteps = statistics.envSteps
-        stats.skippedUpdates = configuration.skippedUpdates?() ?? 0
-        stats.authFailures = statistics.authFailures
-        return stats
-    }
-
     // MARK: LearnerService (poller threads)
 
     public func openStream(_ stream: ServerStream) -> Result<ServerStreamHandler, RPCError> {
-        if let error = authenticate(stream.context) { return .failure(error) }
-        let limit = configuration.maxStreams
-        if statistics.activeStreams.add(1, ordering: .relaxed).newValue > limit {
-            statistics.activeStreams.subtract(1, ordering: .relaxed)
-            return .failure(RPCError(.resourceExhausted, "server is serving its maximum of \(limit) streams (--max-streams)"))
-        }
-        let host = PeerHost.of(peer: stream.context.peer)
-        let actStream = ActStream(stream: stream, server: self, policy: policy, spec: configuration.spec,
-                                  unrollLength: configuration.recording?.unrollLength, peerHost: host)
-        let perPeerLimit = configuration.maxStreamsPerPeer
-        let refused: Int? = registry.withLock { registry in
-            let held = registry.perPeer[host, default: 0]
-            if let perPeerLimit, held >= perPeerLimit { return held }
-            registry.perPeer[host] = held + 1
-            registry.streams[ObjectIdentifier(actStream)] = actStream
-            return nil
-        }
-        if let held = refused {
-            statistics.activeStreams.subtract(1, ordering: .relaxed)
-            return .failure(RPCError(.resourceExhausted,
-                "peer \(host) already holds \(held) streams, its maximum (--max-streams-per-peer)"))
-        }
-        batchQueue.streamOpened()
-        logger.debug("stream opened", metadata: ["stream": "\(stream.id)", "peer": "\(stream.context.peer)"])
-        return .success(actStream)
+        hub.open(stream).map { $0 }
     }
 
-    func streamClosed(_ stream: ActStream) {
-        registry.withLock { registry in
-            registry.streams.removeValue(forKey: ObjectIdentifier(stream))
-            let held = registry.perPeer[stream.peerHost, default: 1] - 1
-            registry.perPeer[stream.peerHost] = held > 0 ? held : nil
-        }
-        batchQueue.streamClosed()
-        if stream.reservedBytes > 0 { streamMemory.subtract(stream.reservedBytes, ordering: .relaxed) }
-        statistics.activeStreams.subtract(1, ordering: .relaxed)
-        logger.debug("stream closed", metadata: ["stream": "\(stream.stream.id)"])
-    }
-
-    private func openStreams() -> [ActStream] {
-        registry.withLock { Array($0.streams.values) }
-    }
-
-    /// Takes `bytes` of the stream-memory budget; false (and nothing taken) when it would
-    /// go over. Called once per stream, at its first Step.
-    func reserveStreamMemory(_ bytes: Int) -> Bool {
-        let total = streamMemory.add(bytes, ordering: .relaxed).newValue
-        if total > configuration.maxStreamMemoryBytes {
-            streamMemory.subtract(bytes, ordering: .relaxed)
-            return false
-        }
-        return true
-    }
-
-    var streamMemoryRefusal: String {
-        "the server's stream memory (\(Self.describe(bytes: configuration.maxStreamMemoryBytes)), --max-stream-memory-mb) is in use by other streams"
-    }
-
-    /// "12 GiB", "600 MiB", "1 KiB" (rounded down), for messages.
-    static func describe(bytes: Int) -> String {
-        bytes >= 1 << 30 ? "\(bytes >> 30) GiB" : bytes >= 1 << 20 ? "\(bytes >> 20) MiB" : "\(bytes >> 10) KiB"
-    }
-
-    /// Bytes of per-stream memory open streams hold now.
-    public var streamMemoryInUse: Int { streamMemory.load(ordering: .relaxed) }
-
-    /// The token check for every method: a refusal is counted and logged with its peer, at
-    /// most one line per 10 s (a flood must not flood the log).
-    private func authenticate(_ context: CallContext) -> RPCError? {
-        guard let error = token?.check(context.authorization) else { return nil }
-        let failures = statistics.authenticationFailures.add(1, ordering: .relaxed).newValue
-        let now = MonotonicClock.now()
-        let last = lastAuthenticationLog.load(ordering: .relaxed)
-        if now &- last >= 10_000_000_000 || last == 0,
-           lastAuthenticationLog.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged {
-            logger.warning("refused an RPC without a valid token", metadata: [
-                "peer": "\(context.peer)", "reason": "\(error.message)", "refused_so_far": "\(failures)"])
-        }
-        return error
-    }
-
-    public func getSpec(context: CallContext) -> Result<SpecMessage, RPCError> {
-        if let error = authenticate(context) { return .failure(error) }
-        let spec = configuration.spec
-        return .success(SpecMessage(
-            env: spec.envName, observationShape: spec.shape.map(Int64.init), observationDType: spec.dtype,
-            numActions: Int32(spec.numActions), modelVersion: policy.modelVersion))
-    }
-
-    public func getStats(context: CallContext) -> Result<StatsMessage, RPCError> {
-        if let error = authenticate(context) { return .failure(error) }
-        return .success(stats())
-    }
-
-    public func unknownMethod(_ name: String, context: CallContext) -> RPCError {
-        authenticate(context) ?? RPCError(.unimplemented, "method \(name) is not served here (seedrl.v1.Learner has GetSpec, Act, GetStats)")
-    }
+    public func getSpec(context: CallContext) -> Result<SpecMessage, RPCError> { hub.getSpec(context: context) }
+    public func getStats(context: CallContext) -> Result<StatsMessage, RPCError> { hub.getStats(context: context) }
+    public func unknownMethod(_ name: String, context: CallContext) -> RPCError { hub.unknownMethod(name, context: context) }
 }

@@ -97,6 +97,16 @@ public struct CheckpointDirectory: Sendable {
         return Found(checkpoint: nil, file: nil, rejected: rejected)
     }
 
+    /// A checkpoint file (`*.bin`), or a log directory's newest valid one (`skipped` hears
+    /// about each newer file that could not be used).
+    public static func load(_ path: String, skipped: (String) -> Void = { _ in }) throws -> Checkpoint {
+        if path.hasSuffix(".bin") { return try Checkpoint.read(from: path) }
+        let found = CheckpointDirectory(path: path, keep: 1).newestValid()
+        found.rejected.forEach(skipped)
+        guard let checkpoint = found.checkpoint else { throw AtomicFile.Failure(description: "no valid checkpoint in \(path)") }
+        return checkpoint
+    }
+
     static func fileName(version: UInt64) -> String {
         let digits = String(version)
         return "checkpoint-" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits + ".bin"

@@ -1,5 +1,6 @@
 /// Inference on the learner's own parameters: encode a batch of raw observations, run
-/// the MLP on the newest complete parameter snapshot, sample one action per row.
+/// the model on the newest complete parameter snapshot, sample one action per row. The
+/// server and the evaluator both act through it.
 ///
 /// Not thread-safe: one inference thread owns it (its workspace and generator);
 /// the `ParameterStore` it reads is shared safely with the learner.
@@ -11,6 +12,8 @@ public final class ModelPolicy: @unchecked Sendable {
     private let workspace: ForwardWorkspace
     private let input: UnsafeMutablePointer<Float>
     private var sampler: ActionSampler
+    /// Take the most likely action instead of sampling (evaluation).
+    public var greedy = false
 
     public init(architecture: ModelArchitecture, store: ParameterStore, maxBatch: Int, seed: UInt64) {
         self.architecture = architecture
@@ -79,7 +82,8 @@ public final class ModelPolicy: @unchecked Sendable {
         for row in 0..<count {
             let head = workspace.headRow(row)
             (logits + row * numActions).update(from: head, count: numActions)
-            actions[row] = Int32(sampler.sample(logits: head, count: numActions))
+            actions[row] = Int32(greedy ? ActionSampler.greedy(logits: head, count: numActions)
+                                        : sampler.sample(logits: head, count: numActions))
         }
         return snapshot.version
     }

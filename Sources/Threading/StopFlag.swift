@@ -25,5 +25,10 @@ public final class StopFlag: @unchecked Sendable {
         }
     }
 
+    /// Waits until the flag is set.
+    public func wait() {
+        lock.withLock { while !stopped { lock.wait() } }
+    }
+
     public var isSet: Bool { lock.withLock { stopped } }
 }

@@ -58,4 +58,11 @@ public struct StepView: @unchecked Sendable {
     public var observation: UnsafeRawBufferPointer
 
     public var stepType: StepType? { StepType(wire: rawStepType) }
+
+    public init(rawStepType: Int32, reward: Float, discount: Float, observation: UnsafeRawBufferPointer) {
+        self.rawStepType = rawStepType
+        self.reward = reward
+        self.discount = discount
+        self.observation = observation
+    }
 }

@@ -7,10 +7,10 @@ public protocol ServerStreamHandler: AnyObject {
     /// A Step arrived and decoded. The stream sends nothing until `reply` or `finish`.
     /// `step`'s bytes are valid only during the call (the poller's receive memory is
     /// reused for the next message).
-    func received(_ step: StepView, on stream: ServerStream)
+    func received(_ step: StepView)
     /// The stream is over (finished, cancelled by the client, connection lost, server
     /// shutdown). Called exactly once; the handler must drop its per-stream state.
-    func closed(_ stream: ServerStream)
+    func closed()
 }
 
 /// One `Act` call on the server: a small state machine driven by completion events.
@@ -114,14 +114,14 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
             finish(.invalidArgument, "message could not be decoded as seedrl.v1.Step")
             return
         }
-        handler.received(decoded, on: self)
+        handler.received(decoded)
     }
 
     private func closedEvent() {
         let handler = self.handler
         self.handler = nil
         server.forget(self, wasAdmitted: handler != nil)
-        handler?.closed(self)
+        handler?.closed()
     }
 
     // MARK: Public operations

@@ -1,5 +1,6 @@
 import ActorClient
 import ArgumentParser
+import Runtime
 import Logging
 import Threading
 
@@ -12,8 +13,7 @@ struct ActorCommand: ParsableCommand {
     @Option(help: "The learner: HOST:PORT or unix:PATH; a comma-separated list (the ranks of a data-parallel job) spreads the environments over them.")
     var server: String
 
-    @Option(help: "Environment to run: cartpole, acrobot, mountaincar, catch, recall, synthetic-frames.")
-    var env: String = "cartpole"
+    @OptionGroup var environment: EnvironmentOption
 
     @Option(help: "Environments (streams) in this process.")
     var envs: Int = 16
@@ -24,10 +24,19 @@ struct ActorCommand: ParsableCommand {
     var seed: UInt64 = 1
 
     @Option(help: "Longest wait between reconnect attempts, in seconds (backoff doubles from 0.1 s, ±20% jitter).")
-    var maxBackoff: Double = 5
+    var maxBackoffSeconds: Double = 5
+
+    @Option(name: .customLong("max-backoff"), help: .hidden)
+    var legacyMaxBackoff: Double?
 
     @Option(help: "How long to wait for an unreachable learner at start, in seconds.")
-    var connectTimeout: Double = 60
+    var connectTimeoutSeconds: Double = 60
+
+    @Option(name: .customLong("connect-timeout"), help: .hidden)
+    var legacyConnectTimeout: Double?
+
+    var maxBackoff: Double { legacyMaxBackoff ?? maxBackoffSeconds }
+    var connectTimeout: Double { legacyConnectTimeout ?? connectTimeoutSeconds }
 
     @Option(help: "Keepalive ping period in seconds: a dead link is noticed within about twice this (0: off).")
     var keepaliveSeconds: Double = 5
@@ -44,7 +53,7 @@ struct ActorCommand: ParsableCommand {
     func validate() throws {
         if envs < 1 { throw ValidationError("--envs must be at least 1") }
         if statusSeconds <= 0 { throw ValidationError("--status-seconds must be positive") }
-        if maxBackoff < 0.1 { throw ValidationError("--max-backoff must be at least 0.1 s") }
+        if maxBackoff < 0.1 { throw ValidationError("--max-backoff-seconds must be at least 0.1") }
     }
 
     /// The learners to spread the environments over (a data-parallel job has one per rank).
@@ -58,7 +67,7 @@ struct ActorCommand: ParsableCommand {
         let configurations = targets.enumerated().compactMap { index, target -> ActorConfiguration? in
             let share = envs / targets.count + (index < envs % targets.count ? 1 : 0)
             guard share > 0 else { return nil }
-            var configuration = ActorConfiguration(target: target, environment: env)
+            var configuration = ActorConfiguration(target: target, environment: environment.env.rawValue)
             configuration.token = token
             configuration.environments = share
             configuration.seed = seed &+ UInt64(index) &* 0x9E37_79B9
@@ -95,7 +104,7 @@ struct ActorCommand: ParsableCommand {
     }
 
     /// Starts one learner's share. The learner may not be up yet (a cluster job starts
-    /// everything at once): waits for it with the same backoff, for at most --connect-timeout.
+    /// everything at once): waits for it with the same backoff, for at most --connect-timeout-seconds.
     private func start(_ configuration: ActorConfiguration, stop: StopFlag) throws -> ActorLoop {
         var actor = ActorLoop(configuration: configuration)
         let giveUp = MonotonicClock.now() + UInt64(connectTimeout * 1e9)

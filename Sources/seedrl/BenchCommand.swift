@@ -2,6 +2,8 @@ import Files
 import ActorClient
 import Foundation
 import ArgumentParser
+import Environments
+import Runtime
 import InferenceServer
 import LearnerLoop
 import RunLog
@@ -26,7 +28,10 @@ struct BenchCommand: ParsableCommand {
     var seconds: Double = 5
 
     @Option(help: "Warm-up seconds before measuring.")
-    var warmup: Double = 1
+    var warmupSeconds: Double = 1
+
+    @Option(name: .customLong("warmup"), help: .hidden)
+    var legacyWarmup: Double?
 
     @Option(help: "Client connections the streams are spread over.")
     var connections: Int = 1
@@ -56,12 +61,14 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         let counts = try streamCounts()
         if counts.isEmpty { throw ValidationError("--streams needs at least one count") }
-        if seconds <= 0 || warmup < 0 { throw ValidationError("--seconds must be positive and --warmup not negative") }
+        if seconds <= 0 || warmup < 0 { throw ValidationError("--seconds must be positive and --warmup-seconds not negative") }
         if connections < 1 || clientThreads < 1 { throw ValidationError("--connections and --client-threads must be at least 1") }
         if server != nil && (spec.env != nil || spec.obsShape != nil) {
             throw ValidationError("with --server the spec comes from the server's GetSpec; drop --env/--obs-shape")
         }
     }
+
+    var warmup: Double { legacyWarmup ?? warmupSeconds }
 
     func streamCounts() throws -> [Int] {
         let counts = streams.split(separator: ",").map { Int($0) }
@@ -79,19 +86,21 @@ struct BenchCommand: ParsableCommand {
         var target = server ?? ""
         if server == nil {
             BLAS.useSingleThread()
-            let observationSpec = try spec.resolve(default: KnownEnvironments.spec(named: "cartpole"))
-            var embeddedServing = serving
-            embeddedServing.maxStreams = max(serving.maxStreams, try streamCounts().max()!)
-            let system = try LearnerSystem(spec: observationSpec, listen: ["127.0.0.1:0"], serving: embeddedServing,
-                                           learning: nil, token: try tokens.resolve(), checkpoints: nil,
-                                           logger: Logger(label: "seedrl.bench.server"))
-            let started = system.server
+            let observationSpec = try spec.resolve(default: KnownEnvironment.cartpole.spec)
+            var server = LearnerServerConfiguration(spec: observationSpec, listenAddresses: ["127.0.0.1:0"])
+            serving.apply(to: &server)
+            server.maxStreams = max(server.maxStreams, try streamCounts().max()!)
+            server.maxStreamsPerPeer = server.maxStreamsPerPeer.map { max($0, server.maxStreams) }
+            server.token = try tokens.resolve()
+            var configuration = LearnerConfiguration(server: server)
+            configuration.model = serving.model
+            let started = try LearnerSystem(configuration: configuration, logger: Logger(label: "seedrl.bench.server")).server
             started.start()
             embedded = started
             target = "127.0.0.1:\(started.boundPorts[0])"
             if !json {
                 Console.line("embedded server: \(observationSpec.envName) \(observationSpec.shapeDescription), "
-                    + "max batch \(serving.maxBatch), max delay \(serving.maxDelayUs) µs, on \(target)")
+                    + "max batch \(serving.maxBatch), max delay \(format(serving.maxDelay * 1e6, decimals: 0)) µs, on \(target)")
             }
         }
         defer { embedded?.shutdown() }
@@ -179,14 +188,30 @@ enum BenchReportFormat {
 
     static func json(_ report: LoadReport, server: String) -> String {
         let latency = report.latency
-        let errors = report.errors.sorted(by: { $0.key < $1.key })
-            .map { "\"\($0.key)\":\($0.value.count)" }.joined(separator: ",")
-        return "{\"server\":\"\(server)\",\"streams\":\(report.streams),\"obs_bytes\":\(report.observationBytes),"
-            + "\"seconds\":\(report.seconds),\"round_trips\":\(report.roundTrips),"
-            + "\"qps\":\(format(report.queriesPerSecond, decimals: 1)),"
-            + "\"p50_us\":\(micros(latency.quantile(0.5))),\"p90_us\":\(micros(latency.quantile(0.9))),"
-            + "\"p99_us\":\(micros(latency.quantile(0.99))),\"max_us\":\(micros(latency.maximum)),"
-            + "\"mean_batch\":\(report.serverMeanBatch.map { format($0, decimals: 2) } ?? "null"),"
-            + "\"errors\":{\(errors)}}"
+        let record = BenchRecord(
+            server: server, streams: report.streams, obsBytes: report.observationBytes, seconds: report.seconds,
+            roundTrips: report.roundTrips, qps: report.queriesPerSecond,
+            p50Us: Double(latency.quantile(0.5)) / 1000, p90Us: Double(latency.quantile(0.9)) / 1000,
+            p99Us: Double(latency.quantile(0.99)) / 1000, maxUs: Double(latency.maximum) / 1000,
+            meanBatch: report.serverMeanBatch, errors: report.errors.mapValues(\.count))
+        return JSONLine.encode(record)
+    }
+}
+
+/// One `seedrl bench --json` line.
+struct BenchRecord: Encodable {
+    let server: String
+    let streams: Int
+    let obsBytes: Int
+    let seconds: Double
+    let roundTrips: UInt64
+    let qps: Double
+    let p50Us: Double, p90Us: Double, p99Us: Double, maxUs: Double
+    let meanBatch: Double?
+    let errors: [String: Int]
+
+    enum CodingKeys: String, CodingKey {
+        case server, streams, obsBytes = "obs_bytes", seconds, roundTrips = "round_trips", qps
+        case p50Us = "p50_us", p90Us = "p90_us", p99Us = "p99_us", maxUs = "max_us", meanBatch = "mean_batch", errors
     }
 }

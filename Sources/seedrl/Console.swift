@@ -36,21 +36,3 @@ enum Console {
         }
     }
 }
-
-/// Fixed-point formatting without Foundation. Never traps: a value whose scaled magnitude
-/// does not fit an integer (a reward of 1e21 from a client, say) is written in Swift's
-/// own floating-point form instead.
-func format(_ value: Double, decimals: Int = 1) -> String {
-    guard value.isFinite else { return "\(value)" }
-    var scale = 1.0
-    for _ in 0..<max(0, decimals) { scale *= 10 }
-    let rounded = (abs(value) * scale).rounded()
-    guard rounded < 9.0e15, let whole = Int(exactly: (rounded / scale).rounded(.down)) else { return "\(value)" }
-    var text = "\(value < 0 && rounded > 0 ? "-" : "")\(whole)"
-    if decimals > 0 {
-        let fraction = Int(exactly: rounded - Double(whole) * scale) ?? 0
-        let digits = String(fraction)
-        text += "." + String(repeating: "0", count: max(0, decimals - digits.count)) + digits
-    }
-    return text
-}

@@ -1,5 +1,7 @@
 import Contract
 import ArgumentParser
+import Environments
+import Runtime
 import LearnerLoop
 import LinearAlgebra
 import Threading
@@ -42,7 +44,7 @@ struct LearnerBenchCommand: ParsableCommand {
         defer { group?.leave() }
         if group != nil && simulateRanks != 1 { throw ValidationError("--simulate-ranks is for a single process, not under mpirun") }
         BLAS.useSingleThread()
-        let observationSpec = try spec.resolve(default: KnownEnvironments.spec(named: "cartpole")!)
+        let observationSpec = try spec.resolve(default: KnownEnvironment.cartpole.spec)
         let sizes = try ServingOptions.hiddenSizes(hidden)
         let architecture = ModelArchitecture(
             observation: observationSpec.format,
@@ -62,15 +64,13 @@ struct LearnerBenchCommand: ParsableCommand {
         var started = MonotonicClock.now()
         for step in 0..<(warmupSteps + steps) {
             if step == warmupSteps { started = MonotonicClock.now(); reduceNanoseconds = 0 }
-            var report: TrainingStepReport
             if let group {
-                report = learner.computeGradient(unrolls.batch(rank: rank, step: step))
-                let reduceStarted = MonotonicClock.now()
-                learner.withGradient { group.sumInPlace($0) }
-                reduceNanoseconds += MonotonicClock.now() - reduceStarted
+                let report = learner.step(unrolls.batch(rank: rank, step: step), group: group)
+                reduceNanoseconds += UInt64(report.reduceSeconds * 1e9)
+                continue
             } else {
                 // Rank by rank, summed in rank order as the all-reduce sums them.
-                report = learner.computeGradient(unrolls.batch(rank: 0, step: step))
+                var report = learner.computeGradient(unrolls.batch(rank: 0, step: step))
                 if ranks > 1 {
                     learner.withGradient { gradient in for i in gradient.indices { sum[i] = gradient[i] } }
                     for other in 1..<ranks {
@@ -79,22 +79,17 @@ struct LearnerBenchCommand: ParsableCommand {
                     }
                     learner.withGradient { gradient in for i in gradient.indices { gradient[i] = sum[i] } }
                 }
+                learner.applyGradient(contributors: ranks, report: &report)
             }
-            learner.applyGradient(contributors: ranks, report: &report)
         }
         let seconds = Double(MonotonicClock.now() - started) / 1e9
         let frames = Double(steps * settings.batchSize * settings.unrollLength * ranks)
-        let result: [(String, String)] = [
-            ("rank", "\(rank)"), ("ranks", "\(ranks)"), ("simulated", simulateRanks > 1 ? "true" : "false"),
-            ("steps", "\(steps)"), ("batch_size", "\(settings.batchSize)"), ("unroll_length", "\(settings.unrollLength)"),
-            ("parameters", "\(learner.parameters.count)"), ("seconds", format(seconds, decimals: 3)),
-            ("frames_trained_per_s", format(frames / seconds, decimals: 0)),
-            ("allreduce_share", format(Double(reduceNanoseconds) / 1e9 / seconds, decimals: 4)),
-            ("version", "\(learner.store.version)"),
-            ("checksum", "\"\(checksum(learner.parameters))\""),
-        ]
         // One JSON line per rank, never a status-line escape (mpirun's stdout looks like a terminal).
-        print("{" + result.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
+        print(JSONLine.encode(LearnerBenchRecord(
+            rank: rank, ranks: ranks, simulated: simulateRanks > 1, steps: steps, batchSize: settings.batchSize,
+            unrollLength: settings.unrollLength, parameters: learner.parameters.count, seconds: seconds,
+            framesTrainedPerS: frames / seconds, allreduceShare: Double(reduceNanoseconds) / 1e9 / seconds,
+            version: learner.store.version, checksum: checksum(learner.parameters))))
     }
 
     /// FNV-1a over the parameters' bytes: equal only if every bit is.
@@ -109,5 +104,16 @@ struct LearnerBenchCommand: ParsableCommand {
         }
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+/// One `seedrl learner-bench` line (one per rank).
+struct LearnerBenchRecord: Encodable {
+    let rank: Int, ranks: Int, simulated: Bool, steps: Int, batchSize: Int, unrollLength: Int, parameters: Int
+    let seconds: Double, framesTrainedPerS: Double, allreduceShare: Double, version: UInt64, checksum: String
+
+    enum CodingKeys: String, CodingKey {
+        case rank, ranks, simulated, steps, batchSize = "batch_size", unrollLength = "unroll_length", parameters, seconds
+        case framesTrainedPerS = "frames_trained_per_s", allreduceShare = "allreduce_share", version, checksum
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LearnerLoop
 import Replay
+import Runtime
 
 /// The learner's hyperparameters as flags; defaults solve CartPole-v1.
 struct LearningOptions: ParsableArguments {
@@ -10,8 +11,8 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "B: unrolls per training step.")
     var batchSize: Int = 8
 
-    @Option(help: "Optimizer: adam or rmsprop.")
-    var optimizer: String = "adam"
+    @Option(help: "Optimizer (rmsprop in the Keras form: mean square from 0).")
+    var optimizer: OptimizerKind = .adam
 
     @Option(help: "Learning rate.")
     var learningRate: Float = 2e-3
@@ -46,8 +47,8 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Unrolls waiting for the learner at most (back-pressure beyond).")
     var unrollQueue: Int = 256
 
-    @Option(help: "When the unroll queue is full: block (inference waits) or drop-oldest.")
-    var unrollQueuePolicy: String = "block"
+    @Option(help: "When the unroll queue is full: block (inference waits) or drop the oldest.")
+    var unrollQueuePolicy: UnrollQueuePolicy = .block
 
     @Option(help: "Fraction of each batch re-drawn from the replay buffer, in [0, 1).")
     var replayRatio: Double = 0
@@ -55,19 +56,16 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Unrolls kept for replay.")
     var replayCapacity: Int = 1024
 
-    @Option(help: "Replay sampling: uniform or prioritized.")
-    var replaySampling: String = "uniform"
+    @Option(help: "Replay sampling.")
+    var replaySampling: ReplayBuffer.Sampling = .uniform
 
     func validate() throws {
         if unrollLength < 1 || batchSize < 1 { throw ValidationError("--unroll-length and --batch-size must be at least 1") }
-        if OptimizerKind(rawValue: optimizer) == nil { throw ValidationError("--optimizer must be adam or rmsprop") }
         if !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
         if !(0...1).contains(discount) { throw ValidationError("--discount must be in [0, 1]") }
         if unrollQueue < batchSize { throw ValidationError("--unroll-queue must hold at least one batch (\(batchSize))") }
-        if UnrollQueuePolicy(rawValue: unrollQueuePolicy) == nil { throw ValidationError("--unroll-queue-policy must be block or drop-oldest") }
         if !(0..<1).contains(replayRatio) { throw ValidationError("--replay-ratio must be in [0, 1)") }
         if replayCapacity < 1 { throw ValidationError("--replay-capacity must be at least 1") }
-        if ReplayBuffer.Sampling(rawValue: replaySampling) == nil { throw ValidationError("--replay-sampling must be uniform or prioritized") }
     }
 
     var settings: LearnerSettings {
@@ -83,18 +81,17 @@ struct LearningOptions: ParsableArguments {
         settings.vtrace.clipC = clipC
         settings.vtrace.clipPGRho = clipPgRho
         settings.vtrace.lambda = lambda
-        settings.optimizer.kind = OptimizerKind(rawValue: optimizer)!
+        settings.optimizer.kind = optimizer
         settings.optimizer.learningRate = learningRate
         return settings
     }
 
-    var replay: ReplaySettings? {
-        replayRatio > 0
-            ? ReplaySettings(ratio: replayRatio, capacity: replayCapacity, sampling: ReplayBuffer.Sampling(rawValue: replaySampling)!)
-            : nil
-    }
-
-    func makeQueue() -> UnrollQueue {
-        UnrollQueue(capacity: unrollQueue, policy: UnrollQueuePolicy(rawValue: unrollQueuePolicy)!)
+    var configuration: LearningConfiguration {
+        var configuration = LearningConfiguration()
+        configuration.settings = settings
+        configuration.unrollQueueCapacity = unrollQueue
+        configuration.unrollQueuePolicy = unrollQueuePolicy
+        configuration.replay = replayRatio > 0 ? ReplaySettings(ratio: replayRatio, capacity: replayCapacity, sampling: replaySampling) : nil
+        return configuration
     }
 }

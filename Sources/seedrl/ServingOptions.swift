@@ -1,19 +1,20 @@
 import ArgumentParser
 import InferenceServer
+import Runtime
 
-/// Flags shared by everything that runs a server (server, bench's embedded one).
+/// Flags shared by everything that runs a server (server, train, bench's embedded one).
 struct ServingOptions: ParsableArguments {
     @Option(help: "Most steps per inference batch.")
     var maxBatch: Int = 256
 
-    @Option(help: "Longest the first pending step waits for company, in µs (0: take what is pending whenever inference is free; raise it for costly models).")
-    var maxDelayUs: Int = 0
+    @Option(help: "Longest the first pending step waits for company, in seconds (0: take what is pending whenever inference is free; raise it for costly models).")
+    var maxDelaySeconds: Double = 0
+
+    @Option(name: .customLong("max-delay-us"), help: .hidden)
+    var legacyMaxDelayMicroseconds: Int?
 
     @Option(help: "Most Act streams served at once; beyond it RESOURCE_EXHAUSTED.")
     var maxStreams: Int = 4096
-
-    @Option(help: "Ping clients this often (seconds) and drop those silent for as long, freeing their streams (0: off).")
-    var keepaliveSeconds: Double = 20
 
     @Option(help: "Most Act streams one peer host may hold (an IPv6 peer's /64 counts as one host; 0: no per-peer limit).")
     var maxStreamsPerPeer: Int = 1024
@@ -24,23 +25,29 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Memory all streams may hold for their input rows, recurrent states and partial unrolls, in MiB (0: half the machine's memory); beyond it new streams get RESOURCE_EXHAUSTED.")
     var maxStreamMemoryMb: Int = 0
 
+    @Option(help: "Ping clients this often (seconds) and drop those silent for as long, freeing their streams (0: off).")
+    var keepaliveSeconds: Double = 20
+
+    @Option(help: "End a stream with DEADLINE_EXCEEDED when its client sends no Step for this many seconds (0: never).")
+    var streamIdleSeconds: Double = 0
+
+    @Option(name: .customLong("stream-idle-secs"), help: .hidden)
+    var legacyStreamIdleSecs: Double?
+
     @Option(help: "Close a connection that has had no call open for this many seconds (0: never).")
     var maxConnectionIdleSeconds: Double = 120
 
     @Option(help: "Ask a connection older than this many seconds to reconnect (GOAWAY; 0: never).")
     var maxConnectionAgeSeconds: Double = 0
 
-    @Option(help: "End a stream with DEADLINE_EXCEEDED when its client sends no Step for this many seconds (0: never).")
-    var streamIdleSecs: Double = 0
-
     @Option(help: "Completion-queue poller threads.")
     var pollerThreads: Int = 1
 
-    @Option(help: "Hidden layer widths of the MLP, e.g. 64,64.")
+    @Option(help: "Hidden layer widths of the torso, e.g. 64,64.")
     var hidden: String = "64,64"
 
-    @Option(help: "The model's core between the hidden layers and the heads: mlp (none) or lstm (its state lives on the learner, one per stream).")
-    var core: String = "mlp"
+    @Option(help: "The model's core between the torso and the heads.")
+    var core: ModelCore = .mlp
 
     @Option(help: "Width of the LSTM core with --core lstm.")
     var lstmSize: Int = 64
@@ -48,23 +55,22 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Seed for initialisation and action sampling.")
     var seed: UInt64 = 1
 
+    var maxDelay: Double { legacyMaxDelayMicroseconds.map { Double($0) / 1e6 } ?? maxDelaySeconds }
+    var streamIdle: Double { legacyStreamIdleSecs ?? streamIdleSeconds }
+
     func validate() throws {
         if maxBatch < 1 { throw ValidationError("--max-batch must be at least 1") }
-        if maxDelayUs < 0 { throw ValidationError("--max-delay-us must not be negative") }
+        if maxDelay < 0 { throw ValidationError("--max-delay-seconds must not be negative") }
         if maxStreams < 1 { throw ValidationError("--max-streams must be at least 1") }
-        if maxStreamsPerPeer < 0 || streamIdleSecs < 0 { throw ValidationError("--max-streams-per-peer and --stream-idle-secs must not be negative") }
+        if maxStreamsPerPeer < 0 || streamIdle < 0 { throw ValidationError("--max-streams-per-peer and --stream-idle-seconds must not be negative") }
         if maxStreamsPerConnection < 1 { throw ValidationError("--max-streams-per-connection must be at least 1") }
         if maxStreamMemoryMb < 0 || maxConnectionIdleSeconds < 0 || maxConnectionAgeSeconds < 0 {
             throw ValidationError("--max-stream-memory-mb, --max-connection-idle-seconds and --max-connection-age-seconds must not be negative")
         }
         if pollerThreads < 1 || pollerThreads > 16 { throw ValidationError("--poller-threads must be in 1...16") }
         _ = try hiddenSizes()
-        if core != "mlp" && core != "lstm" { throw ValidationError("--core must be mlp or lstm, got '\(core)'") }
         if lstmSize < 1 { throw ValidationError("--lstm-size must be at least 1") }
     }
-
-    /// The LSTM core's width, nil for --core mlp.
-    var coreSize: Int? { core == "lstm" ? lstmSize : nil }
 
     func hiddenSizes() throws -> [Int] { try Self.hiddenSizes(hidden) }
 
@@ -77,13 +83,22 @@ struct ServingOptions: ParsableArguments {
         return sizes.map { $0! }
     }
 
+    /// The model a fresh run builds (a resumed one keeps its checkpoint's).
+    var model: ModelOptions {
+        var model = ModelOptions()
+        model.hiddenSizes = (try? hiddenSizes()) ?? model.hiddenSizes
+        model.lstmSize = core == .lstm ? lstmSize : nil
+        model.seed = seed
+        return model
+    }
+
     func apply(to configuration: inout LearnerServerConfiguration) {
         configuration.maxBatch = maxBatch
-        configuration.maxDelayMicroseconds = maxDelayUs
+        configuration.maxDelayMicroseconds = Int((maxDelay * 1e6).rounded())
         configuration.maxStreams = maxStreams
         configuration.pollerThreads = pollerThreads
         configuration.maxStreamsPerPeer = maxStreamsPerPeer > 0 ? maxStreamsPerPeer : nil
-        configuration.streamIdleSeconds = streamIdleSecs > 0 ? streamIdleSecs : nil
+        configuration.streamIdleSeconds = streamIdle > 0 ? streamIdle : nil
         configuration.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil
         if maxStreamMemoryMb > 0 { configuration.maxStreamMemoryBytes = maxStreamMemoryMb << 20 }
         configuration.defences.maxConcurrentStreams = maxStreamsPerConnection

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Runtime
 import Threading
 import Wire
 
@@ -13,11 +14,16 @@ struct StatsCommand: ParsableCommand {
 
     @OptionGroup(title: "Authentication") var tokens: TokenOptions
 
-    @Flag(help: "Refresh every --interval seconds until interrupted.")
+    @Flag(help: "Refresh every --interval-seconds until interrupted.")
     var watch = false
 
     @Option(help: "Seconds between refreshes with --watch.")
-    var interval: Double = 1
+    var intervalSeconds: Double = 1
+
+    @Option(name: .customLong("interval"), help: .hidden)
+    var legacyInterval: Double?
+
+    var interval: Double { legacyInterval ?? intervalSeconds }
 
     @Flag(help: "One JSON object per reading.")
     var json = false
@@ -25,7 +31,7 @@ struct StatsCommand: ParsableCommand {
     @OptionGroup(title: "TLS") var tls: ClientTLSOptions
 
     func validate() throws {
-        if !(interval > 0) { throw ValidationError("--interval must be positive") }
+        if !(interval > 0) { throw ValidationError("--interval-seconds must be positive") }
     }
 
     func run() throws {
@@ -45,12 +51,7 @@ struct StatsCommand: ParsableCommand {
             let stepRate = previous.map { Double(stats.stepsServed &- $0.stats.stepsServed) / seconds } ?? 0
             let trainRate = previous.map { Double(stats.framesTrained &- $0.stats.framesTrained) / seconds } ?? 0
             if json {
-                Console.line("{\"steps_served\":\(stats.stepsServed),\"active_streams\":\(stats.activeStreams),"
-                    + "\"model_version\":\(stats.modelVersion),\"episodes_completed\":\(stats.episodesCompleted),"
-                    + "\"mean_episode_return\":\(format(stats.meanEpisodeReturn, decimals: 3)),"
-                    + "\"frames_trained\":\(stats.framesTrained),\"mean_batch_size\":\(format(stats.meanBatchSize, decimals: 2)),"
-                    + "\"env_steps\":\(stats.envSteps),\"skipped_updates\":\(stats.skippedUpdates),\"auth_failures\":\(stats.authFailures),"
-                    + "\"steps_per_s\":\(format(stepRate, decimals: 1)),\"frames_trained_per_s\":\(format(trainRate, decimals: 1))}")
+                Console.line(JSONLine.encode(StatsRecord(stats, stepsPerSecond: stepRate, framesTrainedPerSecond: trainRate)))
             } else if watch {
                 Console.status(Self.row(stats, stepRate: stepRate, trainRate: trainRate))
             } else {
@@ -73,5 +74,26 @@ struct StatsCommand: ParsableCommand {
 
     private static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : String(repeating: " ", count: width - text.count) + text
+    }
+}
+
+/// One `seedrl stats --json` line: GetStats and the rates since the previous reading.
+struct StatsRecord: Encodable {
+    let stepsServed: UInt64, activeStreams: UInt32, modelVersion: UInt64, episodesCompleted: UInt64
+    let meanEpisodeReturn: Double, framesTrained: UInt64, meanBatchSize: Double, envSteps: UInt64
+    let skippedUpdates: UInt64, authFailures: UInt64, stepsPerS: Double, framesTrainedPerS: Double
+
+    init(_ s: StatsMessage, stepsPerSecond: Double, framesTrainedPerSecond: Double) {
+        (stepsServed, activeStreams, modelVersion, episodesCompleted) = (s.stepsServed, s.activeStreams, s.modelVersion, s.episodesCompleted)
+        (meanEpisodeReturn, framesTrained, meanBatchSize, envSteps) = (s.meanEpisodeReturn, s.framesTrained, s.meanBatchSize, s.envSteps)
+        (skippedUpdates, authFailures) = (s.skippedUpdates, s.authFailures)
+        (stepsPerS, framesTrainedPerS) = (stepsPerSecond, framesTrainedPerSecond)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case stepsServed = "steps_served", activeStreams = "active_streams", modelVersion = "model_version"
+        case episodesCompleted = "episodes_completed", meanEpisodeReturn = "mean_episode_return", framesTrained = "frames_trained"
+        case meanBatchSize = "mean_batch_size", envSteps = "env_steps", skippedUpdates = "skipped_updates"
+        case authFailures = "auth_failures", stepsPerS = "steps_per_s", framesTrainedPerS = "frames_trained_per_s"
     }
 }

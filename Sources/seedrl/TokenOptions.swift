@@ -68,3 +68,8 @@ func redactedCommandLine(_ arguments: [String] = Array(CommandLine.arguments.dro
     }
     return result.joined(separator: " ")
 }
+
+/// A variable of this process's environment, if set.
+func environment(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }
+}

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Threading
 import Wire
+import Runtime
 import XCTest
 
 /// The `seedrl server` process against what a hostile client or an unlucky operator does:

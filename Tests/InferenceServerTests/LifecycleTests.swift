@@ -5,6 +5,7 @@ import Glibc
 import InferenceServer
 import Threading
 import Wire
+import Runtime
 import XCTest
 
 final class LifecycleTests: XCTestCase {

@@ -83,7 +83,7 @@ final class StreamLimitTests: XCTestCase {
                 usleep(10_000)
             }
             XCTAssertEqual(idle.closedStatus(), .some(RPCError(.deadlineExceeded,
-                "no Step for more than 0.3 s; the stream was idle (--stream-idle-secs)")))
+                "no Step for more than 0.3 s; the stream was idle (--stream-idle-seconds)")))
             XCTAssertTrue(eventually { fixture.server.stats().activeStreams == 1 })
             XCTAssertNotNil(busy.roundTrip(.mid), "a stream that keeps stepping is not touched")
         }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import LearnerLoop
 import Wire
+import Runtime
 import XCTest
 
 /// Kill -9 the learner in the middle of training and start it again: it resumes from its
@@ -13,9 +14,9 @@ final class ResumeTests: XCTestCase {
         let port = 21_000 + Int(getpid() % 9_000)
         defer { _ = system("rm -rf \(logdir)") }
         let serverArguments = ["server", "--env", "cartpole", "--port", "\(port)", "--logdir", logdir,
-                               "--checkpoint-secs", "0.3", "--log-level", "error"]
+                               "--checkpoint-seconds", "0.3", "--log-level", "error"]
         var server = try ChildProcess(serverArguments)
-        let actor = try ChildProcess(["actor", "--server", "127.0.0.1:\(port)", "--envs", "8", "--max-backoff", "0.5",
+        let actor = try ChildProcess(["actor", "--server", "127.0.0.1:\(port)", "--envs", "8", "--max-backoff-seconds", "0.5",
                                       "--log-level", "error"])
         defer {
             actor.signal(SIGKILL)

@@ -4,10 +4,8 @@ import LearnerLoop
 import Wire
 import XCTest
 import LinearAlgebra
+import Runtime
 
-extension ModelPolicy: Policy {
-    public var modelVersion: UInt64 { store.version }
-}
 
 /// A real LearnerServer on 127.0.0.1:0 with a real MLP policy, and helpers to talk to
 /// it; `withServer` always shuts it down.
@@ -30,11 +28,7 @@ struct ServerFixture {
         var configuration = LearnerServerConfiguration(spec: spec, listenAddresses: ["127.0.0.1:0"])
         configuration.maxDelayMicroseconds = 500
         configure(&configuration)
-        let architecture = Self.architecture(spec: spec, lstmSize: lstmSize)
-        let store = ParameterStore(
-            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 7), version: 0),
-            layout: architecture.layout)
-        let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: configuration.maxBatch, seed: 7)
+        let policy = makePolicy(spec: spec, lstmSize: lstmSize, maxBatch: configuration.maxBatch)
         let server = try LearnerServer(configuration: configuration, policy: policy)
         server.start()
         let target = "127.0.0.1:\(server.boundPorts[0])"
@@ -46,6 +40,15 @@ struct ServerFixture {
             poller.shutdown()
         }
         try body(fixture)
+    }
+
+    /// The policy every fixture serves: `architecture`'s model with parameters from seed 7.
+    static func makePolicy(spec: ObservationSpec = cartPole, lstmSize: Int? = nil, maxBatch: Int) -> ModelPolicy {
+        let architecture = Self.architecture(spec: spec, lstmSize: lstmSize)
+        let store = ParameterStore(
+            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 7), version: 0),
+            layout: architecture.layout)
+        return ModelPolicy(architecture: architecture, store: store, maxBatch: maxBatch, seed: 7)
     }
 
     /// The model every fixture serves (parameters from seed 7).

@@ -7,13 +7,20 @@ import Replay
 /// observations of the spec's type, random actions and behaviour logits, rewards in
 /// [-1, 1], and an episode end now and then. Deterministic in (seed, rank, step), so a
 /// single process can rebuild any rank's batch.
-struct SyntheticUnrolls {
+public struct SyntheticUnrolls {
     let architecture: ModelArchitecture
     let unrollLength: Int
     let batchSize: Int
     let seed: UInt64
 
-    func batch(rank: Int, step: Int) -> [Unroll] {
+    public init(architecture: ModelArchitecture, unrollLength: Int, batchSize: Int, seed: UInt64) {
+        self.architecture = architecture
+        self.unrollLength = unrollLength
+        self.batchSize = batchSize
+        self.seed = seed
+    }
+
+    public func batch(rank: Int, step: Int) -> [Unroll] {
         var generator = SeededGenerator(seed: seed &+ UInt64(step) &* 0x9E37_79B9_7F4A_7C15, stream: UInt64(rank))
         return (0..<batchSize).map { _ in unroll(using: &generator) }
     }

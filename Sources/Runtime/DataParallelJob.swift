@@ -7,18 +7,18 @@ extension MPIGroup: DataParallelGroup {}
 /// PMIx), read from the launcher's environment. MPI itself is initialised by whichever
 /// thread will make every MPI call (`joinGroup`: the learner thread); without a launcher
 /// there is no job and MPI is never initialised.
-struct DataParallelJob: Sendable {
-    let rank: Int
-    let size: Int
+public struct DataParallelJob: Sendable {
+    public let rank: Int
+    public let size: Int
 
     /// The job this process is a rank of, if any.
-    static func launched() -> DataParallelJob? {
+    public static func launched() -> DataParallelJob? {
         MPIGroup.launchedRank().map { DataParallelJob(rank: $0.rank, size: $0.size) }
     }
 
     /// Each rank serves on its own port: `base` + rank (0 stays 0: any free port).
-    func port(base: Int) -> Int { base == 0 ? 0 : base + rank }
+    public func port(base: Int) -> Int { base == 0 ? 0 : base + rank }
 
     /// Initialises MPI on the calling thread and returns the job's group (~0.3 s).
-    @Sendable static func joinGroup() -> DataParallelGroup { MPIGroup() }
+    @Sendable public static func joinGroup() -> DataParallelGroup { MPIGroup() }
 }

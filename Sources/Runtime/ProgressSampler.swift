@@ -4,36 +4,46 @@ import Threading
 
 /// One reading of a running learner, as the status line and the metrics log show it:
 /// counters from GetStats, rates since the previous reading, the learner's last step.
-struct ProgressSampler {
+public struct ProgressSampler {
     private let system: LearnerSystem
     private var last: (time: UInt64, steps: UInt64, frames: UInt64, skipped: UInt64)
-    let start = MonotonicClock.now()
+    public let start = MonotonicClock.now()
 
-    init(system: LearnerSystem) {
+    public init(system: LearnerSystem) {
         self.system = system
         let stats = system.stats()
         last = (start, stats.envSteps, stats.framesTrained, stats.skippedUpdates)
     }
 
-    struct Reading {
-        var elapsed: Double
-        var envSteps: UInt64
-        var scalars: [(String, Double)]
-        var stats: StatsLine
+    public struct Reading {
+        public var elapsed: Double
+        public var envSteps: UInt64
+        public var scalars: [(String, Double)]
+        public var stats: StatsLine
+
+        public init(elapsed: Double, envSteps: UInt64, scalars: [(String, Double)], stats: StatsLine) {
+            (self.elapsed, self.envSteps, self.scalars, self.stats) = (elapsed, envSteps, scalars, stats)
+        }
     }
 
-    struct StatsLine {
-        var stepsPerSecond: Double
-        var episodes: UInt64
-        var meanReturn: Double
-        var version: UInt64
-        var batch: Double
-        var streams: UInt32
-        var report: TrainingStepReport
-        var framesTrained: UInt64
+    public struct StatsLine {
+        public var stepsPerSecond: Double
+        public var episodes: UInt64
+        public var meanReturn: Double
+        public var version: UInt64
+        public var batch: Double
+        public var streams: UInt32
+        public var report: TrainingStepReport
+        public var framesTrained: UInt64
+
+        public init(stepsPerSecond: Double, episodes: UInt64, meanReturn: Double, version: UInt64, batch: Double, streams: UInt32,
+                    report: TrainingStepReport, framesTrained: UInt64) {
+            (self.stepsPerSecond, self.episodes, self.meanReturn, self.version) = (stepsPerSecond, episodes, meanReturn, version)
+            (self.batch, self.streams, self.report, self.framesTrained) = (batch, streams, report, framesTrained)
+        }
     }
 
-    mutating func read() -> Reading {
+    public mutating func read() -> Reading {
         let stats = system.stats()
         let now = MonotonicClock.now()
         let seconds = max(Double(now - last.time) / 1e9, 1e-9)

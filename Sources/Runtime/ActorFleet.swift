@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `seedrl actor` processes on this machine, talking to the learner over loopback gRPC
+/// (the real network path): `seedrl train`'s actors. Started last and stopped first.
+public final class ActorFleet: Service, @unchecked Sendable {
+    // `children` is written by start and shutdown on the owner's thread; `allExited` only
+    // reads their pids' states.
+    public struct Plan: Sendable {
+        public var target: String
+        public var environment: String
+        public var processes: Int
+        public var environmentsPerProcess: Int
+        /// Seed of the first process (each process adds its index).
+        public var seed: UInt64
+        /// Each process's standard output goes to `logDirectory/actor-N.log`.
+        public var logDirectory: String
+
+        public init(target: String, environment: String, processes: Int, environmentsPerProcess: Int, seed: UInt64, logDirectory: String) {
+            self.target = target
+            self.environment = environment
+            self.processes = processes
+            self.environmentsPerProcess = environmentsPerProcess
+            self.seed = seed
+            self.logDirectory = logDirectory
+        }
+
+        /// The command line of actor process `index`.
+        public func arguments(index: Int) -> [String] {
+            ["actor", "--server", target, "--env", environment, "--envs", "\(environmentsPerProcess)",
+             "--seed", "\(seed &+ UInt64(index))", "--log-level", "warning", "--status-seconds", "10"]
+        }
+    }
+
+    public let name = "actors"
+    public let plan: Plan
+    private var children: [ChildProcess] = []
+
+    public init(plan: Plan) {
+        self.plan = plan
+    }
+
+    public func start() throws {
+        for index in 0..<plan.processes {
+            children.append(try ChildProcess(arguments: plan.arguments(index: index),
+                                              output: .file("\(plan.logDirectory)/actor-\(index).log")))
+        }
+    }
+
+    /// SIGTERM to every actor, then up to 5 s for each to exit (SIGKILL after).
+    public func shutdown() throws {
+        children.forEach { $0.signal(SIGTERM) }
+        children.forEach { $0.wait(seconds: 5) }
+        children = []
+    }
+
+    /// Whether every actor process has exited (they stop on a fatal error).
+    public var allExited: Bool { !children.isEmpty && children.allSatisfy { $0.poll() != nil } }
+}

@@ -1,0 +1,64 @@
+import InferenceServer
+import LearnerLoop
+import Replay
+
+/// The model a learner builds when it does not resume one.
+public struct ModelOptions: Sendable, Equatable {
+    /// Widths of the torso's dense layers.
+    public var hiddenSizes: [Int] = [64, 64]
+    /// Width of an LSTM core between torso and heads (nil: feed-forward).
+    public var lstmSize: Int?
+    /// Seed of the initial parameters and of action sampling.
+    public var seed: UInt64 = 1
+
+    public init() {}
+}
+
+/// How the learner trains on what the server records.
+public struct LearningConfiguration: Sendable {
+    public var settings = LearnerSettings()
+    /// Unrolls waiting for the learner at most, and what happens when it is full.
+    public var unrollQueueCapacity = 256
+    public var unrollQueuePolicy: UnrollQueuePolicy = .block
+    public var replay: ReplaySettings?
+
+    public init() {}
+
+    func makeQueue() -> UnrollQueue { UnrollQueue(capacity: unrollQueueCapacity, policy: unrollQueuePolicy) }
+}
+
+/// Where and how often the learner checkpoints, and whether it resumes.
+public struct CheckpointPlan: Sendable {
+    public var directory: CheckpointDirectory
+    public var intervalSeconds: Double
+    /// Ignore existing checkpoints and start afresh (they are moved aside).
+    public var fresh: Bool
+    /// The command line (secrets redacted), stored in each checkpoint.
+    public var configuration: String
+
+    public init(directory: CheckpointDirectory, intervalSeconds: Double, fresh: Bool, configuration: String) {
+        self.directory = directory
+        self.intervalSeconds = intervalSeconds
+        self.fresh = fresh
+        self.configuration = configuration
+    }
+}
+
+/// Everything a learner process is made of: what it serves and how, the model, whether
+/// and how it trains, its checkpoints, and its place in a data-parallel job.
+public struct LearnerConfiguration: Sendable {
+    /// The spec, addresses, limits, token and TLS of the server.
+    public var server: LearnerServerConfiguration
+    public var model = ModelOptions()
+    /// nil: serve inference only.
+    public var learning: LearningConfiguration?
+    public var checkpoints: CheckpointPlan?
+    /// This process's rank in a data-parallel job (nil: a learner alone).
+    public var job: DataParallelJob?
+    /// Longest a stopping learner trains on what is queued before the final checkpoint.
+    public var drainSeconds = 10.0
+
+    public init(server: LearnerServerConfiguration) {
+        self.server = server
+    }
+}

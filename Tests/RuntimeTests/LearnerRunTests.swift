@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ActorClient
+import Contract
+import Environments
+import Files
+import InferenceServer
+import LearnerLoop
+import Logging
+import Runtime
+import Threading
+import XCTest
+
+/// A whole learner process in-process: real server on a loopback port, real actors over
+/// gRPC, real training and checkpoints; only the signals and the terminal are left out.
+final class LearnerRunTests: XCTestCase {
+    private func configuration(logdir: String?) -> LearnerConfiguration {
+        var server = LearnerServerConfiguration(spec: KnownEnvironment.cartpole.spec, listenAddresses: ["127.0.0.1:0"])
+        server.maxDelayMicroseconds = 0
+        var configuration = LearnerConfiguration(server: server)
+        configuration.model.hiddenSizes = [16]
+        var learning = LearningConfiguration()
+        learning.settings.batchSize = 2
+        learning.settings.unrollLength = 5
+        configuration.learning = learning
+        configuration.checkpoints = logdir.map {
+            CheckpointPlan(directory: CheckpointDirectory(path: $0, keep: 2), intervalSeconds: 3600, fresh: false, configuration: "test")
+        }
+        return configuration
+    }
+
+    /// The stop order is the service order reversed: the monitor, then the server (no more
+    /// steps acknowledged), then the learner, which drains and writes the final checkpoint
+    /// with every env step the server counted.
+    func testAStoppedRunStopsInReverseAndCheckpointsEverythingItServed() throws {
+        let logdir = "/tmp/seedrl-runtime-\(getpid())"
+        defer { _ = system("rm -rf \(logdir)") }
+        try AtomicFile.makeDirectories(logdir)
+        let system = try LearnerSystem(configuration: configuration(logdir: logdir), logger: Logger(label: "test"))
+        let readings = Locked(0)
+        let run = LearnerRun(system: system, logger: Logger(label: "test")) { run in
+            [ProgressMonitor(system: system, periodSeconds: 0.05, metrics: nil, rule: StopRule(maxEnvSteps: 2_000),
+                             report: { _ in readings.withLock { $0 += 1 } }, stopRun: { [weak run] in run?.stop($0) })]
+        }
+        var actorConfiguration = ActorConfiguration(target: "127.0.0.1:\(system.server.boundPorts[0])", environment: "cartpole")
+        actorConfiguration.environments = 4
+        let actor = ActorLoop(configuration: actorConfiguration)
+        let outcome: LearnerRun.Outcome = try {
+            let started = OSThread(name: "actor-starter") {
+                usleep(100_000)
+                try? actor.start()
+            }
+            defer { started.join(); actor.stop() }
+            return try run.run()
+        }()
+        XCTAssertEqual(outcome.reason, .budgetSpent(2_000))
+        XCTAssertEqual(run.stopOrder, ["progress", "serving", "training"])
+        XCTAssertGreaterThan(readings.withLock { $0 }, 0)
+        XCTAssertTrue(outcome.failures.isEmpty)
+        let file = try XCTUnwrap(outcome.checkpoint?.file)
+        let checkpoint = try Checkpoint.read(from: file)
+        XCTAssertEqual(checkpoint.envSteps, system.server.statistics.envSteps, "the checkpoint counts every step the server counted")
+        XCTAssertGreaterThanOrEqual(checkpoint.envSteps, 2_000)
+        XCTAssertEqual(checkpoint.version, system.training!.progress.last.version)
+        XCTAssertGreaterThan(checkpoint.version, 0, "it trained")
+        XCTAssertEqual(checkpoint.framesTrained, system.training!.progress.framesTrained)
+    }
+
+    func testAServeOnlyRunHasNoLearnerAndNoCheckpoint() throws {
+        var configuration = configuration(logdir: nil)
+        configuration.learning = nil
+        let system = try LearnerSystem(configuration: configuration, logger: Logger(label: "test"))
+        let run = LearnerRun(system: system, logger: Logger(label: "test"))
+        XCTAssertNil(system.training)
+        let stopper = OSThread(name: "stopper") {
+            usleep(50_000)
+            run.stop(.interrupted)
+        }
+        let outcome = try run.run()
+        stopper.join()
+        XCTAssertEqual(outcome.reason, .interrupted)
+        XCTAssertNil(outcome.checkpoint)
+        XCTAssertEqual(run.stopOrder, ["serving"])
+    }
+}
