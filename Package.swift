@@ -89,6 +89,11 @@ let package = Package(
         .testTarget(name: "BatchQueueTests", dependencies: ["BatchQueue", "Threading"]),
         .testTarget(name: "CertificatesTests", dependencies: ["Certificates"]),
         .testTarget(name: "FilesTests", dependencies: ["Files"]),
+        .testTarget(name: "ThreadingTests", dependencies: ["Threading"]),
+        .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
+        .testTarget(name: "CollectiveTests", dependencies: ["Collective"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+        .testTarget(name: "ContractTests", dependencies: ["Contract"]),
         .testTarget(
             name: "RuntimeTests",
             dependencies: ["Runtime", "Contract", "InferenceServer", "LearnerLoop", "Environments", "Files", "Threading", "Wire", "ActorClient"]

@@ -33,6 +33,8 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
     case cartpole, acrobot, mountaincar
     case `catch`, recall
     case syntheticFrames = "synthetic-frames"
+    case minatarBreakout = "minatar-breakout", minatarAsterix = "minatar-asterix"
+    case minatarFreeway = "minatar-freeway", minatarSpaceInvaders = "minatar-space-invaders"
 
     /// By name or alias ("CartPole-v1", "frames"), case-insensitively.
     public init?(named name: String) {
@@ -46,6 +48,11 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
         case "acrobot-v1": self = .acrobot
         case "mountaincar-v0": self = .mountaincar
         case "frames": self = .syntheticFrames
+        // MinAtar's Gymnasium ids with the full action set (-v1 is the minimal one).
+        case "minatar/breakout-v0": self = .minatarBreakout
+        case "minatar/asterix-v0": self = .minatarAsterix
+        case "minatar/freeway-v0": self = .minatarFreeway
+        case "minatar/spaceinvaders-v0": self = .minatarSpaceInvaders
         default: return nil
         }
     }
@@ -60,6 +67,10 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
         case .catch: Catch(seed: seed)
         case .recall: Recall(seed: seed)
         case .syntheticFrames: SyntheticFrames(seed: seed)
+        case .minatarBreakout: MinAtarEnvironment(.breakout, seed: seed)
+        case .minatarAsterix: MinAtarEnvironment(.asterix, seed: seed)
+        case .minatarFreeway: MinAtarEnvironment(.freeway, seed: seed)
+        case .minatarSpaceInvaders: MinAtarEnvironment(.spaceInvaders, seed: seed)
         }
     }
 
@@ -67,7 +78,8 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
 
     /// The last-100 mean return at which the task counts as solved: Gymnasium's
     /// `reward_threshold` where it has one, the maximum return otherwise; nil for tasks
-    /// with no such notion (synthetic frames: a load generator, not a task).
+    /// with no such notion (synthetic frames: a load generator, not a task; MinAtar: no
+    /// threshold and no maximum).
     public var solvedReturn: Double? {
         switch self {
         case .cartpole: 475
@@ -75,7 +87,7 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
         case .mountaincar: -110
         case .catch: 1
         case .recall: 1
-        case .syntheticFrames: nil
+        case .syntheticFrames, .minatarBreakout, .minatarAsterix, .minatarFreeway, .minatarSpaceInvaders: nil
         }
     }
 }

@@ -1,5 +1,14 @@
+import ActorClient
+
 /// The status lines, as pure functions of a reading (tested for their exact text).
 public enum StatusLine {
+    /// `seedrl actor`: "steps 900  300 steps/s  episodes 40  return 22.5  reconnects 0".
+    public static func actor(_ progress: ActorProgress, stepsPerSecond: Double) -> String {
+        "steps \(progress.steps)  \(format(stepsPerSecond, decimals: 0)) steps/s  episodes \(progress.episodes)  "
+            + "return \(format(progress.meanReturn))  reconnects \(progress.reconnects)"
+            + (progress.waiting > 0 ? "  waiting to reconnect \(progress.waiting)" : "")
+    }
+
     /// `seedrl server`: "steps 1200  300 steps/s  streams 8  batch 4.0  episodes 12  return 21.5  version 3",
     /// with "  trained 2000  lag 1.2" when it trains.
     public static func server(_ reading: ProgressSampler.Reading, training: Bool) -> String {

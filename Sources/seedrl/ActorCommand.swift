@@ -56,74 +56,37 @@ struct ActorCommand: ParsableCommand {
         if maxBackoff < 0.1 { throw ValidationError("--max-backoff-seconds must be at least 0.1") }
     }
 
-    /// The learners to spread the environments over (a data-parallel job has one per rank).
-    private var targets: [String] { server.split(separator: ",").map { String($0) } }
-
     func run() throws {
         logging.bootstrap()
-        let targets = self.targets
-        let token = try tokens.resolve()
-        // Environment i goes to learner i mod N; each learner's share has its own seeds.
-        let configurations = targets.enumerated().compactMap { index, target -> ActorConfiguration? in
-            let share = envs / targets.count + (index < envs % targets.count ? 1 : 0)
-            guard share > 0 else { return nil }
-            var configuration = ActorConfiguration(target: target, environment: environment.env.rawValue)
-            configuration.token = token
-            configuration.environments = share
-            configuration.seed = seed &+ UInt64(index) &* 0x9E37_79B9
-            configuration.backoff.maxSeconds = maxBackoff
-            configuration.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil
-            return configuration
-        }
-        let security = try tls.security()
+        var base = ActorConfiguration(target: "", environment: environment.env.rawValue)
+        base.token = try tokens.resolve()
+        base.environments = envs
+        base.seed = seed
+        base.backoff.maxSeconds = maxBackoff
+        base.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil
+        base.security = try tls.security()
+        let process = ActorProcess(base: base, targets: server.split(separator: ",").map(String.init),
+                                   connectTimeoutSeconds: connectTimeout) { Console.line("seedrl actor: \($0)") }
         let stop = StopFlag()
         Signals.onTermination { _ in stop.set() }
-        var actors: [ActorLoop] = []
-        for var configuration in configurations {
-            configuration.security = security
-            actors.append(try start(configuration, stop: stop))
+        do { try process.start(stop: stop) } catch {
+            process.stop()
+            Console.error("seedrl actor: \(error)")
+            throw ExitCode(1)
         }
         var last = (time: MonotonicClock.now(), steps: UInt64(0))
         // Checked often so a fatal error ends the actor at once, whatever --status-seconds is.
-        while !stop.wait(seconds: min(statusSeconds, 0.2)) {
-            if actors.contains(where: { $0.error != nil }) { break }
+        while !stop.wait(seconds: min(statusSeconds, 0.2)) && process.fatalError == nil {
             guard Double(MonotonicClock.now() - last.time) / 1e9 >= statusSeconds else { continue }
-            let progress = ActorProgress.combined(actors.map(\.progress))
-            let now = MonotonicClock.now()
+            let progress = process.progress, now = MonotonicClock.now()
             let rate = Double(progress.steps - last.steps) / (Double(now - last.time) / 1e9)
             last = (now, progress.steps)
-            if !quiet { Console.status("steps \(progress.steps)  \(format(rate, decimals: 0)) steps/s  episodes \(progress.episodes)  "
-                + "return \(format(progress.meanReturn))  reconnects \(progress.reconnects)"
-                + (progress.waiting > 0 ? "  waiting to reconnect \(progress.waiting)" : "")) }
+            if !quiet { Console.status(StatusLine.actor(progress, stepsPerSecond: rate)) }
         }
-        actors.forEach { $0.stop() }
-        if let error = actors.lazy.compactMap(\.error).first {
+        process.stop()
+        if let error = process.fatalError {
             Console.error("seedrl actor: stopped: \(error)")
             throw ExitCode(1)
-        }
-    }
-
-    /// Starts one learner's share. The learner may not be up yet (a cluster job starts
-    /// everything at once): waits for it with the same backoff, for at most --connect-timeout-seconds.
-    private func start(_ configuration: ActorConfiguration, stop: StopFlag) throws -> ActorLoop {
-        var actor = ActorLoop(configuration: configuration)
-        let giveUp = MonotonicClock.now() + UInt64(connectTimeout * 1e9)
-        var attempt = 0
-        while true {
-            do {
-                try actor.start()
-                return actor
-            } catch ActorError.rpc(let error) where error.code == .unavailable && MonotonicClock.now() < giveUp && !stop.isSet {
-                attempt += 1
-                if attempt == 1 { Console.line("seedrl actor: waiting for the learner at \(configuration.target) (\(error.message))") }
-                _ = stop.wait(seconds: configuration.backoff.delay(attempt: attempt, unit: 0.5))
-                // A fresh channel: the core backs a failed one off for seconds on its own.
-                actor.stop()
-                actor = ActorLoop(configuration: configuration)
-            } catch {
-                Console.error("seedrl actor: \(error)")
-                throw ExitCode(1)
-            }
         }
     }
 }

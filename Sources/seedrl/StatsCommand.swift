@@ -39,7 +39,7 @@ struct StatsCommand: ParsableCommand {
         let stop = StopFlag()
         if watch { Signals.onTermination { _ in stop.set() } }
         var previous: (time: UInt64, stats: StatsMessage)? = nil
-        if !json && watch { Console.line(Self.header) }
+        if !json && watch { Console.line(StatsTable.header) }
         repeat {
             let stats: StatsMessage
             do { stats = try channel.getStats(timeoutMilliseconds: 5000) } catch {
@@ -53,27 +53,14 @@ struct StatsCommand: ParsableCommand {
             if json {
                 Console.line(JSONLine.encode(StatsRecord(stats, stepsPerSecond: stepRate, framesTrainedPerSecond: trainRate)))
             } else if watch {
-                Console.status(Self.row(stats, stepRate: stepRate, trainRate: trainRate))
+                Console.status(StatsTable.row(stats, stepRate: stepRate, trainRate: trainRate))
             } else {
-                Console.line(Self.header)
-                Console.line(Self.row(stats, stepRate: stepRate, trainRate: trainRate))
+                Console.line(StatsTable.header)
+                Console.line(StatsTable.row(stats, stepRate: stepRate, trainRate: trainRate))
             }
             previous = (now, stats)
         } while watch && !stop.wait(seconds: interval)
         if watch && !json { Console.line("") }
-    }
-
-    static let header = pad("steps served", 14) + pad("steps/s", 10) + pad("streams", 9) + pad("version", 9)
-        + pad("episodes", 10) + pad("return", 9) + pad("trained", 12) + pad("trained/s", 11) + pad("batch", 7)
-
-    static func row(_ s: StatsMessage, stepRate: Double, trainRate: Double) -> String {
-        pad("\(s.stepsServed)", 14) + pad(format(stepRate, decimals: 0), 10) + pad("\(s.activeStreams)", 9)
-            + pad("\(s.modelVersion)", 9) + pad("\(s.episodesCompleted)", 10) + pad(format(s.meanEpisodeReturn), 9)
-            + pad("\(s.framesTrained)", 12) + pad(format(trainRate, decimals: 0), 11) + pad(format(s.meanBatchSize), 7)
-    }
-
-    private static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : String(repeating: " ", count: width - text.count) + text
     }
 }
 
