@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Records reference trajectories from MinAtar itself, for the Swift ports' replay tests.
+
+    python3 -m venv .build/minatar-venv && .build/minatar-venv/bin/pip install minatar==1.0.15
+    .build/minatar-venv/bin/python scripts/record-minatar-fixtures.py
+
+Writes Tests/EnvironmentsTests/Fixtures/minatar-{breakout,asterix,freeway,space_invaders}.json.
+Each game runs as MinAtar/<Game>-v0 does (full 6-action set, sticky actions 0.1, difficulty
+ramping on) on one seeded numpy RandomState, shared by the sticky-action draw and the game
+as Environment.seed() shares it. A proxy around that RandomState logs every draw, so the
+Swift port can be fed the very same numbers in the same order.
+
+Per episode: `actions` (the agent's choice), `applied_actions` (after sticky actions),
+`rewards`, `terminals` (0/1), `observations` (after reset, then after each step) and
+`draws` (the draws of the reset, then of each step). An observation is the flat indices
+of its true cells in state()'s [10, 10, C] C-order, three digits each, concatenated. A
+draw is "<numpy call> <results...>", e.g. "rand 0.5488135039273248", "randint(3) 1",
+"randint(1,6,8) 2 5 1 1 3 4 4 2"; floats in Python's shortest round-trip form.
+"""
+import copy
+import json
+import os
+import random
+
+import numpy as np
+from minatar import Environment
+
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+fixtures = os.path.join(root, "Tests", "EnvironmentsTests", "Fixtures")
+NOOP, LEFT, UP, RIGHT, DOWN, FIRE = range(6)
+
+
+class RecordingRandom:
+    """Forwards MinAtar's draws to a RandomState and logs each one; any other use fails."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.log = []
+
+    def rand(self, *size):
+        value = self.inner.rand(*size)
+        results = [value] if not size else list(value)
+        self.log.append(self._call("rand", size) + " " + " ".join(repr(float(v)) for v in results))
+        return value
+
+    def randint(self, *args):
+        value = self.inner.randint(*args)
+        results = [value] if np.ndim(value) == 0 else list(value)
+        self.log.append(self._call("randint", args) + " " + " ".join(str(int(v)) for v in results))
+        return value
+
+    @staticmethod
+    def _call(name, args):
+        return name + ("(" + ",".join(str(a) for a in args) + ")" if args else "")
+
+    def __getattr__(self, name):
+        raise AttributeError(f"MinAtar used RandomState.{name}, which the recorder does not log")
+
+
+def observation(state):
+    return "".join("%03d" % i for i in np.flatnonzero(state))
+
+
+def simulate(game):
+    """A copy of the game for look-ahead, drawing from its own generator, not the recorded one."""
+    recorded, game.random = game.random, None
+    clone = copy.deepcopy(game)
+    game.random = recorded
+    clone.random = np.random.RandomState(12345)
+    return clone
+
+
+def lookahead(game, action, actions, depth):
+    """The best reward over `depth` steps starting with `action`; -1000 if every line ends the game."""
+    clone = simulate(game)
+    reward, terminal = clone.act(action)
+    if terminal:
+        return -1000
+    if depth == 1:
+        return reward
+    return reward + max(lookahead(clone, a, actions, depth - 1) for a in actions)
+
+
+def robust_values(game, actions, depth):
+    """Each action's look-ahead value, also requiring it to survive being repeated a step
+    later (what a sticky action does)."""
+    def value(a):
+        clone = simulate(game)
+        reward, terminal = clone.act(a)
+        return -1000 if terminal else min(lookahead(game, a, actions, depth), lookahead(clone, a, actions, depth - 1))
+    return {a: value(a) for a in actions}
+
+
+def safe_or(game, preferred, actions, depth):
+    """`preferred` when it survives the look-ahead, else the action that does best."""
+    values = robust_values(game, actions, depth)
+    return preferred if values[preferred] > -1000 else max(actions, key=lambda a: values[a])
+
+
+def breakout_policy(game, rng):
+    """Moves the paddle under the cell where the ball will next reach row 8 going down."""
+    clone = simulate(game)
+    for _ in range(40):
+        if clone.ball_y == 8 and clone.ball_dir in (2, 3):
+            break
+        clone.act(NOOP)
+    target = clone.ball_x
+    return LEFT if game.pos > target else RIGHT if game.pos < target else NOOP
+
+
+def asterix_policy(game, rng):
+    """Stays alive by look-ahead and off the edge columns (where enemies spawn); heads for gold."""
+    moves = [NOOP, LEFT, UP, RIGHT, DOWN]
+    golds = [e for e in game.entities if e is not None and e[3]]
+    preferred = NOOP
+    if golds:
+        gold = min(golds, key=lambda e: abs(e[0] - game.player_x) + abs(e[1] - game.player_y))
+        if gold[1] != game.player_y:
+            preferred = UP if gold[1] < game.player_y else DOWN
+        elif gold[0] != game.player_x:
+            preferred = LEFT if gold[0] < game.player_x else RIGHT
+    values = robust_values(game, moves, 3)
+    inside = lambda a: 2 <= game.player_x + {LEFT: -1, RIGHT: 1}.get(a, 0) <= 7
+    safe = [a for a in moves if values[a] > -1000 and inside(a)] or [a for a in moves if values[a] > -1000]
+    return preferred if preferred in safe else max(safe or moves, key=lambda a: values[a])
+
+
+def space_invaders_policy(game, rng):
+    """Heads for the nearest column from which a shot would hit, fires there, dodges by look-ahead."""
+    def hits(column):
+        clone = simulate(game)
+        for _ in range(abs(column - game.pos)):
+            clone.act(LEFT if column < game.pos else RIGHT)
+        while clone.shot_timer > 0 and not clone.terminal:
+            clone.act(NOOP)
+        aliens = np.count_nonzero(clone.alien_map)
+        clone.act(FIRE)
+        for _ in range(10):
+            if clone.terminal or np.count_nonzero(clone.alien_map) != aliens:
+                break
+            clone.act(NOOP)
+        return np.count_nonzero(clone.alien_map) != aliens
+
+    target = min((c for c in range(10) if hits(c)), key=lambda c: abs(c - game.pos), default=game.pos)
+    if target != game.pos:
+        preferred = LEFT if target < game.pos else RIGHT
+    else:
+        preferred = FIRE if game.shot_timer == 0 else NOOP
+    return safe_or(game, preferred, [NOOP, LEFT, RIGHT, FIRE], 3)
+
+
+def freeway_policy(game, rng):
+    """Mostly up, sometimes anything."""
+    return UP if rng.random() < 0.75 else rng.randrange(6)
+
+
+def random_policy(game, rng):
+    return rng.randrange(6)
+
+
+def run_episode(env, recorder, policy, rng, until=None, then=random_policy, max_steps=None):
+    """One episode; `policy` until `until(game)` holds, `then` afterwards."""
+    game = env.env
+    recorder.log = []
+    env.reset()
+    episode = {"policy": policy.__name__, "actions": [], "applied_actions": [], "rewards": [], "terminals": [],
+               "observations": [observation(env.state())], "draws": [recorder.log]}
+    switched = False
+    while True:
+        switched = switched or (until is not None and until(game))
+        action = (then if switched else policy)(game, rng)
+        recorder.log = []
+        reward, terminal = env.act(action)
+        episode["actions"].append(action)
+        episode["applied_actions"].append(env.last_action)
+        episode["rewards"].append(int(reward))
+        episode["terminals"].append(int(terminal))
+        episode["observations"].append(observation(env.state()))
+        episode["draws"].append(recorder.log)
+        if terminal or (max_steps is not None and len(episode["actions"]) >= max_steps):
+            break
+    episode["difficulty_ramp"] = game.difficulty_ramp()
+    episode["sticky_repeats"] = sum(a != b for a, b in zip(episode["actions"], episode["applied_actions"]))
+    return episode
+
+
+def record(game_name, gym_name, seed, plan):
+    env = Environment(game_name, sticky_action_prob=0.1, difficulty_ramping=True)
+    env.seed(seed)
+    recorder = RecordingRandom(env.random)
+    env.random = env.env.random = recorder
+    rng = random.Random(seed)
+    episodes = [run_episode(env, recorder, rng=rng, **step) for step in plan]
+    document = {
+        "minatar": "1.0.15", "game": game_name, "gym_id": f"MinAtar/{gym_name}-v0", "seed": seed,
+        "shape": env.state_shape(), "action_set": list(range(env.num_actions())),
+        "sticky_action_prob": 0.1, "difficulty_ramping": True, "episodes": episodes,
+    }
+    path = os.path.join(fixtures, f"minatar-{game_name.replace('_', '-')}.json")
+    with open(path, "w") as f:
+        json.dump(document, f, separators=(",", ":"))
+    for e in episodes:
+        print(f"{game_name}: {e['policy']} {len(e['actions'])} steps, return {sum(e['rewards'])}, "
+              f"terminal {bool(e['terminals'][-1])}, ramp {e['difficulty_ramp']}, sticky repeats {e['sticky_repeats']}, "
+              f"draws {sum(len(d) for d in e['draws'])}")
+    print(f"wrote {path}: {os.path.getsize(path) // 1024} KiB")
+
+
+def bricks_refilled_twice():
+    """True once Breakout has refilled its bricks twice (counted by watching the brick map)."""
+    seen = {"cleared": 0, "was_empty": False}
+
+    def check(game):
+        empty = not game.brick_map.any()
+        if empty and not seen["was_empty"]:
+            seen["cleared"] += 1
+        seen["was_empty"] = empty
+        return seen["cleared"] >= 2 and not empty
+    return check
+
+
+def waves_cleared(count):
+    """True once Space Invaders has refilled its aliens `count` times (six ramps, then one without)."""
+    seen = {"cleared": 0, "aliens": 24}
+
+    def check(game):
+        aliens = np.count_nonzero(game.alien_map)
+        seen["cleared"] += aliens > seen["aliens"]
+        seen["aliens"] = aliens
+        return seen["cleared"] >= count
+    return check
+
+
+random_episodes = [dict(policy=random_policy)] * 3
+record("breakout", "Breakout", 1, random_episodes + [dict(policy=breakout_policy, until=bricks_refilled_twice())])
+record("asterix", "Asterix", 2, random_episodes + [dict(policy=asterix_policy, until=lambda g: g.ramp_index >= 9)])
+record("space_invaders", "SpaceInvaders", 3,
+       random_episodes + [dict(policy=space_invaders_policy, until=waves_cleared(7))])
+# Every Freeway episode lasts 2,501 steps: one whole, and the start of a second (reset
+# after a terminal, the sticky action carried over) to keep the file small.
+record("freeway", "Freeway", 4, [dict(policy=freeway_policy), dict(policy=random_policy, max_steps=300)])
