@@ -1,7 +1,7 @@
 import Threading
 
-/// A dynamic batcher between many producers (one pending item per stream) and one
-/// consumer: a thin threaded shell around `BatchingStateMachine`.
+/// A dynamic batcher between many producers (one pending item per stream, each of some
+/// rows) and one consumer: a thin threaded shell around `BatchingStateMachine`.
 ///
 /// Thread-safe. Producers never block; the consumer blocks in `nextBatch` on a
 /// condition variable (no busy waiting) and is woken only when its decision may have
@@ -32,29 +32,29 @@ public final class BatchQueue<Item>: @unchecked Sendable {
     /// Fixed at init: read without the lock (the state machine itself is guarded).
     public let policy: BatchingPolicy
 
-    public func streamOpened() {
-        lock.withLock { machine.streamOpened() }
+    public func streamOpened(rows: Int = 1) {
+        lock.withLock { machine.streamOpened(rows: rows) }
     }
 
     /// A stream went away; if everyone left is now waiting, their batch goes.
-    public func streamClosed() {
+    public func streamClosed(rows: Int = 1) {
         lock.withLock {
-            machine.streamClosed()
+            machine.streamClosed(rows: rows)
             wakeConsumerIfNeeded(firstPending: false)
         }
     }
 
-    public func enqueue(_ item: Item) throws(BatchQueueError) {
+    public func enqueue(_ item: Item, rows: Int = 1) throws(BatchQueueError) {
         let instant = now()
         lock.lock()
         defer { lock.unlock() }
         if closed { throw .closed }
-        try machine.enqueued(now: instant)
+        try machine.enqueued(rows: rows, now: instant)
         items[(head + machine.pending - 1) % items.count] = item
         wakeConsumerIfNeeded(firstPending: machine.pending == 1)
     }
 
-    /// Blocks until a batch is due and appends it to `batch` (which it empties first).
+    /// Blocks until a batch is due and appends its items to `batch` (which it empties first).
     /// Returns false once the queue is closed; pending items are then dropped.
     public func nextBatch(into batch: inout [Item]) -> Bool {
         batch.removeAll(keepingCapacity: true)
@@ -69,8 +69,8 @@ public final class BatchQueue<Item>: @unchecked Sendable {
                     items[index] = nil
                 }
                 head = (head + count) % items.count
+                statistics.record(batchSize: machine.rows(ofFirst: count))
                 machine.took(count)
-                statistics.record(batchSize: count)
                 return true
             case .waitUntil(let deadline):
                 consumerWaiting = true

@@ -1,6 +1,7 @@
 /// How big the batches were: a histogram by size, counted since start.
 public struct BatchStatistics: Sendable, Equatable {
-    /// `countsBySize[n]` batches of `n` items (index 0 unused).
+    /// `countsBySize[n]` batches of `n` rows (index 0 unused; the last index also counts
+    /// the rare batch of one message larger than `maxBatch`).
     public private(set) var countsBySize: [UInt64]
     public private(set) var batches: UInt64 = 0
     public private(set) var items: UInt64 = 0
@@ -10,11 +11,11 @@ public struct BatchStatistics: Sendable, Equatable {
     }
 
     mutating func record(batchSize: Int) {
-        countsBySize[batchSize] += 1
+        countsBySize[min(batchSize, countsBySize.count - 1)] += 1
         batches += 1
         items += UInt64(batchSize)
     }
 
-    /// Mean items per batch; 0 before the first batch.
+    /// Mean rows per batch; 0 before the first batch.
     public var meanBatchSize: Double { batches == 0 ? 0 : Double(items) / Double(batches) }
 }

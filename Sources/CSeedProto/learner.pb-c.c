@@ -187,6 +187,96 @@ void   seedrl__v1__action__free_unpacked
   assert(message->base.descriptor == &seedrl__v1__action__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   seedrl__v1__step_batch__init
+                     (Seedrl__V1__StepBatch         *message)
+{
+  static const Seedrl__V1__StepBatch init_value = SEEDRL__V1__STEP_BATCH__INIT;
+  *message = init_value;
+}
+size_t seedrl__v1__step_batch__get_packed_size
+                     (const Seedrl__V1__StepBatch *message)
+{
+  assert(message->base.descriptor == &seedrl__v1__step_batch__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t seedrl__v1__step_batch__pack
+                     (const Seedrl__V1__StepBatch *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &seedrl__v1__step_batch__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t seedrl__v1__step_batch__pack_to_buffer
+                     (const Seedrl__V1__StepBatch *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &seedrl__v1__step_batch__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Seedrl__V1__StepBatch *
+       seedrl__v1__step_batch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Seedrl__V1__StepBatch *)
+     protobuf_c_message_unpack (&seedrl__v1__step_batch__descriptor,
+                                allocator, len, data);
+}
+void   seedrl__v1__step_batch__free_unpacked
+                     (Seedrl__V1__StepBatch *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &seedrl__v1__step_batch__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   seedrl__v1__action_batch__init
+                     (Seedrl__V1__ActionBatch         *message)
+{
+  static const Seedrl__V1__ActionBatch init_value = SEEDRL__V1__ACTION_BATCH__INIT;
+  *message = init_value;
+}
+size_t seedrl__v1__action_batch__get_packed_size
+                     (const Seedrl__V1__ActionBatch *message)
+{
+  assert(message->base.descriptor == &seedrl__v1__action_batch__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t seedrl__v1__action_batch__pack
+                     (const Seedrl__V1__ActionBatch *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &seedrl__v1__action_batch__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t seedrl__v1__action_batch__pack_to_buffer
+                     (const Seedrl__V1__ActionBatch *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &seedrl__v1__action_batch__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Seedrl__V1__ActionBatch *
+       seedrl__v1__action_batch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Seedrl__V1__ActionBatch *)
+     protobuf_c_message_unpack (&seedrl__v1__action_batch__descriptor,
+                                allocator, len, data);
+}
+void   seedrl__v1__action_batch__free_unpacked
+                     (Seedrl__V1__ActionBatch *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &seedrl__v1__action_batch__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   seedrl__v1__get_stats_request__init
                      (Seedrl__V1__GetStatsRequest         *message)
 {
@@ -295,7 +385,7 @@ const ProtobufCMessageDescriptor seedrl__v1__get_spec_request__descriptor =
   (ProtobufCMessageInit) seedrl__v1__get_spec_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor seedrl__v1__spec__field_descriptors[5] =
+static const ProtobufCFieldDescriptor seedrl__v1__spec__field_descriptors[6] =
 {
   {
     "env",
@@ -357,9 +447,22 @@ static const ProtobufCFieldDescriptor seedrl__v1__spec__field_descriptors[5] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "max_lanes",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Seedrl__V1__Spec, max_lanes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned seedrl__v1__spec__field_indices_by_name[] = {
   0,   /* field[0] = env */
+  5,   /* field[5] = max_lanes */
   4,   /* field[4] = model_version */
   3,   /* field[3] = num_actions */
   2,   /* field[2] = observation_dtype */
@@ -368,7 +471,7 @@ static const unsigned seedrl__v1__spec__field_indices_by_name[] = {
 static const ProtobufCIntRange seedrl__v1__spec__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor seedrl__v1__spec__descriptor =
 {
@@ -378,7 +481,7 @@ const ProtobufCMessageDescriptor seedrl__v1__spec__descriptor =
   "Seedrl__V1__Spec",
   "seedrl.v1",
   sizeof(Seedrl__V1__Spec),
-  5,
+  6,
   seedrl__v1__spec__field_descriptors,
   seedrl__v1__spec__field_indices_by_name,
   1,  seedrl__v1__spec__number_ranges,
@@ -511,6 +614,134 @@ const ProtobufCMessageDescriptor seedrl__v1__action__descriptor =
   seedrl__v1__action__field_indices_by_name,
   1,  seedrl__v1__action__number_ranges,
   (ProtobufCMessageInit) seedrl__v1__action__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor seedrl__v1__step_batch__field_descriptors[4] =
+{
+  {
+    "step_types",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Seedrl__V1__StepBatch, n_step_types),
+    offsetof(Seedrl__V1__StepBatch, step_types),
+    &seedrl__v1__step_type__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rewards",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Seedrl__V1__StepBatch, n_rewards),
+    offsetof(Seedrl__V1__StepBatch, rewards),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "discounts",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Seedrl__V1__StepBatch, n_discounts),
+    offsetof(Seedrl__V1__StepBatch, discounts),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "observations",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Seedrl__V1__StepBatch, observations),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned seedrl__v1__step_batch__field_indices_by_name[] = {
+  2,   /* field[2] = discounts */
+  3,   /* field[3] = observations */
+  1,   /* field[1] = rewards */
+  0,   /* field[0] = step_types */
+};
+static const ProtobufCIntRange seedrl__v1__step_batch__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor seedrl__v1__step_batch__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "seedrl.v1.StepBatch",
+  "StepBatch",
+  "Seedrl__V1__StepBatch",
+  "seedrl.v1",
+  sizeof(Seedrl__V1__StepBatch),
+  4,
+  seedrl__v1__step_batch__field_descriptors,
+  seedrl__v1__step_batch__field_indices_by_name,
+  1,  seedrl__v1__step_batch__number_ranges,
+  (ProtobufCMessageInit) seedrl__v1__step_batch__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor seedrl__v1__action_batch__field_descriptors[2] =
+{
+  {
+    "actions",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Seedrl__V1__ActionBatch, n_actions),
+    offsetof(Seedrl__V1__ActionBatch, actions),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "model_version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Seedrl__V1__ActionBatch, model_version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned seedrl__v1__action_batch__field_indices_by_name[] = {
+  0,   /* field[0] = actions */
+  1,   /* field[1] = model_version */
+};
+static const ProtobufCIntRange seedrl__v1__action_batch__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor seedrl__v1__action_batch__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "seedrl.v1.ActionBatch",
+  "ActionBatch",
+  "Seedrl__V1__ActionBatch",
+  "seedrl.v1",
+  sizeof(Seedrl__V1__ActionBatch),
+  2,
+  seedrl__v1__action_batch__field_descriptors,
+  seedrl__v1__action_batch__field_indices_by_name,
+  1,  seedrl__v1__action_batch__number_ranges,
+  (ProtobufCMessageInit) seedrl__v1__action_batch__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 #define seedrl__v1__get_stats_request__field_descriptors NULL
@@ -748,16 +979,18 @@ const ProtobufCEnumDescriptor seedrl__v1__step_type__descriptor =
   seedrl__v1__step_type__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor seedrl__v1__learner__method_descriptors[3] =
+static const ProtobufCMethodDescriptor seedrl__v1__learner__method_descriptors[4] =
 {
   { "GetSpec", &seedrl__v1__get_spec_request__descriptor, &seedrl__v1__spec__descriptor },
   { "Act", &seedrl__v1__step__descriptor, &seedrl__v1__action__descriptor },
+  { "ActBatch", &seedrl__v1__step_batch__descriptor, &seedrl__v1__action_batch__descriptor },
   { "GetStats", &seedrl__v1__get_stats_request__descriptor, &seedrl__v1__stats__descriptor },
 };
 const unsigned seedrl__v1__learner__method_indices_by_name[] = {
   1,        /* Act */
+  2,        /* ActBatch */
   0,        /* GetSpec */
-  2         /* GetStats */
+  3         /* GetStats */
 };
 const ProtobufCServiceDescriptor seedrl__v1__learner__descriptor =
 {
@@ -766,7 +999,7 @@ const ProtobufCServiceDescriptor seedrl__v1__learner__descriptor =
   "Learner",
   "Seedrl__V1__Learner",
   "seedrl.v1",
-  3,
+  4,
   seedrl__v1__learner__method_descriptors,
   seedrl__v1__learner__method_indices_by_name
 };
@@ -786,13 +1019,21 @@ void seedrl__v1__learner__act(ProtobufCService *service,
   assert(service->descriptor == &seedrl__v1__learner__descriptor);
   service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void seedrl__v1__learner__act_batch(ProtobufCService *service,
+                                    const Seedrl__V1__StepBatch *input,
+                                    Seedrl__V1__ActionBatch_Closure closure,
+                                    void *closure_data)
+{
+  assert(service->descriptor == &seedrl__v1__learner__descriptor);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void seedrl__v1__learner__get_stats(ProtobufCService *service,
                                     const Seedrl__V1__GetStatsRequest *input,
                                     Seedrl__V1__Stats_Closure closure,
                                     void *closure_data)
 {
   assert(service->descriptor == &seedrl__v1__learner__descriptor);
-  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void seedrl__v1__learner__init (Seedrl__V1__Learner_Service *service,
                                 Seedrl__V1__Learner_ServiceDestroy destroy)

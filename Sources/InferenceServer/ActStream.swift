@@ -5,9 +5,10 @@ import Synchronization
 import Threading
 import Wire
 
-/// The server's state for one Act stream: its validator, the episode it is in, and the
-/// Step it is waiting on an Action for (prepared into the policy's input row as it
-/// arrived, and staged in the stream's unroll).
+/// The server's state for one Act or ActBatch stream: its lanes (one for Act, fixed by the
+/// first message for ActBatch), each lane's input row and recurrent state, and the message
+/// it is waiting on actions for (prepared into the rows as it arrived, staged in the
+/// lanes' unrolls). A lane is to the learner exactly what one Act stream is.
 ///
 /// Confinement: `received`/`closed` run on the stream's poller thread; between enqueue
 /// and reply the stream belongs to the inference thread (handed over by the batch
@@ -16,23 +17,26 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
     let stream: StepTransport
     private unowned let server: StreamHub
     private let policy: Policy
-    private var validator: StepValidator
-    private var episodeReturn: Double = 0
-    /// The pending Step's observation as the policy's input row. Allocated with the
-    /// stream's other per-stream memory at its first Step (an idle stream holds none).
-    private(set) var preparedRow: UnsafeMutableRawPointer?
-    /// A recurrent policy's state for this stream (h then c): zero at a stream's start and
-    /// at every FIRST, advanced by each batch this stream is in. Nil for a feed-forward policy.
-    private(set) var state: UnsafeMutablePointer<Float>?
-    /// This stream's partial trajectory: the pending Step is staged in it on receipt and
-    /// committed with its action by the inference thread. Dropped with the stream.
-    var unrollBuilder: UnrollBuilder?
-    /// Bytes of the server's stream-memory budget this stream holds (0 before its first Step).
-    private(set) var reservedBytes = 0
-    private let unrollLength: Int?
     private let spec: ObservationSpec
-    /// When the server started waiting for this client's next Step (monotonic ns); 0 while
-    /// the server holds a Step of it. Read by the idle reaper.
+    private let unrollLength: Int?
+    /// Each lane's validator: one for Act from the start; for ActBatch as many as the
+    /// first message's lanes (nothing else is allocated before a message is valid).
+    private var validators: [StepValidator]
+    /// The lanes' episodes and unrolls, created with their memory once a first message is valid.
+    var lanes: [Lane] = []
+    var laneCount: Int { lanes.count }
+    /// Lanes counted against the server's stream limits (the stream itself is one).
+    private(set) var admittedLanes = 1
+    /// The lanes' input rows, `rowStride` bytes apart, and their recurrent states (h then
+    /// c, `stateSize` floats each; zero at the start and at every FIRST). Allocated with
+    /// the stream's other memory at its first message.
+    private var rows: UnsafeMutableRawPointer?
+    private var states: UnsafeMutablePointer<Float>?
+    private let rowStride: Int
+    /// Bytes of the server's stream-memory budget this stream holds (0 before its first message).
+    private(set) var reservedBytes = 0
+    /// When the server started waiting for this client's next message (monotonic ns); 0
+    /// while the server holds one of it. Read by the idle reaper.
     let awaitingClientSince = Atomic<UInt64>(MonotonicClock.now())
     /// When the idle reaper ended the stream (monotonic ns; 0: it has not): a client that
     /// never reads keeps even the status from going out, so the reaper cancels it later.
@@ -47,16 +51,20 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
         self.policy = policy
         self.spec = spec
         self.unrollLength = unrollLength
-        validator = StepValidator(spec: spec)
+        rowStride = (max(policy.preparedRowBytes, 1) + 63) & ~63
+        validators = stream.method == .act ? [StepValidator(spec: spec)] : []
     }
 
     deinit {
-        preparedRow?.deallocate()
-        state?.deallocate()
+        rows?.deallocate()
+        states?.deallocate()
     }
 
-    /// Bytes a stream holds once it has sent a Step: its input row, recurrent state and
-    /// partial unroll.
+    @inline(__always) func preparedRow(_ lane: Int) -> UnsafeRawPointer { UnsafeRawPointer(rows! + lane * rowStride) }
+    @inline(__always) func state(_ lane: Int) -> UnsafeMutablePointer<Float> { states! + lane * policy.stateSize }
+
+    /// Bytes one lane holds once its stream has sent a message: its input row, recurrent
+    /// state and partial unroll.
     static func memoryBytes(policy: Policy, spec: ObservationSpec, unrollLength: Int?) -> Int {
         let unroll = unrollLength.map {
             Unroll.storageBytes(length: $0, observationBytes: spec.byteCount, numActions: spec.numActions, stateSize: policy.stateSize)
@@ -64,63 +72,122 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
         return max(policy.preparedRowBytes, 1) + policy.stateSize * MemoryLayout<Float>.size * (unrollLength == nil ? 1 : 2) + unroll
     }
 
-    /// Takes this stream's memory from the server's budget and allocates it; false when
-    /// the budget is spent.
-    private func allocateMemory() -> Bool {
-        let bytes = Self.memoryBytes(policy: policy, spec: spec, unrollLength: unrollLength)
-        guard server.reserveStreamMemory(bytes) else { return false }
+    /// Creates `count` lanes: their share of the server's memory budget, then the memory.
+    /// Returns the status to end the stream with when the server has no room for them.
+    private func openLanes(_ count: Int) -> RPCError? {
+        let bytes = count * Self.memoryBytes(policy: policy, spec: spec, unrollLength: unrollLength)
+        guard server.reserveStreamMemory(bytes) else { return RPCError(.resourceExhausted, server.streamMemoryRefusal) }
         reservedBytes = bytes
-        preparedRow = .allocate(byteCount: max(policy.preparedRowBytes, 1), alignment: 64)
+        rows = .allocate(byteCount: count * rowStride, alignment: 64)
         let stateSize = policy.stateSize
         if stateSize > 0 {
-            state = .allocate(capacity: stateSize)
-            state?.update(repeating: 0, count: stateSize)
+            states = .allocate(capacity: count * stateSize)
+            states!.update(repeating: 0, count: count * stateSize)
         }
-        unrollBuilder = unrollLength.map {
-            UnrollBuilder(length: $0, observationBytes: spec.byteCount, numActions: spec.numActions, stateSize: stateSize)
+        lanes = (0..<count).map { _ in
+            Lane(unrollBuilder: unrollLength.map {
+                UnrollBuilder(length: $0, observationBytes: spec.byteCount, numActions: spec.numActions, stateSize: stateSize)
+            })
         }
-        return true
+        return nil
     }
 
-    /// The Step's bytes are valid only during this call (the poller's receive memory is
-    /// reused for the next message): everything needed later is copied out here.
+    /// An Act stream's Step. Its bytes are valid only during this call (the poller's
+    /// receive memory is reused for the next message): everything needed later is copied
+    /// out here.
     public func received(_ step: StepView) {
         awaitingClientSince.store(0, ordering: .relaxed)
         let type: StepType
-        switch validator.validate(step) {
+        switch validators[0].validate(step) {
         case .success(let valid): type = valid
-        case .failure(let error):
-            server.statistics.invalidSteps.add(1, ordering: .relaxed)
-            stream.finish(.invalidArgument, error.message)
-            return
+        case .failure(let error): return refuse(error.message)
         }
-        if preparedRow == nil && !allocateMemory() {
-            stream.finish(.resourceExhausted, server.streamMemoryRefusal)
-            return
+        if lanes.isEmpty, let refusal = openLanes(1) { return stream.finish(refusal.code, refusal.message) }
+        accept(step, type: type, lane: 0)
+        enqueue()
+    }
+
+    /// An ActBatch stream's StepBatch: every lane is checked before any is taken, so a
+    /// message is accepted whole or ends the stream.
+    public func received(_ batch: StepBatchView) {
+        awaitingClientSince.store(0, ordering: .relaxed)
+        let first = validators.isEmpty
+        let count = first ? batch.rawStepTypes.count : validators.count
+        if let problem = shapeProblem(batch, lanes: count, first: first) { return refuse(problem) }
+        if first {
+            if let refusal = server.admitLanes(count - 1, of: self) { return stream.finish(refusal.code, refusal.message) }
+            admittedLanes = count
+            validators = Array(repeating: StepValidator(spec: spec), count: count)
         }
+        let bytes = spec.byteCount
+        types.removeAll(keepingCapacity: true)
+        for lane in 0..<count {
+            switch validators[lane].validate(batch.lane(lane, observationBytes: bytes)) {
+            case .success(let type): types.append(type)
+            case .failure(let error): return refuse("lane \(lane): \(error.message)")
+            }
+        }
+        if lanes.isEmpty, let refusal = openLanes(count) { return stream.finish(refusal.code, refusal.message) }
+        for lane in 0..<count { accept(batch.lane(lane, observationBytes: bytes), type: types[lane], lane: lane) }
+        enqueue()
+    }
+
+    /// The step types of the message being taken (kept to save an allocation per message).
+    private var types: [StepType] = []
+
+    private func refuse(_ message: String) {
+        server.statistics.invalidSteps.add(1, ordering: .relaxed)
+        stream.finish(.invalidArgument, message)
+    }
+
+    /// The counts of a StepBatch against the stream's lanes (the first message fixes them).
+    private func shapeProblem(_ batch: StepBatchView, lanes count: Int, first: Bool) -> String? {
+        if first {
+            if count == 0 { return "a StepBatch needs at least one lane (one step_type per lane)" }
+            let limit = server.configuration.maxLanes
+            if count > limit { return "\(count) lanes exceed the server's maximum of \(limit) (Spec.max_lanes, --max-lanes)" }
+        }
+        let fields = [("step_types", batch.rawStepTypes.count), ("rewards", batch.rewards.count), ("discounts", batch.discounts.count)]
+        for (name, got) in fields where got != count {
+            return "expected \(count) \(name), one per lane, got \(got)"
+        }
+        let expected = count * spec.byteCount
+        if batch.observations.count != expected {
+            return "observations hold \(batch.observations.count) bytes, expected \(expected) "
+                + "(\(count) lanes of \(spec.byteCount), shape \(spec.shapeDescription))"
+        }
+        return nil
+    }
+
+    /// Takes a valid Step of `lane`: counters, the lane's episode, its input row and unroll.
+    private func accept(_ step: StepView, type: StepType, lane index: Int) {
+        let stateSize = policy.stateSize
         switch type {
         case .first:
-            episodeReturn = 0
-            state?.update(repeating: 0, count: policy.stateSize)
+            lanes[index].episodeReturn = 0
+            if stateSize > 0 { state(index).update(repeating: 0, count: stateSize) }
         case .mid:
-            episodeReturn += Double(step.reward)
+            lanes[index].episodeReturn += Double(step.reward)
             server.statistics.environmentSteps.add(1, ordering: .relaxed)
         case .last:
-            episodeReturn += Double(step.reward)
+            lanes[index].episodeReturn += Double(step.reward)
             server.statistics.environmentSteps.add(1, ordering: .relaxed)
-            server.statistics.recordEpisode(return: episodeReturn)
+            server.statistics.recordEpisode(return: lanes[index].episodeReturn)
         }
-        policy.prepare(observation: step.observation, into: preparedRow!)
+        policy.prepare(observation: step.observation, into: rows! + index * rowStride)
         // FIRST's reward and discount belong to no transition (and may be anything).
-        unrollBuilder?.stage(
-            stepType: type, reward: type == .first ? 0 : step.reward,
-            discount: type == .first ? 1 : step.discount, observation: step.observation, state: state.map { UnsafePointer($0) })
+        lanes[index].unrollBuilder?.stage(
+            stepType: type, reward: type == .first ? 0 : step.reward, discount: type == .first ? 1 : step.discount,
+            observation: step.observation, state: stateSize > 0 ? UnsafePointer(state(index)) : nil)
+    }
+
+    private func enqueue() {
         do {
-            try server.batchQueue.enqueue(self)
+            try server.batchQueue.enqueue(self, rows: laneCount)
         } catch BatchQueueError.full(let capacity) {
-            // Not reachable while each stream holds at most one pending step (the capacity is
-            // --max-streams), but if it ever is, the client hears what happened.
-            stream.finish(.resourceExhausted, "inference queue is full (\(capacity) steps pending)")
+            // Not reachable while each stream holds at most one pending message (the capacity
+            // is --max-streams), but if it ever is, the client hears what happened.
+            stream.finish(.resourceExhausted, "inference queue is full (\(capacity) messages pending)")
         } catch {
             stream.finish(.unavailable, "server shutting down")
         }

@@ -4,8 +4,9 @@ import Threading
 import Wire
 
 /// The inference thread: takes batches of waiting streams, runs the policy once per
-/// batch on the input rows their streams prepared, commits each step's action to its
-/// stream's unroll, starts every reply, and then pushes complete unrolls to the learner.
+/// batch on the input rows their lanes prepared (an Act stream one row, an ActBatch
+/// stream one per lane), commits each lane's action to its unroll, starts one reply per
+/// stream, and then pushes complete unrolls to the learner.
 final class InferenceLoop: @unchecked Sendable {
     // Buffers are touched only by the loop's own thread.
     private let queue: BatchQueue<ActStream>
@@ -22,13 +23,15 @@ final class InferenceLoop: @unchecked Sendable {
     private let logits: UnsafeMutablePointer<Float>
     private var thread: OSThread?
 
-    init(queue: BatchQueue<ActStream>, policy: Policy, statistics: ServerStatistics, unrolls: UnrollQueue?) {
+    /// - Parameter maxRows: most rows one batch can have (the larger of the batching
+    ///   policy's maximum and one message of the most lanes).
+    init(queue: BatchQueue<ActStream>, policy: Policy, statistics: ServerStatistics, unrolls: UnrollQueue?, maxRows: Int) {
         self.queue = queue
         self.policy = policy
         self.statistics = statistics
         self.unrolls = unrolls
         numActions = policy.numActions
-        let maxBatch = queue.policy.maxBatch
+        let maxBatch = maxRows
         preparedRows = .allocate(capacity: maxBatch)
         stateRows = policy.stateSize > 0 ? .allocate(capacity: maxBatch) : nil
         actions = .allocate(capacity: maxBatch)
@@ -58,22 +61,31 @@ final class InferenceLoop: @unchecked Sendable {
         var completed: [Unroll] = []
         completed.reserveCapacity(queue.policy.maxBatch)
         while queue.nextBatch(into: &batch) {
-            for (row, stream) in batch.enumerated() {
-                preparedRows[row] = UnsafeRawPointer(stream.preparedRow!)
-                if let stateRows { stateRows[row] = stream.state! }
+            var rowCount = 0
+            for stream in batch {
+                for lane in 0..<stream.laneCount {
+                    preparedRows[rowCount] = stream.preparedRow(lane)
+                    if let stateRows { stateRows[rowCount] = stream.state(lane) }
+                    rowCount += 1
+                }
             }
-            let version = policy.act(preparedRows: preparedRows, states: stateRows.map { UnsafePointer($0) }, count: batch.count,
+            let version = policy.act(preparedRows: preparedRows, states: stateRows.map { UnsafePointer($0) }, count: rowCount,
                                      actions: actions, logits: logits)
-            // Before the replies: a replied stream may receive (and stage) its next Step.
+            // Before the replies: a replied stream may receive (and stage) its next message.
             if unrolls != nil { commit(batch, version: version, completed: &completed) }
-            // Counted before the replies go out: a client that has its Action may ask
+            // Counted before the replies go out: a client that has its actions may ask
             // GetStats at once. Replies to streams that ended meanwhile are taken back.
-            statistics.stepsServed.add(UInt64(batch.count), ordering: .relaxed)
+            statistics.stepsServed.add(UInt64(rowCount), ordering: .relaxed)
             var unsent: UInt64 = 0
             let repliedAt = MonotonicClock.now()
-            for (row, stream) in batch.enumerated() {
+            var firstRow = 0
+            for stream in batch {
+                let lanes = stream.laneCount
                 stream.awaitingClientSince.store(repliedAt, ordering: .relaxed)
-                if !stream.stream.reply(ActionMessage(action: actions[row], modelVersion: version)) { unsent += 1 }
+                if !stream.stream.reply(actions: UnsafeBufferPointer(start: actions + firstRow, count: lanes), modelVersion: version) {
+                    unsent += UInt64(lanes)
+                }
+                firstRow += lanes
             }
             if unsent > 0 { statistics.stepsServed.subtract(unsent, ordering: .relaxed) }
             // After the replies: a full queue makes this wait (back-pressure) unless its
@@ -86,12 +98,17 @@ final class InferenceLoop: @unchecked Sendable {
         }
     }
 
-    /// Completes each row's staged timestep with its action and collects the unrolls
+    /// Completes each lane's staged timestep with its action and collects the unrolls
     /// that completed.
     private func commit(_ batch: [ActStream], version: UInt64, completed: inout [Unroll]) {
-        for (row, stream) in batch.enumerated() {
-            if let unroll = stream.unrollBuilder?.commit(action: actions[row], logits: logits + row * numActions, version: version) {
-                completed.append(unroll)
+        var row = 0
+        for stream in batch {
+            for lane in 0..<stream.laneCount {
+                if let unroll = stream.lanes[lane].unrollBuilder?.commit(action: actions[row], logits: logits + row * numActions,
+                                                                         version: version) {
+                    completed.append(unroll)
+                }
+                row += 1
             }
         }
     }

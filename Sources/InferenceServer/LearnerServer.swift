@@ -26,7 +26,9 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         hub = try StreamHub(configuration: configuration, policy: policy, logger: logger)
         self.logger = logger
         wireConfiguration = WireServerConfiguration(
-            listenAddresses: configuration.listenAddresses, maxReceiveMessageBytes: configuration.spec.maxStepMessageBytes)
+            listenAddresses: configuration.listenAddresses,
+            maxReceiveMessageBytes: max(configuration.spec.maxStepMessageBytes,
+                                        configuration.spec.maxStepBatchMessageBytes(lanes: configuration.maxLanes)))
         wireConfiguration.pollerThreads = configuration.pollerThreads
         wireConfiguration.keepaliveMilliseconds = configuration.keepaliveMilliseconds
         wireConfiguration.security = configuration.security

@@ -8,8 +8,11 @@ public struct LearnerServerConfiguration: Sendable {
     public var spec: ObservationSpec
     /// `host:port` or `unix:/path`; port 0 picks a free one (read `boundPorts`).
     public var listenAddresses: [String]
-    /// Act streams served at once; more are refused with RESOURCE_EXHAUSTED.
+    /// Act streams (and ActBatch lanes: each counts as one) served at once; more are
+    /// refused with RESOURCE_EXHAUSTED.
     public var maxStreams: Int = 4096
+    /// Most lanes one ActBatch stream may carry (GetSpec's `max_lanes`).
+    public var maxLanes: Int = 256
     /// Act streams one peer host (an IPv6 peer's /64) may hold at once, so one client
     /// cannot take every slot (nil: only `maxStreams` applies).
     public var maxStreamsPerPeer: Int? = 1024
@@ -25,7 +28,8 @@ public struct LearnerServerConfiguration: Sendable {
     /// A stream whose client has not sent its next Step for this long is ended with
     /// DEADLINE_EXCEEDED and its state freed (nil: never).
     public var streamIdleSeconds: Double?
-    /// Inference batching: at most this many steps per forward pass...
+    /// Inference batching: at most this many rows (environment steps) per forward pass
+    /// (one ActBatch message larger than this goes alone)...
     public var maxBatch: Int = 256
     /// ...and the first pending step waits at most this long for company. 0 is greedy:
     /// whatever is pending goes when inference is free (best for a cheap MLP, measured).
@@ -55,6 +59,10 @@ public struct LearnerServerConfiguration: Sendable {
             self.queue = queue
         }
     }
+
+    /// Most rows one inference batch can have: `maxBatch`, or one message of `maxLanes`.
+    /// The policy's workspace must hold this many.
+    public var maxRowsPerBatch: Int { max(maxBatch, maxLanes) }
 
     public init(spec: ObservationSpec, listenAddresses: [String]) {
         self.spec = spec

@@ -45,9 +45,12 @@ public final class StreamHub: @unchecked Sendable {
         self.policy = policy
         self.logger = logger
         token = configuration.token.map(BearerToken.init)
+        guard configuration.maxLanes >= 1 else {
+            throw RPCError(.invalidArgument, "max lanes must be at least 1, got \(configuration.maxLanes)")
+        }
         batchQueue = BatchQueue(policy: try configuration.batchingPolicy(), capacity: configuration.maxStreams)
         inference = InferenceLoop(queue: batchQueue, policy: policy, statistics: statistics,
-                                  unrolls: configuration.recording?.queue)
+                                  unrolls: configuration.recording?.queue, maxRows: configuration.maxRowsPerBatch)
     }
 
     public func start() {
@@ -118,15 +121,43 @@ public final class StreamHub: @unchecked Sendable {
         return .success(actStream)
     }
 
+    /// An ActBatch stream's first message fixed its lanes: the `extra` lanes beyond the one
+    /// it was admitted as count against `--max-streams` and `--max-streams-per-peer` too.
+    /// Returns the status to end it with when they do not fit (nothing is taken then).
+    func admitLanes(_ extra: Int, of stream: ActStream) -> RPCError? {
+        guard extra > 0 else { return nil }
+        let limit = configuration.maxStreams
+        if statistics.activeStreams.add(extra, ordering: .relaxed).newValue > limit {
+            statistics.activeStreams.subtract(extra, ordering: .relaxed)
+            return RPCError(.resourceExhausted,
+                "server is serving its maximum of \(limit) streams (--max-streams; each lane counts as one)")
+        }
+        let perPeerLimit = configuration.maxStreamsPerPeer
+        let refused: Int? = registry.withLock { registry in
+            let held = registry.perPeer[stream.peerHost, default: 0]
+            if let perPeerLimit, held + extra > perPeerLimit { return held }
+            registry.perPeer[stream.peerHost] = held + extra
+            return nil
+        }
+        if let held = refused {
+            statistics.activeStreams.subtract(extra, ordering: .relaxed)
+            return RPCError(.resourceExhausted, "peer \(stream.peerHost) holds \(held) streams; \(extra + 1) lanes more "
+                + "would exceed its maximum of \(perPeerLimit ?? 0) (--max-streams-per-peer; each lane counts as one)")
+        }
+        batchQueue.streamOpened(rows: extra)
+        return nil
+    }
+
     func streamClosed(_ stream: ActStream) {
+        let lanes = stream.admittedLanes
         registry.withLock { registry in
             registry.streams.removeValue(forKey: ObjectIdentifier(stream))
-            let held = registry.perPeer[stream.peerHost, default: 1] - 1
+            let held = registry.perPeer[stream.peerHost, default: lanes] - lanes
             registry.perPeer[stream.peerHost] = held > 0 ? held : nil
         }
-        batchQueue.streamClosed()
+        batchQueue.streamClosed(rows: lanes)
         if stream.reservedBytes > 0 { streamMemory.subtract(stream.reservedBytes, ordering: .relaxed) }
-        statistics.activeStreams.subtract(1, ordering: .relaxed)
+        statistics.activeStreams.subtract(lanes, ordering: .relaxed)
         logger.debug("stream closed", metadata: ["stream": "\(stream.stream.id)"])
     }
 
@@ -177,7 +208,7 @@ public final class StreamHub: @unchecked Sendable {
         let spec = configuration.spec
         return .success(SpecMessage(
             env: spec.envName, observationShape: spec.shape.map(Int64.init), observationDType: spec.dtype,
-            numActions: Int32(spec.numActions), modelVersion: policy.modelVersion))
+            numActions: Int32(spec.numActions), modelVersion: policy.modelVersion, maxLanes: UInt32(configuration.maxLanes)))
     }
 
     public func getStats(context: CallContext) -> Result<StatsMessage, RPCError> {
@@ -186,6 +217,6 @@ public final class StreamHub: @unchecked Sendable {
     }
 
     public func unknownMethod(_ name: String, context: CallContext) -> RPCError {
-        authenticate(context) ?? RPCError(.unimplemented, "method \(name) is not served here (seedrl.v1.Learner has GetSpec, Act, GetStats)")
+        authenticate(context) ?? RPCError(.unimplemented, "method \(name) is not served here (seedrl.v1.Learner has GetSpec, Act, ActBatch, GetStats)")
     }
 }

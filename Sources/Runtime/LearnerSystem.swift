@@ -45,7 +45,7 @@ public final class LearnerSystem: @unchecked Sendable {
         let store = ParameterStore(initial: initial, layout: architecture.layout)
         // A resumed sampler continues from a seed derived from the version, not from the
         // inference thread's exact state (that thread never pauses for a checkpoint).
-        let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: configuration.server.maxBatch,
+        let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: configuration.server.maxRowsPerBatch,
                                  seed: model.seed &+ initial.version &* 0x9E37_79B9)
         var serverConfiguration = configuration.server
         let statistics = StatisticsBox()

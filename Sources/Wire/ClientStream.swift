@@ -10,10 +10,19 @@ public protocol ClientStreamDelegate: AnyObject {
     /// The stream is over: `nil` for OK, else the status it ended with. Called once,
     /// after every other event of the stream.
     func stream(_ stream: ClientStream, closedWith error: RPCError?)
+    /// The ActionBatch answering the StepBatch last sent (an ActBatch stream); the actions
+    /// are valid only during the call.
+    func stream(_ stream: ClientStream, receivedActions actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64)
 }
 
-/// The actor side of one `Act` stream, in strict ping-pong: `send` a Step, receive its
-/// Action (through the delegate), send the next. Each step is one batch and one event.
+extension ClientStreamDelegate {
+    /// Act streams' delegates need not hear of batches.
+    public func stream(_ stream: ClientStream, receivedActions actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) {}
+}
+
+/// The actor side of one `Act` stream (or `ActBatch`), in strict ping-pong: `send` a Step
+/// (a StepBatch), receive its Action (ActionBatch) through the delegate, send the next.
+/// Each exchange is one batch and one event.
 ///
 /// Thread-safety: `send` may be called from any thread, one at a time and only when no
 /// Step is outstanding (from the delegate's `received` is typical); `cancel` from any thread.
@@ -25,7 +34,8 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
     private let channel: WireChannel
     private let metadata: OutgoingMetadata
     private weak var delegate: ClientStreamDelegate?
-    private let arena = MessageArena(capacity: 256)
+    public let method: StreamMethod
+    private let arena: MessageArena
     private let slots: UnsafeMutablePointer<Slots>
     private var sending: UnsafeMutablePointer<grpc_byte_buffer>? = nil
     private var firstSend = true
@@ -53,19 +63,23 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
         var details = grpc_empty_slice()
     }
 
-    /// Opens an Act stream on `channel`, its events delivered on `poller`.
-    public init(channel: WireChannel, poller: StreamPoller, delegate: ClientStreamDelegate) throws(RPCError) {
+    /// Opens an Act stream (or an ActBatch stream of up to `lanes` lanes) on `channel`,
+    /// its events delivered on `poller`.
+    public init(channel: WireChannel, poller: StreamPoller, delegate: ClientStreamDelegate,
+                method: StreamMethod = .act, lanes: Int = 1) throws(RPCError) {
         self.delegate = delegate
         self.channel = channel
+        self.method = method
+        arena = MessageArena(capacity: 256 + 8 * max(lanes, 1))
         metadata = OutgoingMetadata(token: channel.token)
         slots = .allocate(capacity: 1)
         slots.initialize(to: Slots())
         grpc_metadata_array_init(slots.pointer(to: \.initialMetadata)!)
         grpc_metadata_array_init(slots.pointer(to: \.trailingMetadata)!)
-        let method = grpc_slice_from_copied_string("/seedrl.v1.Learner/Act")
-        defer { grpc_slice_unref(method) }
+        let path = grpc_slice_from_copied_string(method == .act ? "/seedrl.v1.Learner/Act" : "/seedrl.v1.Learner/ActBatch")
+        defer { grpc_slice_unref(path) }
         guard let call = grpc_channel_create_call(
-            channel.pointer, nil, seedrl_propagate_defaults(), poller.queue.pointer, method, nil, seedrl_inf_future(), nil)
+            channel.pointer, nil, seedrl_propagate_defaults(), poller.queue.pointer, path, nil, seedrl_inf_future(), nil)
         else {
             throw RPCError(.internal, "could not create an Act call")
         }
@@ -102,6 +116,14 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
     @discardableResult
     public func send(rawStepType: Int32, reward: Float, discount: Float, observation: UnsafeRawBufferPointer) -> Bool {
         send(encoded: Codec.encodeStep(stepType: rawStepType, reward: reward, discount: discount, observation: observation))
+    }
+
+    /// Sends one StepBatch (an ActBatch stream): `stepTypes` as wire values, one per lane,
+    /// and the lanes' observations back to back. Returns false if the stream has ended.
+    @discardableResult
+    public func send(stepTypes: UnsafeBufferPointer<UInt32>, rewards: UnsafeBufferPointer<Float>,
+                     discounts: UnsafeBufferPointer<Float>, observations: UnsafeRawBufferPointer) -> Bool {
+        send(encoded: Codec.encodeStepBatch(stepTypes: stepTypes, rewards: rewards, discounts: discounts, observations: observations))
     }
 
     /// Sends arbitrary bytes as a message (tests use it to send undecodable ones).
@@ -164,14 +186,24 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
             }
             var action: ActionMessage? = nil
             var undecodable = false
-            if success, let buffer = slots.pointee.received {
-                slots.pointee.received = nil
-                action = Codec.withContiguousBytes(buffer, scratch: nil) { Codec.decodeAction($0, arena: arena) } ?? nil
+            let received = success ? slots.pointee.received : nil
+            slots.pointee.received = nil
+            defer { if let received { grpc_byte_buffer_destroy(received) } }
+            if let received, method == .act {
+                action = Codec.withContiguousBytes(received, scratch: nil) { Codec.decodeAction($0, arena: arena) } ?? nil
                 undecodable = action == nil
-                grpc_byte_buffer_destroy(buffer)
             }
             let closeNow = end.withLock { $0.exchangeOutstanding = false; return $0.takeClose() }
             if let action { delegate?.stream(self, received: action) }
+            if let received, method == .actBatch {
+                // The actions live in the arena: the delegate sees them before anything reuses it.
+                let delivered = Codec.withContiguousBytes(received, scratch: nil) { bytes in
+                    Codec.decodeActionBatch(bytes, arena: arena) { actions, version in
+                        delegate?.stream(self, receivedActions: actions, modelVersion: version)
+                    } != nil
+                }
+                undecodable = delivered != true
+            }
             if undecodable { cancel() }  // end the stream; its status says CANCELLED
             if closeNow { deliverClose() }
         case Operation.status.rawValue:

@@ -68,6 +68,53 @@ enum Codec {
         )
     }
 
+    // MARK: StepBatch and ActionBatch
+
+    /// `stepTypes` are wire values (`StepType.rawValue`, or anything for tests).
+    static func encodeStepBatch(stepTypes: UnsafeBufferPointer<UInt32>, rewards: UnsafeBufferPointer<Float>,
+                                discounts: UnsafeBufferPointer<Float>, observations: UnsafeRawBufferPointer) -> ByteBuffer {
+        var message = Seedrl__V1__StepBatch()
+        seedrl__v1__step_batch__init(&message)
+        message.n_step_types = stepTypes.count
+        message.step_types = UnsafeMutableRawPointer(mutating: stepTypes.baseAddress)?.assumingMemoryBound(to: Seedrl__V1__StepType.self)
+        message.n_rewards = rewards.count
+        message.rewards = UnsafeMutablePointer(mutating: rewards.baseAddress)
+        message.n_discounts = discounts.count
+        message.discounts = UnsafeMutablePointer(mutating: discounts.baseAddress)
+        message.observations.len = observations.count
+        message.observations.data = UnsafeMutablePointer(mutating: observations.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        return pack(size: seedrl__v1__step_batch__get_packed_size(&message)) { seedrl__v1__step_batch__pack(&message, $0) }
+    }
+
+    static func decodeStepBatch(_ bytes: UnsafeRawBufferPointer, arena: MessageArena) -> StepBatchView? {
+        guard let message = seedrl__v1__step_batch__unpack(
+            arena.allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else { return nil }
+        let batch = message.pointee
+        let types = UnsafeRawPointer(batch.step_types)?.assumingMemoryBound(to: UInt32.self)
+        return StepBatchView(
+            rawStepTypes: UnsafeBufferPointer(start: types, count: batch.n_step_types),
+            rewards: UnsafeBufferPointer(start: batch.rewards, count: batch.n_rewards),
+            discounts: UnsafeBufferPointer(start: batch.discounts, count: batch.n_discounts),
+            observations: UnsafeRawBufferPointer(start: batch.observations.data, count: batch.observations.len))
+    }
+
+    static func encodeActionBatch(actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) -> ByteBuffer {
+        var message = Seedrl__V1__ActionBatch()
+        seedrl__v1__action_batch__init(&message)
+        message.n_actions = actions.count
+        message.actions = UnsafeMutablePointer(mutating: actions.baseAddress)
+        message.model_version = modelVersion
+        return pack(size: seedrl__v1__action_batch__get_packed_size(&message)) { seedrl__v1__action_batch__pack(&message, $0) }
+    }
+
+    /// Calls `body` with the actions and version, valid only during the call.
+    static func decodeActionBatch<T>(_ bytes: UnsafeRawBufferPointer, arena: MessageArena,
+                                     _ body: (UnsafeBufferPointer<Int32>, UInt64) -> T) -> T? {
+        guard let message = seedrl__v1__action_batch__unpack(
+            arena.allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else { return nil }
+        return body(UnsafeBufferPointer(start: message.pointee.actions, count: message.pointee.n_actions), message.pointee.model_version)
+    }
+
     // MARK: Spec
 
     static func encode(_ spec: SpecMessage) -> ByteBuffer {
@@ -82,6 +129,7 @@ enum Codec {
                 message.observation_dtype = Seedrl__V1__DType(rawValue: UInt32(bitPattern: spec.observationDType.rawValue))
                 message.num_actions = spec.numActions
                 message.model_version = spec.modelVersion
+                message.max_lanes = spec.maxLanes
                 return pack(size: seedrl__v1__spec__get_packed_size(&message)) { seedrl__v1__spec__pack(&message, $0) }
             }
         }
@@ -99,7 +147,8 @@ enum Codec {
             observationShape: shape,
             observationDType: DType(rawValue: Int32(bitPattern: spec.observation_dtype.rawValue)) ?? .unspecified,
             numActions: spec.num_actions,
-            modelVersion: spec.model_version
+            modelVersion: spec.model_version,
+            maxLanes: spec.max_lanes
         )
     }
 

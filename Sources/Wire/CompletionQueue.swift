@@ -64,7 +64,9 @@ final class CompletionQueue: @unchecked Sendable {
         pointer = grpc_completion_queue_create_for_next(nil)
         receiveScratch = .allocate(byteCount: receiveMessageBytes, alignment: 64)
         // The decoded struct plus a copy of its bytes fields; a little room for unknown fields.
-        receiveArena = MessageArena(capacity: receiveMessageBytes == 0 ? 0 : receiveMessageBytes + 1024)
+        // A StepBatch decodes into more than its wire size: each lane's step type becomes 4
+        // bytes (1 on the wire); twice the message is ample for any valid one.
+        receiveArena = MessageArena(capacity: receiveMessageBytes == 0 ? 0 : 2 * receiveMessageBytes + 4096)
     }
 
     /// Starts the poller thread. Events before this call wait in the queue.

@@ -8,13 +8,17 @@ public struct SpecMessage: Sendable, Equatable {
     public var observationDType: DType
     public var numActions: Int32
     public var modelVersion: UInt64
+    /// Most lanes one ActBatch stream may carry (0: ActBatch not served).
+    public var maxLanes: UInt32
 
-    public init(env: String, observationShape: [Int64], observationDType: DType, numActions: Int32, modelVersion: UInt64) {
+    public init(env: String, observationShape: [Int64], observationDType: DType, numActions: Int32, modelVersion: UInt64,
+                maxLanes: UInt32 = 0) {
         self.env = env
         self.observationShape = observationShape
         self.observationDType = observationDType
         self.numActions = numActions
         self.modelVersion = modelVersion
+        self.maxLanes = maxLanes
     }
 }
 
@@ -64,5 +68,34 @@ public struct StepView: @unchecked Sendable {
         self.reward = reward
         self.discount = discount
         self.observation = observation
+    }
+}
+
+/// A decoded StepBatch as the server sees it, borrowed from its stream's decode memory
+/// like `StepView`. The counts come from the client and may disagree: checking them is
+/// the receiver's job.
+public struct StepBatchView: @unchecked Sendable {
+    // @unchecked: as `StepView`.
+
+    /// The raw step types as sent, one per lane.
+    public var rawStepTypes: UnsafeBufferPointer<UInt32>
+    public var rewards: UnsafeBufferPointer<Float>
+    public var discounts: UnsafeBufferPointer<Float>
+    /// The lanes' observations back to back.
+    public var observations: UnsafeRawBufferPointer
+
+    public init(rawStepTypes: UnsafeBufferPointer<UInt32>, rewards: UnsafeBufferPointer<Float>,
+                discounts: UnsafeBufferPointer<Float>, observations: UnsafeRawBufferPointer) {
+        self.rawStepTypes = rawStepTypes
+        self.rewards = rewards
+        self.discounts = discounts
+        self.observations = observations
+    }
+
+    /// Lane `index` as a Step (counts already checked; `observationBytes` per lane).
+    @inline(__always)
+    public func lane(_ index: Int, observationBytes: Int) -> StepView {
+        StepView(rawStepType: Int32(bitPattern: rawStepTypes[index]), reward: rewards[index], discount: discounts[index],
+                 observation: UnsafeRawBufferPointer(rebasing: observations[(index * observationBytes)..<((index + 1) * observationBytes)]))
     }
 }

@@ -1,19 +1,30 @@
 internal import CGRPC
 import Synchronization
 
-/// What the server does with one Act stream's events. Called on the stream's poller
-/// thread, one event at a time per stream.
+/// Which streaming method a call is.
+public enum StreamMethod: Sendable, Equatable {
+    /// `Act`: one Step, one Action.
+    case act
+    /// `ActBatch`: one StepBatch of L lanes, one ActionBatch of L actions.
+    case actBatch
+}
+
+/// What the server does with one stream's events. Called on the stream's poller thread,
+/// one event at a time per stream.
 public protocol ServerStreamHandler: AnyObject {
-    /// A Step arrived and decoded. The stream sends nothing until `reply` or `finish`.
-    /// `step`'s bytes are valid only during the call (the poller's receive memory is
-    /// reused for the next message).
+    /// A Step arrived and decoded (an Act stream). The stream sends nothing until `reply`
+    /// or `finish`. `step`'s bytes are valid only during the call (the poller's receive
+    /// memory is reused for the next message).
     func received(_ step: StepView)
+    /// A StepBatch arrived and decoded (an ActBatch stream); valid only during the call.
+    func received(_ batch: StepBatchView)
     /// The stream is over (finished, cancelled by the client, connection lost, server
     /// shutdown). Called exactly once; the handler must drop its per-stream state.
     func closed()
 }
 
-/// One `Act` call on the server: a small state machine driven by completion events.
+/// One `Act` or `ActBatch` call on the server: a small state machine driven by
+/// completion events.
 ///
 /// request → (accept) → receive ⇄ [reply = send Action + receive next Step] → status
 ///
@@ -28,6 +39,7 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
     private let slots = ServerCallSlots.allocate()
     private unowned let server: WireServer
     let queue: CompletionQueue
+    public let method: StreamMethod
     private var handler: ServerStreamHandler?
     /// The Action being sent; destroyed when its batch completes (poller thread).
     private var sending: UnsafeMutablePointer<grpc_byte_buffer>? = nil
@@ -39,9 +51,10 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
     /// Who opened the stream; set when accepted.
     public private(set) var context = CallContext(authorization: nil, peer: "")
 
-    init(server: WireServer, queue: CompletionQueue) {
+    init(server: WireServer, queue: CompletionQueue, method: StreamMethod) {
         self.server = server
         self.queue = queue
+        self.method = method
     }
 
     deinit {
@@ -74,7 +87,7 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
     }
 
     private func matched(success: Bool) {
-        server.rearmActRequest(on: queue)
+        server.rearmStreamRequest(method, on: queue)
         guard success, let call = slots.pointee.call else { return }  // server shutting down
         context = CallContext.read(call: call, metadata: slots.pointer(to: \.metadata)!)
         grpc_metadata_array_destroy(slots.pointer(to: \.metadata)!)
@@ -108,13 +121,18 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
             return
         }
         slots.pointee.received = nil
-        let step = Codec.withContiguousBytes(buffer, scratch: queue.receiveScratch) { Codec.decodeStep($0, arena: queue.receiveArena) }
-        grpc_byte_buffer_destroy(buffer)
-        guard let decoded = step ?? nil else {
-            finish(.invalidArgument, "message could not be decoded as seedrl.v1.Step")
-            return
+        defer { grpc_byte_buffer_destroy(buffer) }
+        // Decoded into the poller's memory and handed on while the buffer still lives.
+        switch method {
+        case .act:
+            let step = Codec.withContiguousBytes(buffer, scratch: queue.receiveScratch) { Codec.decodeStep($0, arena: queue.receiveArena) }
+            guard let decoded = step ?? nil else { return finish(.invalidArgument, "message could not be decoded as seedrl.v1.Step") }
+            handler.received(decoded)
+        case .actBatch:
+            let batch = Codec.withContiguousBytes(buffer, scratch: queue.receiveScratch) { Codec.decodeStepBatch($0, arena: queue.receiveArena) }
+            guard let decoded = batch ?? nil else { return finish(.invalidArgument, "message could not be decoded as seedrl.v1.StepBatch") }
+            handler.received(decoded)
         }
-        handler.received(decoded)
     }
 
     private func closedEvent() {
@@ -130,8 +148,27 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
     /// batch (one completion event per step). Returns false if the stream has ended.
     @discardableResult
     public func reply(_ action: ActionMessage) -> Bool {
-        guard let call = slots.pointee.call, !finished.load(ordering: .relaxed) else { return false }
-        let buffer = Codec.encode(action)
+        guard slots.pointee.call != nil, !finished.load(ordering: .relaxed) else { return false }
+        return send(Codec.encode(action))
+    }
+
+    /// Answers the message last received with one action per lane (an ActBatch stream's
+    /// ActionBatch; an Act stream's Action from `actions[0]`) and asks for the next.
+    @discardableResult
+    public func reply(actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) -> Bool {
+        guard slots.pointee.call != nil, !finished.load(ordering: .relaxed) else { return false }
+        switch method {
+        case .act: return send(Codec.encode(ActionMessage(action: actions[0], modelVersion: modelVersion)))
+        case .actBatch: return send(Codec.encodeActionBatch(actions: actions, modelVersion: modelVersion))
+        }
+    }
+
+    /// Sends `buffer` (destroyed when the batch completes) and asks for the next message.
+    private func send(_ buffer: UnsafeMutablePointer<grpc_byte_buffer>) -> Bool {
+        guard let call = slots.pointee.call else {
+            grpc_byte_buffer_destroy(buffer)
+            return false
+        }
         sending = buffer
         var ops = (grpc_op(), grpc_op(), grpc_op())
         var count = 0

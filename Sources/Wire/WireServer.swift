@@ -5,7 +5,8 @@ import Threading
 /// The Learner service as the server's owner implements it. `openStream` and the unary
 /// methods are called on poller threads: keep them short and non-blocking.
 public protocol LearnerService: AnyObject, Sendable {
-    /// A new Act stream: return its handler, or an error to end it at once with that status.
+    /// A new Act or ActBatch stream: return its handler, or an error to end it at once with
+    /// that status.
     func openStream(_ stream: ServerStream) -> Result<ServerStreamHandler, RPCError>
     func getSpec(context: CallContext) -> Result<SpecMessage, RPCError>
     func getStats(context: CallContext) -> Result<StatsMessage, RPCError>
@@ -26,7 +27,7 @@ public struct WireServerConfiguration: Sendable {
     public var security: ServerSecurity = .insecure
     /// Ping clients this often and drop those silent for as long; nil leaves it to TCP.
     public var keepaliveMilliseconds: Int?
-    /// Act calls kept requested per queue, so bursts of new streams are accepted fast.
+    /// Act (and ActBatch) calls kept requested per queue, so bursts of new streams are accepted fast.
     public var pendingStreamRequests: Int = 8
     /// Defences of the 1.51 core against hostile connections (see RELIABILITY.md).
     public var defences = ConnectionDefences()
@@ -48,6 +49,7 @@ public final class WireServer: @unchecked Sendable {
     private let configuration: WireServerConfiguration
     private let queues: [CompletionQueue]
     private var actMethod: UnsafeMutableRawPointer!
+    private var actBatchMethod: UnsafeMutableRawPointer!
     private var getSpecMethod: UnsafeMutableRawPointer!
     private var getStatsMethod: UnsafeMutableRawPointer!
     /// Ports bound, one per listen address (0 for unix sockets).
@@ -88,6 +90,7 @@ public final class WireServer: @unchecked Sendable {
         }
         for queue in queues { grpc_server_register_completion_queue(pointer, queue.pointer, nil) }
         actMethod = grpc_server_register_method(pointer, "/seedrl.v1.Learner/Act", nil, GRPC_SRM_PAYLOAD_NONE, 0)
+        actBatchMethod = grpc_server_register_method(pointer, "/seedrl.v1.Learner/ActBatch", nil, GRPC_SRM_PAYLOAD_NONE, 0)
         getSpecMethod = grpc_server_register_method(
             pointer, "/seedrl.v1.Learner/GetSpec", nil, GRPC_SRM_PAYLOAD_NONE, 0)
         getStatsMethod = grpc_server_register_method(
@@ -110,7 +113,10 @@ public final class WireServer: @unchecked Sendable {
         grpc_server_start(pointer)
         for queue in queues {
             queue.start()
-            for _ in 0..<configuration.pendingStreamRequests { rearmActRequest(on: queue) }
+            for _ in 0..<configuration.pendingStreamRequests {
+                rearmStreamRequest(.act, on: queue)
+                rearmStreamRequest(.actBatch, on: queue)
+            }
             rearmUnary(.getSpec, on: queue)
             rearmUnary(.getStats, on: queue)
             rearmUnary(.unknown, on: queue)
@@ -140,10 +146,10 @@ public final class WireServer: @unchecked Sendable {
 
     // MARK: Called by calls on poller threads
 
-    func rearmActRequest(on queue: CompletionQueue) {
+    func rearmStreamRequest(_ method: StreamMethod, on queue: CompletionQueue) {
         if state.withLock({ $0.shuttingDown }) { return }
-        let stream = ServerStream(server: self, queue: queue)
-        _ = stream.request(method: actMethod)
+        let stream = ServerStream(server: self, queue: queue, method: method)
+        _ = stream.request(method: method == .act ? actMethod : actBatchMethod)
     }
 
     func rearmUnary(_ method: UnaryServerCall.Method, on queue: CompletionQueue) {

@@ -76,4 +76,41 @@ final class BatchingStateMachineTests: XCTestCase {
             XCTAssertEqual("\($0)", "invalid batching configuration: max delay must be at most 10 s, got 20000000 µs")
         }
     }
+
+    // MARK: Rows (ActBatch lanes)
+
+    /// A message of many lanes counts as that many rows, and goes whole.
+    func testRowsFillABatchAndAMessageIsNeverSplit() throws {
+        var machine = try machine(maxBatch: 8, streams: 0)
+        machine.streamOpened(rows: 6)
+        machine.streamOpened(rows: 6)
+        machine.streamOpened(rows: 6)
+        try machine.enqueued(rows: 6, now: 0)
+        XCTAssertEqual(machine.decide(now: 0), .waitUntil(2 * ms), "6 of 18 live rows: wait for company")
+        try machine.enqueued(rows: 6, now: 0)
+        XCTAssertEqual(machine.decide(now: 0), .flush(1), "12 rows ≥ 8: the first message; the second would not fit")
+        machine.took(1)
+        XCTAssertEqual(machine.pendingRows, 6)
+        XCTAssertEqual(machine.decide(now: 2 * ms), .flush(1))
+    }
+
+    func testAMessageLargerThanMaxBatchStillGoes() throws {
+        var machine = try machine(maxBatch: 4, streams: 0)
+        machine.streamOpened(rows: 16)
+        try machine.enqueued(rows: 16, now: 0)
+        XCTAssertEqual(machine.decide(now: 0), .flush(1))
+        XCTAssertEqual(machine.rows(ofFirst: 1), 16)
+    }
+
+    func testEveryLiveRowWaitingFlushesAtOnce() throws {
+        var machine = try machine(maxBatch: 256, delayMs: 1000, streams: 0)
+        machine.streamOpened(rows: 3)
+        machine.streamOpened(rows: 5)
+        try machine.enqueued(rows: 3, now: 0)
+        try machine.enqueued(rows: 5, now: 0)
+        XCTAssertEqual(machine.decide(now: 0), .flush(2), "all 8 live rows are pending: nobody else can join")
+        machine.took(2)
+        machine.streamClosed(rows: 5)
+        XCTAssertEqual(machine.liveRows, 3)
+    }
 }

@@ -28,7 +28,7 @@ struct ServerFixture {
         var configuration = LearnerServerConfiguration(spec: spec, listenAddresses: ["127.0.0.1:0"])
         configuration.maxDelayMicroseconds = 500
         configure(&configuration)
-        let policy = makePolicy(spec: spec, lstmSize: lstmSize, maxBatch: configuration.maxBatch)
+        let policy = makePolicy(spec: spec, lstmSize: lstmSize, maxBatch: configuration.maxRowsPerBatch)
         let server = try LearnerServer(configuration: configuration, policy: policy)
         server.start()
         let target = "127.0.0.1:\(server.boundPorts[0])"

@@ -12,21 +12,31 @@ final class RecordingTransport: StepTransport, @unchecked Sendable {
     // `events` is guarded by `lock`.
     enum Event: Equatable {
         case action(ActionMessage)
+        case actions([Int32], UInt64)
         case finished(StatusCode, String)
         case cancelled(StatusCode, String)
     }
 
     let id: UInt64
     let context: CallContext
+    let method: StreamMethod
     private let lock = ConditionLock()
     private var events: [Event] = []
 
-    init(id: UInt64, peer: String = "ipv4:10.0.0.1:5000", authorization: String? = nil) {
+    init(id: UInt64, peer: String = "ipv4:10.0.0.1:5000", authorization: String? = nil, method: StreamMethod = .act) {
         self.id = id
+        self.method = method
         context = CallContext(authorization: authorization, peer: peer)
     }
 
-    func reply(_ action: ActionMessage) -> Bool { record(.action(action)); return true }
+    func reply(actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) -> Bool {
+        if method == .act {
+            record(.action(ActionMessage(action: actions[0], modelVersion: modelVersion)))
+        } else {
+            record(.actions(Array(actions), modelVersion))
+        }
+        return true
+    }
     func finish(_ code: StatusCode, _ message: String) { record(.finished(code, message)) }
     func cancel(_ code: StatusCode, _ message: String) { record(.cancelled(code, message)) }
 
@@ -54,7 +64,7 @@ final class StreamHubTests: XCTestCase {
                          _ body: (StreamHub) throws -> Void) throws {
         var configuration = LearnerServerConfiguration(spec: ServerFixture.cartPole, listenAddresses: [])
         configure(&configuration)
-        let hub = try StreamHub(configuration: configuration, policy: ServerFixture.makePolicy(maxBatch: configuration.maxBatch))
+        let hub = try StreamHub(configuration: configuration, policy: ServerFixture.makePolicy(maxBatch: configuration.maxRowsPerBatch))
         hub.start()
         defer { hub.stop(keepingUnrolls: false) }
         try body(hub)

@@ -19,6 +19,8 @@ typedef struct Seedrl__V1__GetSpecRequest Seedrl__V1__GetSpecRequest;
 typedef struct Seedrl__V1__Spec Seedrl__V1__Spec;
 typedef struct Seedrl__V1__Step Seedrl__V1__Step;
 typedef struct Seedrl__V1__Action Seedrl__V1__Action;
+typedef struct Seedrl__V1__StepBatch Seedrl__V1__StepBatch;
+typedef struct Seedrl__V1__ActionBatch Seedrl__V1__ActionBatch;
 typedef struct Seedrl__V1__GetStatsRequest Seedrl__V1__GetStatsRequest;
 typedef struct Seedrl__V1__Stats Seedrl__V1__Stats;
 
@@ -75,10 +77,14 @@ struct  Seedrl__V1__Spec
    */
   int32_t num_actions;
   uint64_t model_version;
+  /*
+   * most lanes one ActBatch stream may carry (0: ActBatch not served)
+   */
+  uint32_t max_lanes;
 };
 #define SEEDRL__V1__SPEC__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&seedrl__v1__spec__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, SEEDRL__V1__DTYPE__DTYPE_UNSPECIFIED, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0,NULL, SEEDRL__V1__DTYPE__DTYPE_UNSPECIFIED, 0, 0, 0 }
 
 
 struct  Seedrl__V1__Step
@@ -118,6 +124,52 @@ struct  Seedrl__V1__Action
 #define SEEDRL__V1__ACTION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&seedrl__v1__action__descriptor) \
     , 0, 0 }
+
+
+struct  Seedrl__V1__StepBatch
+{
+  ProtobufCMessage base;
+  /*
+   * one per lane
+   */
+  size_t n_step_types;
+  Seedrl__V1__StepType *step_types;
+  /*
+   * one per lane, as Step.reward
+   */
+  size_t n_rewards;
+  float *rewards;
+  /*
+   * one per lane, as Step.discount
+   */
+  size_t n_discounts;
+  float *discounts;
+  /*
+   * the lanes' observations back to back, in lane order,
+   */
+  ProtobufCBinaryData observations;
+};
+#define SEEDRL__V1__STEP_BATCH__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&seedrl__v1__step_batch__descriptor) \
+    , 0,NULL, 0,NULL, 0,NULL, {0,NULL} }
+
+
+struct  Seedrl__V1__ActionBatch
+{
+  ProtobufCMessage base;
+  /*
+   * one per lane, in lane order
+   */
+  size_t n_actions;
+  int32_t *actions;
+  /*
+   * version of the parameters that chose them
+   */
+  uint64_t model_version;
+};
+#define SEEDRL__V1__ACTION_BATCH__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&seedrl__v1__action_batch__descriptor) \
+    , 0,NULL, 0 }
 
 
 struct  Seedrl__V1__GetStatsRequest
@@ -251,6 +303,44 @@ Seedrl__V1__Action *
 void   seedrl__v1__action__free_unpacked
                      (Seedrl__V1__Action *message,
                       ProtobufCAllocator *allocator);
+/* Seedrl__V1__StepBatch methods */
+void   seedrl__v1__step_batch__init
+                     (Seedrl__V1__StepBatch         *message);
+size_t seedrl__v1__step_batch__get_packed_size
+                     (const Seedrl__V1__StepBatch   *message);
+size_t seedrl__v1__step_batch__pack
+                     (const Seedrl__V1__StepBatch   *message,
+                      uint8_t             *out);
+size_t seedrl__v1__step_batch__pack_to_buffer
+                     (const Seedrl__V1__StepBatch   *message,
+                      ProtobufCBuffer     *buffer);
+Seedrl__V1__StepBatch *
+       seedrl__v1__step_batch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   seedrl__v1__step_batch__free_unpacked
+                     (Seedrl__V1__StepBatch *message,
+                      ProtobufCAllocator *allocator);
+/* Seedrl__V1__ActionBatch methods */
+void   seedrl__v1__action_batch__init
+                     (Seedrl__V1__ActionBatch         *message);
+size_t seedrl__v1__action_batch__get_packed_size
+                     (const Seedrl__V1__ActionBatch   *message);
+size_t seedrl__v1__action_batch__pack
+                     (const Seedrl__V1__ActionBatch   *message,
+                      uint8_t             *out);
+size_t seedrl__v1__action_batch__pack_to_buffer
+                     (const Seedrl__V1__ActionBatch   *message,
+                      ProtobufCBuffer     *buffer);
+Seedrl__V1__ActionBatch *
+       seedrl__v1__action_batch__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   seedrl__v1__action_batch__free_unpacked
+                     (Seedrl__V1__ActionBatch *message,
+                      ProtobufCAllocator *allocator);
 /* Seedrl__V1__GetStatsRequest methods */
 void   seedrl__v1__get_stats_request__init
                      (Seedrl__V1__GetStatsRequest         *message);
@@ -303,6 +393,12 @@ typedef void (*Seedrl__V1__Step_Closure)
 typedef void (*Seedrl__V1__Action_Closure)
                  (const Seedrl__V1__Action *message,
                   void *closure_data);
+typedef void (*Seedrl__V1__StepBatch_Closure)
+                 (const Seedrl__V1__StepBatch *message,
+                  void *closure_data);
+typedef void (*Seedrl__V1__ActionBatch_Closure)
+                 (const Seedrl__V1__ActionBatch *message,
+                  void *closure_data);
 typedef void (*Seedrl__V1__GetStatsRequest_Closure)
                  (const Seedrl__V1__GetStatsRequest *message,
                   void *closure_data);
@@ -324,6 +420,10 @@ struct Seedrl__V1__Learner_Service
               const Seedrl__V1__Step *input,
               Seedrl__V1__Action_Closure closure,
               void *closure_data);
+  void (*act_batch)(Seedrl__V1__Learner_Service *service,
+                    const Seedrl__V1__StepBatch *input,
+                    Seedrl__V1__ActionBatch_Closure closure,
+                    void *closure_data);
   void (*get_stats)(Seedrl__V1__Learner_Service *service,
                     const Seedrl__V1__GetStatsRequest *input,
                     Seedrl__V1__Stats_Closure closure,
@@ -338,6 +438,7 @@ void seedrl__v1__learner__init (Seedrl__V1__Learner_Service *service,
     { SEEDRL__V1__LEARNER__BASE_INIT,\
       function_prefix__ ## get_spec,\
       function_prefix__ ## act,\
+      function_prefix__ ## act_batch,\
       function_prefix__ ## get_stats  }
 void seedrl__v1__learner__get_spec(ProtobufCService *service,
                                    const Seedrl__V1__GetSpecRequest *input,
@@ -347,6 +448,10 @@ void seedrl__v1__learner__act(ProtobufCService *service,
                               const Seedrl__V1__Step *input,
                               Seedrl__V1__Action_Closure closure,
                               void *closure_data);
+void seedrl__v1__learner__act_batch(ProtobufCService *service,
+                                    const Seedrl__V1__StepBatch *input,
+                                    Seedrl__V1__ActionBatch_Closure closure,
+                                    void *closure_data);
 void seedrl__v1__learner__get_stats(ProtobufCService *service,
                                     const Seedrl__V1__GetStatsRequest *input,
                                     Seedrl__V1__Stats_Closure closure,
@@ -360,6 +465,8 @@ extern const ProtobufCMessageDescriptor seedrl__v1__get_spec_request__descriptor
 extern const ProtobufCMessageDescriptor seedrl__v1__spec__descriptor;
 extern const ProtobufCMessageDescriptor seedrl__v1__step__descriptor;
 extern const ProtobufCMessageDescriptor seedrl__v1__action__descriptor;
+extern const ProtobufCMessageDescriptor seedrl__v1__step_batch__descriptor;
+extern const ProtobufCMessageDescriptor seedrl__v1__action_batch__descriptor;
 extern const ProtobufCMessageDescriptor seedrl__v1__get_stats_request__descriptor;
 extern const ProtobufCMessageDescriptor seedrl__v1__stats__descriptor;
 extern const ProtobufCServiceDescriptor seedrl__v1__learner__descriptor;
