@@ -1,13 +1,16 @@
 import Environments
 import Wire
 
-/// What `seedrl actor` runs: K environments, each on its own Act stream over one shared
-/// channel, stepping in strict ping-pong with the learner.
+/// What `seedrl actor` runs: K environments over one shared channel, as lanes of ActBatch
+/// streams (or each on its own Act stream), stepping in strict ping-pong with the learner.
 public struct ActorConfiguration: Sendable {
     public var target: String
     public var token: String?
     public var environment: String
     public var environments = 16
+    /// Environments per ActBatch stream (1: one Act stream each; nil: all of them on as
+    /// few streams as the server's `max_lanes` allows).
+    public var lanes: Int?
     public var seed: UInt64 = 1
     /// How long to wait before re-opening streams after the learner went away.
     public var backoff = Backoff()

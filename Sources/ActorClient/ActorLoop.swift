@@ -6,10 +6,11 @@ import Synchronization
 import Threading
 import Wire
 
-/// Runs the environments against the learner and heals itself: a stream that ends
-/// because the learner went away or the connection broke is re-opened after an
-/// exponential backoff with jitter and its environment starts afresh with FIRST; any
-/// other ending (a bad Step, a wrong token) stops the actor with the server's message.
+/// Runs the environments against the learner, as lanes of ActBatch streams (or one Act
+/// stream each), and heals itself: a stream that ends because the learner went away, the
+/// connection broke or the learner is full is re-opened after an exponential backoff with
+/// jitter and its environments start afresh with FIRST; any other ending (a bad Step, a
+/// wrong token) stops the actor with the server's message.
 public final class ActorLoop: @unchecked Sendable {
     // `streams` is written in `start` only; the reconnect schedule and the fatal error are
     // guarded by `lock`; counters are atomic or behind `returns`.
@@ -18,13 +19,13 @@ public final class ActorLoop: @unchecked Sendable {
     private let poller = StreamPoller(name: "seedrl-actor")
     private let logger: Logger
     private let clock: @Sendable () -> UInt64
-    private var streams: [EnvironmentStream] = []
+    private var streams: [ActorStream] = []
     let steps = Atomic<UInt64>(0)
     let episodes = Atomic<UInt64>(0)
     private let reconnects = Atomic<UInt64>(0)
     private let returns = Locked<(recent: [Double], next: Int)>(([], 0))
     private let lock = ConditionLock()
-    private var waiting: [(deadline: UInt64, stream: EnvironmentStream)] = []
+    private var waiting: [(deadline: UInt64, stream: ActorStream)] = []
     private var generator: SeededGenerator
     private var stopping = false
     private var closedForGood = 0
@@ -49,11 +50,17 @@ public final class ActorLoop: @unchecked Sendable {
         let served: SpecMessage
         do { served = try channel.getSpec() } catch { throw .rpc(error) }
         if let mismatch = Self.mismatch(served: served, environment: c.environment, spec: spec) { throw .specMismatch(mismatch) }
-        for index in 0..<c.environments {
-            let environment = known.make(seed: c.seed &* 1_000_003 &+ UInt64(index))
-            let stream = EnvironmentStream(environment: environment, actor: self)
+        let environments = (0..<c.environments).map { known.make(seed: c.seed &* 1_000_003 &+ UInt64($0)) }
+        let lanes = Self.lanesPerStream(asked: c.lanes, environments: c.environments, serverMaximum: Int(served.maxLanes))
+        if lanes == 1 {
+            streams = environments.map { EnvironmentStream(environment: $0, actor: self) }
+        } else {
+            streams = stride(from: 0, to: environments.count, by: lanes).map {
+                LaneGroupStream(environments: Array(environments[$0..<min($0 + lanes, environments.count)]), actor: self)
+            }
+        }
+        for stream in streams {
             do { try stream.open(channel: channel, poller: poller) } catch { throw .rpc(error) }
-            streams.append(stream)
         }
         streams.forEach { $0.begin() }
         supervisor = OSThread(name: "seedrl-reconnect") { [self] in superviseReconnects() }
@@ -68,6 +75,17 @@ public final class ActorLoop: @unchecked Sendable {
         return "server expects observation shape \(servedSpec.shapeDescription) with \(servedSpec.numActions) actions, "
             + "env \(environment) gives \(spec.shapeDescription) with \(spec.numActions) actions"
     }
+
+    /// Environments per stream: as asked, else all of them on as few streams as the
+    /// server's `max_lanes` allows; 1 (one Act stream each) where the server has no ActBatch.
+    public static func lanesPerStream(asked: Int?, environments: Int, serverMaximum: Int) -> Int {
+        guard serverMaximum > 0 else { return 1 }
+        let wanted = asked ?? environments
+        return max(1, min(wanted, serverMaximum, environments))
+    }
+
+    /// Streams this actor opened (one per environment, or one per group of lanes).
+    public var streamCount: Int { streams.count }
 
     /// Blocks until a fatal error stopped the actor or `deadline` (monotonic ns) passes;
     /// returns whether it stopped.
@@ -124,14 +142,14 @@ public final class ActorLoop: @unchecked Sendable {
         }
     }
 
-    func served() {
-        steps.add(1, ordering: .relaxed)
+    func served(_ environmentSteps: Int) {
+        steps.add(UInt64(environmentSteps), ordering: .relaxed)
     }
 
     /// A re-opened stream was served: the learner is back, so this stream's backoff starts
     /// over and the others waiting come back now (a little jitter apart) rather than
     /// sleeping out their longer delays.
-    func streamServedAfterReconnect(_ stream: EnvironmentStream) {
+    func streamServedAfterReconnect(_ stream: ActorStream) {
         lock.withLock {
             stream.failedAttempts = 0
             let now = clock()
@@ -144,13 +162,13 @@ public final class ActorLoop: @unchecked Sendable {
     }
 
     /// Records the call that `stop` cancels (any thread).
-    func opened(_ stream: EnvironmentStream, call: ClientStream) {
+    func opened(_ stream: ActorStream, call: ClientStream) {
         lock.withLock { stream.cancelHandle = call }
     }
 
     /// The server broke the contract on this stream (an action outside the spec): the actor
     /// stops with `error`, as for any non-retryable status, and the call is cancelled.
-    func refuse(_ stream: EnvironmentStream, call: ClientStream, error: RPCError) {
+    func refuse(_ stream: ActorStream, call: ClientStream, error: RPCError) {
         lock.withLock {
             if fatal == nil { fatal = error }
             stream.cancelledByUs = true
@@ -161,7 +179,7 @@ public final class ActorLoop: @unchecked Sendable {
     }
 
     /// Called on the poller thread when a stream ended.
-    func streamEnded(_ stream: EnvironmentStream, error: RPCError?) {
+    func streamEnded(_ stream: ActorStream, error: RPCError?) {
         lock.withLock {
             stream.cancelHandle = nil
             let cancelledByUs = stream.cancelledByUs
@@ -191,7 +209,7 @@ public final class ActorLoop: @unchecked Sendable {
     /// The reconnect thread: re-opens streams whose backoff has passed.
     private func superviseReconnects() {
         while true {
-            let due: [EnvironmentStream]? = lock.withLock {
+            let due: [ActorStream]? = lock.withLock {
                 while true {
                     if stopping { return nil }
                     let now = clock()

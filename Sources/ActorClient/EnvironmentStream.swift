@@ -2,7 +2,7 @@ import Environments
 import Wire
 
 /// One environment and its Act stream; lives on the actor's poller thread.
-final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
+final class EnvironmentStream: ActorStream, ClientStreamDelegate, @unchecked Sendable {
     // Confined to the poller thread after `begin`.
     private let environment: Environment
     private unowned let actor: ActorLoop
@@ -26,6 +26,8 @@ final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
 
     deinit { observation.deallocate() }
 
+    var environmentCount: Int { 1 }
+
     func open(channel: WireChannel, poller: StreamPoller) throws(RPCError) {
         let call = try ClientStream(channel: channel, poller: poller, delegate: self)
         stream = call
@@ -42,7 +44,7 @@ final class EnvironmentStream: ClientStreamDelegate, @unchecked Sendable {
     }
 
     func stream(_ stream: ClientStream, received action: ActionMessage) {
-        actor.served()
+        actor.served(1)
         if !servedSinceOpen {
             servedSinceOpen = true
             actor.streamServedAfterReconnect(self)

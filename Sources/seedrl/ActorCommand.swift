@@ -8,15 +8,18 @@ import Threading
 struct ActorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "actor",
-        abstract: "Run environments against a learner: one Act stream per environment over one connection.")
+        abstract: "Run environments against a learner over one connection: as lanes of ActBatch streams, or one Act stream each.")
 
     @Option(help: "The learner: HOST:PORT or unix:PATH; a comma-separated list (the ranks of a data-parallel job) spreads the environments over them.")
     var server: String
 
     @OptionGroup var environment: EnvironmentOption
 
-    @Option(help: "Environments (streams) in this process.")
+    @Option(help: "Environments in this process.")
     var envs: Int = 16
+
+    @Option(help: "Environments per ActBatch stream (default: all of them, on as few streams as the server's max_lanes allows; 1: one Act stream per environment).")
+    var lanes: Int?
 
     @OptionGroup(title: "Authentication") var tokens: TokenOptions
 
@@ -52,6 +55,7 @@ struct ActorCommand: ParsableCommand {
 
     func validate() throws {
         if envs < 1 { throw ValidationError("--envs must be at least 1") }
+        if let lanes, lanes < 1 { throw ValidationError("--lanes must be at least 1") }
         if statusSeconds <= 0 { throw ValidationError("--status-seconds must be positive") }
         if maxBackoff < 0.1 { throw ValidationError("--max-backoff-seconds must be at least 0.1") }
     }
@@ -61,6 +65,7 @@ struct ActorCommand: ParsableCommand {
         var base = ActorConfiguration(target: "", environment: environment.env.rawValue)
         base.token = try tokens.resolve()
         base.environments = envs
+        base.lanes = lanes
         base.seed = seed
         base.backoff.maxSeconds = maxBackoff
         base.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil

@@ -13,8 +13,11 @@ struct ServingOptions: ParsableArguments {
     @Option(name: .customLong("max-delay-us"), help: .hidden)
     var legacyMaxDelayMicroseconds: Int?
 
-    @Option(help: "Most Act streams served at once; beyond it RESOURCE_EXHAUSTED.")
+    @Option(help: "Most Act streams (and ActBatch lanes: each counts as one) served at once; beyond it RESOURCE_EXHAUSTED.")
     var maxStreams: Int = 4096
+
+    @Option(help: "Most lanes one ActBatch stream may carry (reported in GetSpec's max_lanes).")
+    var maxLanes: Int = 256
 
     @Option(help: "Most Act streams one peer host may hold (an IPv6 peer's /64 counts as one host; 0: no per-peer limit).")
     var maxStreamsPerPeer: Int = 1024
@@ -62,6 +65,7 @@ struct ServingOptions: ParsableArguments {
         if maxBatch < 1 { throw ValidationError("--max-batch must be at least 1") }
         if maxDelay < 0 { throw ValidationError("--max-delay-seconds must not be negative") }
         if maxStreams < 1 { throw ValidationError("--max-streams must be at least 1") }
+        if maxLanes < 1 { throw ValidationError("--max-lanes must be at least 1") }
         if maxStreamsPerPeer < 0 || streamIdle < 0 { throw ValidationError("--max-streams-per-peer and --stream-idle-seconds must not be negative") }
         if maxStreamsPerConnection < 1 { throw ValidationError("--max-streams-per-connection must be at least 1") }
         if maxStreamMemoryMb < 0 || maxConnectionIdleSeconds < 0 || maxConnectionAgeSeconds < 0 {
@@ -96,6 +100,7 @@ struct ServingOptions: ParsableArguments {
         configuration.maxBatch = maxBatch
         configuration.maxDelayMicroseconds = Int((maxDelay * 1e6).rounded())
         configuration.maxStreams = maxStreams
+        configuration.maxLanes = maxLanes
         configuration.pollerThreads = pollerThreads
         configuration.maxStreamsPerPeer = maxStreamsPerPeer > 0 ? maxStreamsPerPeer : nil
         configuration.streamIdleSeconds = streamIdle > 0 ? streamIdle : nil

@@ -28,6 +28,7 @@ final class ActorLoopTests: XCTestCase {
         try ServerFixture.withServer(configure: { $0.maxStreams = 2 }) { fixture in
             var configuration = ActorConfiguration(target: fixture.target, environment: "cartpole")
             configuration.environments = 4
+            configuration.lanes = 1
             configuration.backoff.maxSeconds = 0.2
             let actor = ActorLoop(configuration: configuration)
             try actor.start()
@@ -51,6 +52,7 @@ final class ActorLoopTests: XCTestCase {
         var port = 0
         var configuration = ActorConfiguration(target: "", environment: "cartpole")
         configuration.environments = 3
+        configuration.lanes = 1  // one Act stream each (lanes reconnect alike, as one stream)
         configuration.backoff.maxSeconds = 0.5
         var actor: ActorLoop!
         try ServerFixture.withServer { first in
@@ -71,5 +73,25 @@ final class ActorLoopTests: XCTestCase {
             actor.stop()
         }
         XCTAssertNil(actor.error)
+    }
+
+    func testEnvironmentsRunAsLanesOfAsFewStreamsAsTheServerAllows() throws {
+        XCTAssertEqual(ActorLoop.lanesPerStream(asked: nil, environments: 16, serverMaximum: 256), 16)
+        XCTAssertEqual(ActorLoop.lanesPerStream(asked: nil, environments: 600, serverMaximum: 256), 256)
+        XCTAssertEqual(ActorLoop.lanesPerStream(asked: 1, environments: 16, serverMaximum: 256), 1)
+        XCTAssertEqual(ActorLoop.lanesPerStream(asked: 64, environments: 16, serverMaximum: 256), 16)
+        XCTAssertEqual(ActorLoop.lanesPerStream(asked: nil, environments: 16, serverMaximum: 0), 1, "a server without ActBatch")
+        try ServerFixture.withServer(configure: { $0.maxLanes = 3 }) { fixture in
+            var configuration = ActorConfiguration(target: fixture.target, environment: "cartpole")
+            configuration.environments = 8
+            let actor = ActorLoop(configuration: configuration)
+            try actor.start()
+            XCTAssertEqual(actor.streamCount, 3, "3 + 3 + 2 lanes")
+            XCTAssertTrue(eventually { fixture.server.stats().envSteps > 2_000 && actor.progress.episodes > 10 })
+            XCTAssertEqual(fixture.server.stats().activeStreams, 8)
+            XCTAssertEqual(fixture.server.statistics.rejectedSteps, 0, "every lane follows the rules, resets included")
+            actor.stop()
+            XCTAssertNil(actor.error)
+        }
     }
 }

@@ -85,3 +85,87 @@ func eventually(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
     }
     return condition()
 }
+
+/// A blocking ActBatch client for tests: `send` a StepBatch, `next()` returns the
+/// ActionBatch's actions or the stream's end. Real gRPC through Wire's client stream.
+final class TestBatchClient: ClientStreamDelegate, @unchecked Sendable {
+    enum Event: Equatable {
+        case actions([Int32], UInt64)
+        case closed(RPCError?)
+    }
+
+    // `events` is guarded by `lock`; `stream` is set once in init.
+    private let lock = ConditionLock()
+    private var events: [Event] = []
+    private(set) var stream: ClientStream!
+
+    init(channel: WireChannel, poller: StreamPoller, lanes: Int) throws {
+        stream = try ClientStream(channel: channel, poller: poller, delegate: self, method: .actBatch, lanes: lanes)
+    }
+
+    func stream(_ stream: ClientStream, received action: ActionMessage) {}
+
+    func stream(_ stream: ClientStream, receivedActions actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) {
+        record(.actions(Array(actions), modelVersion))
+    }
+
+    func stream(_ stream: ClientStream, closedWith error: RPCError?) { record(.closed(error)) }
+
+    private func record(_ event: Event) {
+        lock.withLock {
+            events.append(event)
+            lock.broadcast()
+        }
+    }
+
+    /// Sends raw wire step types with the given rewards, discounts and float observations.
+    func send(types: [UInt32], rewards: [Float]? = nil, discounts: [Float]? = nil, observations: [Float]) {
+        let rewards = rewards ?? Array(repeating: 0, count: types.count)
+        let discounts = discounts ?? Array(repeating: 1, count: types.count)
+        types.withUnsafeBufferPointer { types in
+            rewards.withUnsafeBufferPointer { rewards in
+                discounts.withUnsafeBufferPointer { discounts in
+                    observations.withUnsafeBytes { _ = stream.send(stepTypes: types, rewards: rewards, discounts: discounts, observations: $0) }
+                }
+            }
+        }
+    }
+
+    /// Sends one step type for every lane, each with a CartPole-sized observation.
+    func send(_ types: [StepType], rewards: [Float]? = nil) {
+        send(types: types.map { UInt32($0.rawValue) }, rewards: rewards,
+             observations: (0..<(types.count * 4)).map { Float($0 % 7) * 0.1 })
+    }
+
+    func next(seconds: Double = 10) -> Event? {
+        let deadline = MonotonicClock.now() + UInt64(seconds * 1e9)
+        return lock.withLock {
+            while events.isEmpty { if !lock.wait(until: deadline) && events.isEmpty { return nil } }
+            return events.removeFirst()
+        }
+    }
+
+    /// Sends and expects the actions back.
+    func roundTrip(_ types: [StepType], rewards: [Float]? = nil, file: StaticString = #filePath, line: UInt = #line) -> [Int32]? {
+        send(types, rewards: rewards)
+        guard case .actions(let actions, _)? = next() else {
+            XCTFail("expected an ActionBatch", file: file, line: line)
+            return nil
+        }
+        return actions
+    }
+
+    /// Waits for the stream's end and returns its status (nil for OK).
+    func closedStatus() -> RPCError?? {
+        while let event = next() {
+            if case .closed(let error) = event { return .some(error) }
+        }
+        return nil
+    }
+}
+
+extension ServerFixture {
+    func batchClient(lanes: Int) throws -> TestBatchClient {
+        try TestBatchClient(channel: channel, poller: poller, lanes: lanes)
+    }
+}
