@@ -8,7 +8,7 @@ before and after. Prints one JSON line: (after - before) / N.
 
     scripts/idle-stream-memory.py --pid PID --target 127.0.0.1:PORT --streams 1024
 
-Needs grpcio and the stubs of examples/python/gen (see scripts/bench-idle-memory.sh).
+Needs the seedrl-actor package (grpcio and the contract's stubs; see scripts/python-venv.sh).
 """
 import argparse
 import asyncio
@@ -19,7 +19,7 @@ import time
 
 import grpc
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "python", "gen"))
+import seedrl_actor  # noqa: F401  (puts the contract's generated stubs on the path)
 from seedrl.v1 import learner_pb2, learner_pb2_grpc  # noqa: E402
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The Python actor (examples/python) against a real seedrl server, for a bounded time:
-# proves an actor in another language works from the proto alone. Installs grpcio,
-# grpcio-tools, gymnasium and numpy into a virtual environment under .build/.
+# The Python actor (the seedrl-actor package in python/, installed into a fresh virtual
+# environment under .build/) against a real seedrl server, for a bounded time: proves an
+# actor in another language works from the proto alone, as lanes of ActBatch streams
+# (a Gymnasium vector environment) and as one Act stream per environment.
 # Usage: scripts/test-python-actor.sh [SEEDRL_BINARY]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,18 +16,23 @@ server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$socket"' EXIT
 for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.1; done
 
-out=$(timeout 120 "$venv/bin/python3" "$example/actor.py" --server "unix:$socket" --env CartPole-v1 --envs 4 --seconds 5)
-echo "python actor: $out"
-python3 - "$out" <<'PY'
+check() {  # $1: the actor's JSON line; $2: lanes per stream expected
+python3 - "$1" "$2" <<'PY'
 import json, sys
-r = json.loads(sys.argv[1])
+r, lanes = json.loads(sys.argv[1]), int(sys.argv[2])
 assert not r["errors"], r["errors"]
+assert r["lanes_per_stream"] == lanes, r
 assert r["steps"] >= 200, f"only {r['steps']} steps served"
 assert r["episodes"] >= 5, f"only {r['episodes']} episodes"
 assert r["server"]["steps_served"] >= r["steps"], r
 assert r["server"]["episodes_completed"] >= r["episodes"], r
-print(f"python actor: ok ({r['steps']} steps, {r['episodes']} episodes, server at version {r['server']['model_version']})")
 PY
+}
+vector=$(timeout 120 "$venv/bin/seedrl-actor" --server "unix:$socket" --env CartPole-v1 --envs 8 --seconds 4)
+check "$vector" 8
+single=$(timeout 120 "$venv/bin/seedrl-actor" --server "unix:$socket" --env CartPole-v1 --envs 4 --lanes 1 --seconds 3)
+check "$single" 1
+echo "python actor: ok (vector of 8 as one ActBatch stream: $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["steps"], "steps,", r["episodes"], "episodes")' "$vector"); 4 Act streams: $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["steps"], "steps")' "$single"))"
 kill -TERM $server
 wait $server
 
@@ -49,11 +55,11 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
   --tls-key "$tls/server.key" --tls-client-ca "$tls/ca.pem" --log-level error --status-seconds 1000 >/dev/null &
 server=$!
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-out=$(timeout 60 "$venv/bin/python3" "$example/actor.py" --server "localhost:$port" --env CartPole-v1 --envs 2 --seconds 2 \
+out=$(timeout 60 "$venv/bin/seedrl-actor" --server "localhost:$port" --env CartPole-v1 --envs 2 --seconds 2 \
   --token-file "$tls/token" --tls-ca "$tls/ca.pem" --tls-cert "$tls/client.pem" --tls-key "$tls/client.key")
 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert not r["errors"] and r["steps"] >= 50, r' "$out"
 status=0
-timeout 60 "$venv/bin/python3" "$example/actor.py" --server "localhost:$port" --env CartPole-v1 --envs 1 --seconds 2 \
+timeout 60 "$venv/bin/seedrl-actor" --server "localhost:$port" --env CartPole-v1 --envs 1 --seconds 2 \
   --token-file "$tls/token" --tls-ca "$tls/ca.pem" >/dev/null 2>&1 || status=$?
 [ "$status" != 0 ] || { echo "python actor: a client without a certificate was served over mutual TLS"; exit 1; }
 echo "python actor: mutual TLS with a token file ok ($(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["steps"])' "$out") steps)"

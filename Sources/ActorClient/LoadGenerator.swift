@@ -7,8 +7,10 @@ import Wire
 public struct LoadConfiguration: Sendable {
     public var target: String
     public var token: String?
-    /// Concurrent Act streams, each in strict ping-pong.
+    /// Concurrent streams, each in strict ping-pong.
     public var streams = 64
+    /// Lanes per ActBatch message (0: Act streams).
+    public var lanes = 0
     /// Client connections the streams are spread over (one channel each).
     public var connections = 1
     /// Client poller threads the streams are spread over.
@@ -27,6 +29,8 @@ public struct LoadConfiguration: Sendable {
 /// The outcome of a load run: round trips completed inside the measurement window.
 public struct LoadReport: Sendable {
     public var streams: Int
+    /// Lanes per message (0: Act).
+    public var lanes: Int
     public var observationBytes: Int
     public var seconds: Double
     public var roundTrips: UInt64
@@ -36,7 +40,12 @@ public struct LoadReport: Sendable {
     /// The server's mean inference batch over the window (from GetStats), if it said.
     public var serverMeanBatch: Double?
 
+    /// Messages answered per second (one round trip each).
     public var queriesPerSecond: Double { seconds > 0 ? Double(roundTrips) / seconds : 0 }
+    /// Environment steps answered per second: messages × lanes.
+    public var envStepsPerSecond: Double { queriesPerSecond * Double(max(lanes, 1)) }
+    /// ActionBatches whose action count was not the lane count.
+    public var badReplies: UInt64 = 0
 }
 
 /// Live counters while a run goes, for a progress display.
@@ -68,7 +77,7 @@ public final class LoadGenerator: @unchecked Sendable {
         }
         let spec = try channels[0].getSpec()
         let byteCount = Int(spec.observationShape.reduce(1, *)) * spec.observationDType.byteSize
-        let observations = SyntheticObservations(byteCount: byteCount, dtype: spec.observationDType, seed: c.seed)
+        let observations = SyntheticObservations(byteCount: byteCount, dtype: spec.observationDType, maxBatch: c.lanes, seed: c.seed)
         defer { observations.deallocate() }
         let statsBefore = try? channels[0].getStats()
 
@@ -83,7 +92,7 @@ public final class LoadGenerator: @unchecked Sendable {
             let shard = pollers[index % pollers.count]
             let stream = PingPongStream(
                 index: index, shard: shard, window: window, observations: observations,
-                episodeLength: c.episodeLength, finished: finished)
+                episodeLength: c.episodeLength, finished: finished, lanes: c.lanes)
             do {
                 try stream.open(channel: channels[index % channels.count])
                 streams.append(stream)
@@ -120,10 +129,12 @@ public final class LoadGenerator: @unchecked Sendable {
                 errors[code] = ((existing?.count ?? 0) + entry.count, existing?.message ?? entry.message)
             }
         }
-        return LoadReport(
-            streams: c.streams, observationBytes: byteCount, seconds: c.seconds,
+        var report = LoadReport(
+            streams: c.streams, lanes: c.lanes, observationBytes: byteCount, seconds: c.seconds,
             roundTrips: latency.count, latency: latency, errors: errors,
             serverMeanBatch: Self.windowMeanBatch(before: statsBefore, after: statsAfter))
+        report.badReplies = pollers.reduce(0) { $0 + $1.badReplies.load(ordering: .relaxed) }
+        return report
     }
 
     /// Mean batch between two GetStats readings: Δsteps / Δbatches, with batches
@@ -152,6 +163,7 @@ final class PollerShard: @unchecked Sendable {
     var errors: [String: (count: Int, message: String)] = [:]
     let measuredCount = Atomic<UInt64>(0)
     let failedCount = Atomic<Int>(0)
+    let badReplies = Atomic<UInt64>(0)
 
     init(poller: StreamPoller) { self.poller = poller }
 

@@ -3,7 +3,8 @@ import Threading
 import Wire
 
 /// One benchmark stream: FIRST, then MID (and LAST/FIRST every `episodeLength` steps),
-/// each sent the moment the previous Action arrives. Lives on its shard's poller thread.
+/// each sent the moment the previous answer arrives; an Act stream, or with `lanes` an
+/// ActBatch stream whose lanes step together. Lives on its shard's poller thread.
 final class PingPongStream: ClientStreamDelegate, @unchecked Sendable {
     // Confined to the shard's poller thread (after `sendNext` is first called).
     private let index: Int
@@ -16,10 +17,19 @@ final class PingPongStream: ClientStreamDelegate, @unchecked Sendable {
     private var stepInEpisode = 0
     private var sentAt: UInt64 = 0
     private var stepsSent = 0
+    /// Lanes per message (0: an Act stream) and their reused fields.
+    private let lanes: Int
+    private var stepTypes: [UInt32]
+    private let rewards: [Float]
+    private var discounts: [Float]
 
     init(index: Int, shard: PollerShard, window: Window, observations: SyntheticObservations,
-         episodeLength: Int, finished: Countdown) {
+         episodeLength: Int, finished: Countdown, lanes: Int = 0) {
         self.index = index
+        self.lanes = lanes
+        stepTypes = Array(repeating: 0, count: lanes)
+        rewards = Array(repeating: 1, count: lanes)
+        discounts = Array(repeating: 1, count: lanes)
         self.shard = shard
         self.window = window
         self.observations = observations
@@ -28,7 +38,8 @@ final class PingPongStream: ClientStreamDelegate, @unchecked Sendable {
     }
 
     func open(channel: WireChannel) throws(RPCError) {
-        stream = try ClientStream(channel: channel, poller: shard.poller, delegate: self)
+        stream = try ClientStream(channel: channel, poller: shard.poller, delegate: self,
+                                  method: lanes > 0 ? .actBatch : .act, lanes: lanes)
     }
 
     func cancel() { stream?.cancel() }
@@ -45,11 +56,37 @@ final class PingPongStream: ClientStreamDelegate, @unchecked Sendable {
         stepInEpisode = type == .last ? 0 : stepInEpisode + 1
         sentAt = MonotonicClock.now()
         stepsSent += 1
-        stream?.send(stepType: type, reward: type == .first ? 0 : 1, discount: type == .last ? 0 : 1,
-                     observation: observations.observation(index &+ stepsSent))
+        guard lanes > 0 else {
+            stream?.send(stepType: type, reward: type == .first ? 0 : 1, discount: type == .last ? 0 : 1,
+                         observation: observations.observation(index &+ stepsSent))
+            return
+        }
+        for lane in 0..<lanes {
+            stepTypes[lane] = UInt32(type.rawValue)
+            discounts[lane] = type == .last ? 0 : 1
+        }
+        let types = stepTypes, rewards = rewards, discounts = discounts
+        types.withUnsafeBufferPointer { types in
+            rewards.withUnsafeBufferPointer { rewards in
+                discounts.withUnsafeBufferPointer { discounts in
+                    _ = stream?.send(stepTypes: types, rewards: rewards, discounts: discounts,
+                                     observations: observations.observations(index &+ stepsSent, count: lanes))
+                }
+            }
+        }
+    }
+
+    func stream(_ stream: ClientStream, receivedActions actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) {
+        if actions.count != lanes { shard.badReplies.add(1, ordering: .relaxed) }
+        answered()
     }
 
     func stream(_ stream: ClientStream, received action: ActionMessage) {
+        answered()
+    }
+
+    private func answered() {
+        guard let stream else { return }
         let now = MonotonicClock.now()
         if sentAt >= window.measureStart && now <= window.measureEnd {
             shard.histogram.record(now - sentAt)

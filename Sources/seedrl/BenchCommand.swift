@@ -21,8 +21,11 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Server to measure (HOST:PORT or unix:PATH); without it, an embedded server is started.")
     var server: String?
 
-    @Option(help: "Concurrent Act streams; a comma list runs each in turn, e.g. 1,16,64.")
+    @Option(help: "Concurrent streams; a comma list runs each in turn, e.g. 1,16,64.")
     var streams: String = "64"
+
+    @Option(help: "Lanes per message: each stream is an ActBatch stream of this many environments (0: Act streams, one environment each).")
+    var lanes: Int = 0
 
     @Option(help: "Measured seconds per run.")
     var seconds: Double = 5
@@ -63,6 +66,7 @@ struct BenchCommand: ParsableCommand {
         if counts.isEmpty { throw ValidationError("--streams needs at least one count") }
         if seconds <= 0 || warmup < 0 { throw ValidationError("--seconds must be positive and --warmup-seconds not negative") }
         if connections < 1 || clientThreads < 1 { throw ValidationError("--connections and --client-threads must be at least 1") }
+        if lanes < 0 { throw ValidationError("--lanes must not be negative") }
         if server != nil && (spec.env != nil || spec.obsShape != nil) {
             throw ValidationError("with --server the spec comes from the server's GetSpec; drop --env/--obs-shape")
         }
@@ -89,7 +93,8 @@ struct BenchCommand: ParsableCommand {
             let observationSpec = try spec.resolve(default: KnownEnvironment.cartpole.spec)
             var server = LearnerServerConfiguration(spec: observationSpec, listenAddresses: ["127.0.0.1:0"])
             serving.apply(to: &server)
-            server.maxStreams = max(server.maxStreams, try streamCounts().max()!)
+            server.maxStreams = max(server.maxStreams, try streamCounts().max()! * max(lanes, 1))
+            server.maxLanes = max(server.maxLanes, lanes)
             server.maxStreamsPerPeer = server.maxStreamsPerPeer.map { max($0, server.maxStreams) }
             server.token = try tokens.resolve()
             var configuration = LearnerConfiguration(server: server)
@@ -112,6 +117,7 @@ struct BenchCommand: ParsableCommand {
             var load = LoadConfiguration(target: target)
             load.token = try tokens.resolve()
             load.streams = count
+            load.lanes = lanes
             load.connections = connections
             load.pollerThreads = clientThreads
             load.seconds = seconds
@@ -124,14 +130,14 @@ struct BenchCommand: ParsableCommand {
                 report = try LoadGenerator(configuration: load).run { progress in
                     guard !json, !quiet, Console.isTerminal else { return }
                     Console.status("\(count) streams  \(progress.warmingUp ? "warming up" : "measuring")  "
-                        + "\(format(progress.elapsedSeconds))s  round trips \(progress.roundTrips)"
+                        + "\(format(progress.elapsedSeconds))s  messages \(progress.roundTrips)"
                         + (progress.failedStreams > 0 ? "  failed streams \(progress.failedStreams)" : ""))
                 }
             } catch {
                 Console.error("seedrl bench: cannot reach \(target): \(error)")
                 throw ExitCode(2)
             }
-            failed = failed || !report.errors.isEmpty
+            failed = failed || !report.errors.isEmpty || report.badReplies > 0
             reports.append(report)
             Console.line(json ? BenchReportFormat.json(report, server: server ?? "embedded") : BenchReportFormat.text(report))
         }

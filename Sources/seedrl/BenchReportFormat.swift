@@ -41,10 +41,14 @@ enum BenchReportFormat {
     static func text(_ report: LoadReport) -> String {
         let latency = report.latency
         var text = "streams \(report.streams)  obs \(report.observationBytes) B  "
-            + "qps \(format(report.queriesPerSecond, decimals: 0))  "
+            + (report.lanes > 0
+                ? "lanes/message \(report.lanes)  messages/s \(format(report.queriesPerSecond, decimals: 0))  "
+                    + "env steps/s \(format(report.envStepsPerSecond, decimals: 0))  "
+                : "qps \(format(report.queriesPerSecond, decimals: 0))  ")
             + "latency µs p50 \(micros(latency.quantile(0.5))) p90 \(micros(latency.quantile(0.9))) "
             + "p99 \(micros(latency.quantile(0.99))) max \(micros(latency.maximum))"
-        if let batch = report.serverMeanBatch { text += "  server mean batch \(format(batch))" }
+        if let batch = report.serverMeanBatch { text += "  server mean batch \(format(batch)) rows" }
+        if report.badReplies > 0 { text += "\n  \(report.badReplies) ActionBatches held the wrong number of actions" }
         for (code, entry) in report.errors.sorted(by: { $0.key < $1.key }) {
             text += "\n  \(entry.count) streams failed with \(code): \(entry.message)"
         }
@@ -54,8 +58,9 @@ enum BenchReportFormat {
     static func json(_ report: LoadReport, server: String) -> String {
         let latency = report.latency
         let record = BenchRecord(
-            server: server, streams: report.streams, obsBytes: report.observationBytes, seconds: report.seconds,
-            roundTrips: report.roundTrips, qps: report.queriesPerSecond,
+            server: server, streams: report.streams, lanes: report.lanes, obsBytes: report.observationBytes, seconds: report.seconds,
+            roundTrips: report.roundTrips, qps: report.queriesPerSecond, envStepsPerS: report.envStepsPerSecond,
+            badReplies: report.badReplies,
             p50Us: Double(latency.quantile(0.5)) / 1000, p90Us: Double(latency.quantile(0.9)) / 1000,
             p99Us: Double(latency.quantile(0.99)) / 1000, maxUs: Double(latency.maximum) / 1000,
             meanBatch: report.serverMeanBatch, errors: report.errors.mapValues(\.count))
@@ -67,16 +72,21 @@ enum BenchReportFormat {
 struct BenchRecord: Encodable {
     let server: String
     let streams: Int
+    let lanes: Int
     let obsBytes: Int
     let seconds: Double
     let roundTrips: UInt64
+    /// Messages per second (= env steps per second for Act).
     let qps: Double
+    let envStepsPerS: Double
+    let badReplies: UInt64
     let p50Us: Double, p90Us: Double, p99Us: Double, maxUs: Double
     let meanBatch: Double?
     let errors: [String: Int]
 
     enum CodingKeys: String, CodingKey {
-        case server, streams, obsBytes = "obs_bytes", seconds, roundTrips = "round_trips", qps
+        case server, streams, lanes, obsBytes = "obs_bytes", seconds, roundTrips = "round_trips", qps
+        case envStepsPerS = "env_steps_per_s", badReplies = "bad_replies"
         case p50Us = "p50_us", p90Us = "p90_us", p99Us = "p99_us", maxUs = "max_us", meanBatch = "mean_batch", errors
     }
 }
