@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "ContractTests", dependencies: ["Contract"]),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "Contract", "InferenceServer", "LearnerLoop", "Environments", "Files", "Threading", "Wire", "ActorClient"]
+            dependencies: ["Runtime", "Contract", "InferenceServer", "LearnerLoop", "LinearAlgebra", "Environments", "Files", "Threading", "Wire", "ActorClient"]
         ),
         .testTarget(name: "LearnerLoopTests", dependencies: ["Contract", "Files", "LearnerLoop", "LinearAlgebra", "Replay", "Randomness", "Environments"]),
         .testTarget(name: "WireTests", dependencies: ["Contract", "Wire", "CGRPC"]),

@@ -2,9 +2,9 @@
 """Records reference trajectories from MinAtar itself, for the Swift ports' replay tests.
 
     python3 -m venv .build/minatar-venv && .build/minatar-venv/bin/pip install minatar==1.0.15
-    .build/minatar-venv/bin/python scripts/record-minatar-fixtures.py
+    .build/minatar-venv/bin/python scripts/record-minatar-fixtures.py [breakout asterix space_invaders freeway]
 
-Writes Tests/EnvironmentsTests/Fixtures/minatar-{breakout,asterix,freeway,space_invaders}.json.
+Writes Tests/EnvironmentsTests/Fixtures/minatar-{breakout,asterix,freeway,space-invaders}.json.
 Each game runs as MinAtar/<Game>-v0 does (full 6-action set, sticky actions 0.1, difficulty
 ramping on) on one seeded numpy RandomState, shared by the sticky-action draw and the game
 as Environment.seed() shares it. A proxy around that RandomState logs every draw, so the
@@ -21,6 +21,7 @@ import copy
 import json
 import os
 import random
+import sys
 
 import numpy as np
 from minatar import Environment
@@ -97,14 +98,23 @@ def safe_or(game, preferred, actions, depth):
     return preferred if values[preferred] > -1000 else max(actions, key=lambda a: values[a])
 
 
-def breakout_policy(game, rng):
-    """Moves the paddle under the cell where the ball will next reach row 8 going down."""
+def breakout_policy(game, rng, plan={}):
+    """Moves the paddle to meet the ball where it next comes down to row 8: under it (a
+    straight bounce) or one cell ahead of it (an edge bounce, which turns it sideways),
+    chosen at random once per descent, for varied paths through the bricks."""
     clone = simulate(game)
     for _ in range(40):
         if clone.ball_y == 8 and clone.ball_dir in (2, 3):
             break
         clone.act(NOOP)
+    descending = game.ball_dir in (2, 3)
+    if not descending:
+        plan["edge"] = None
+    elif plan.get("edge") is None:
+        plan["edge"] = rng.random() < 0.5
     target = clone.ball_x
+    if plan.get("edge"):
+        target = min(max(clone.ball_x + (1 if clone.ball_dir == 2 else -1), 0), 9)
     return LEFT if game.pos > target else RIGHT if game.pos < target else NOOP
 
 
@@ -147,6 +157,35 @@ def space_invaders_policy(game, rng):
     else:
         preferred = FIRE if game.shot_timer == 0 else NOOP
     return safe_or(game, preferred, [NOOP, LEFT, RIGHT, FIRE], 3)
+
+
+def space_invaders_dodger(game, rng):
+    """Never fires: only dodges, so the aliens come all the way down."""
+    return safe_or(game, NOOP, [NOOP, LEFT, RIGHT], 3)
+
+
+def space_invaders_last_alien(game, rng):
+    """Shoots all aliens but one, then dodges it until it comes down onto the cannon."""
+    if np.count_nonzero(game.alien_map) > 1:
+        return space_invaders_policy(game, rng)
+    return space_invaders_dodger(game, rng)
+
+
+def space_invaders_hollow(game, rng):
+    """Shoots a hole through the middle of the alien block, then stops firing and keeps the
+    cannon under the hole as the block comes down, so that the block reaches the bottom row
+    and, at an edge, steps down off the board."""
+    occupied = [c for c in range(10) if game.alien_map[:, c].any()]
+    holes = [c for c in range(occupied[0] + 1, occupied[-1]) if c not in occupied]
+    if not holes:
+        inner = [c for c in range(occupied[0] + 1, occupied[-1])]
+        target = min(inner, key=lambda c: abs(c - game.pos)) if inner else game.pos
+        if target != game.pos:
+            return safe_or(game, LEFT if target < game.pos else RIGHT, [NOOP, LEFT, RIGHT, FIRE], 3)
+        return safe_or(game, FIRE if game.shot_timer == 0 else NOOP, [NOOP, LEFT, RIGHT, FIRE], 3)
+    hole = min(holes, key=lambda c: abs(c - game.pos))
+    preferred = NOOP if hole == game.pos else LEFT if hole < game.pos else RIGHT
+    return safe_or(game, preferred, [NOOP, LEFT, RIGHT], 4)
 
 
 def freeway_policy(game, rng):
@@ -206,16 +245,35 @@ def record(game_name, gym_name, seed, plan):
     print(f"wrote {path}: {os.path.getsize(path) // 1024} KiB")
 
 
-def bricks_refilled_twice():
-    """True once Breakout has refilled its bricks twice (counted by watching the brick map)."""
-    seen = {"cleared": 0, "was_empty": False}
+def bricks_refilled_twice_and_passed_through():
+    """True once Breakout has refilled its bricks twice and the ball has passed into a
+    brick (a second brick right after a hit is not broken), or after 1,500 steps."""
+    seen = {"cleared": 0, "was_empty": False, "passed": False, "steps": 0}
 
     def check(game):
         empty = not game.brick_map.any()
-        if empty and not seen["was_empty"]:
-            seen["cleared"] += 1
+        seen["cleared"] += empty and not seen["was_empty"]
         seen["was_empty"] = empty
-        return seen["cleared"] >= 2 and not empty
+        # After a hit the ball stays in its row; only a pass-through leaves it on a brick in another.
+        seen["passed"] |= bool(game.strike and game.brick_map[game.ball_y, game.ball_x] and game.ball_y != game.last_y)
+        seen["steps"] += 1
+        return (seen["cleared"] >= 2 and not empty and seen["passed"]) or seen["steps"] > 1500
+    return check
+
+
+def fully_ramped_and_crowded():
+    """True once Asterix has ramped all the way (entities spawn and move every step), every
+    row has held an entity at once (a spawn then finds no free row) and the ramp has stayed
+    there for over a ramp interval, or after 1,500 steps."""
+    seen = {"crowded": False, "steps": 0, "fully_ramped_at": None}
+
+    def check(game):
+        seen["steps"] += 1
+        if game.ramp_index >= 9 and seen["fully_ramped_at"] is None:
+            seen["fully_ramped_at"] = seen["steps"]
+        seen["crowded"] |= game.ramp_index >= 9 and all(e is not None for e in game.entities)
+        stayed = seen["fully_ramped_at"] is not None and seen["steps"] - seen["fully_ramped_at"] > 110
+        return (seen["crowded"] and stayed) or seen["steps"] > 1500
     return check
 
 
@@ -231,11 +289,28 @@ def waves_cleared(count):
     return check
 
 
+# Each game: three random episodes, then scripted ones that reach what random play does not
+# (each is checked by making the matching change to the Swift port and seeing the replay fail).
 random_episodes = [dict(policy=random_policy)] * 3
-record("breakout", "Breakout", 1, random_episodes + [dict(policy=breakout_policy, until=bricks_refilled_twice())])
-record("asterix", "Asterix", 2, random_episodes + [dict(policy=asterix_policy, until=lambda g: g.ramp_index >= 9)])
-record("space_invaders", "SpaceInvaders", 3,
-       random_episodes + [dict(policy=space_invaders_policy, until=waves_cleared(7))])
-# Every Freeway episode lasts 2,501 steps: one whole, and the start of a second (reset
-# after a terminal, the sticky action carried over) to keep the file small.
-record("freeway", "Freeway", 4, [dict(policy=freeway_policy), dict(policy=random_policy, max_steps=300)])
+games = {
+    # Two refills of the bricks, edge bounces off the paddle and a pass-through.
+    "breakout": lambda: record("breakout", "Breakout", 1, random_episodes + [
+        dict(policy=breakout_policy, until=bricks_refilled_twice_and_passed_through())]),
+    # The whole ramp, a spawn with every row taken, and the ramp staying at its end.
+    "asterix": lambda: record("asterix", "Asterix", 2, random_episodes + [
+        dict(policy=asterix_policy, until=fully_ramped_and_crowded())]),
+    # Seven waves (six ramps, then the cap), and one episode per other way to lose: the cannon
+    # steps into a bottom-row alien, an alien moves onto the cannon, the block steps down off
+    # the bottom row (np.roll wraps it to the top).
+    "space_invaders": lambda: record("space_invaders", "SpaceInvaders", 3, random_episodes + [
+        dict(policy=space_invaders_policy, until=waves_cleared(7)),
+        dict(policy=space_invaders_dodger, until=lambda g: g.alien_map[9].any()),
+        dict(policy=space_invaders_last_alien),
+        dict(policy=space_invaders_hollow)]),
+    # Every Freeway episode lasts 2,501 steps: one whole, and the start of a second (reset
+    # after a terminal, the sticky action carried over) to keep the file small.
+    "freeway": lambda: record("freeway", "Freeway", 4, [
+        dict(policy=freeway_policy), dict(policy=random_policy, max_steps=300)]),
+}
+for name in sys.argv[1:] or games:
+    games[name]()

@@ -8,6 +8,9 @@ public enum BLAS {
         openblas_set_num_threads(1)
     }
 
+    /// Threads OpenBLAS would use for one call.
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
     /// C[m×n] = alpha · op(A) · op(B) + beta · C, all row-major.
     @inline(__always)
     public static func gemm(

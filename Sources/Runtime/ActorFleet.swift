@@ -12,13 +12,17 @@ public final class ActorFleet: Service, @unchecked Sendable {
         public var environment: String
         public var processes: Int
         public var environmentsPerProcess: Int
+        /// Environments per ActBatch stream (nil: the actor's default, all on one stream).
+        public var lanes: Int?
         /// Seed of the first process (each process adds its index).
         public var seed: UInt64
         /// Each process's standard output goes to `logDirectory/actor-N.log`.
         public var logDirectory: String
 
-        public init(target: String, environment: String, processes: Int, environmentsPerProcess: Int, seed: UInt64, logDirectory: String) {
+        public init(target: String, environment: String, processes: Int, environmentsPerProcess: Int, lanes: Int? = nil,
+                    seed: UInt64, logDirectory: String) {
             self.target = target
+            self.lanes = lanes
             self.environment = environment
             self.processes = processes
             self.environmentsPerProcess = environmentsPerProcess
@@ -30,6 +34,7 @@ public final class ActorFleet: Service, @unchecked Sendable {
         public func arguments(index: Int) -> [String] {
             ["actor", "--server", target, "--env", environment, "--envs", "\(environmentsPerProcess)",
              "--seed", "\(seed &+ UInt64(index))", "--log-level", "warning", "--status-seconds", "10"]
+                + (lanes.map { ["--lanes", "\($0)"] } ?? [])
         }
     }
 

@@ -1,6 +1,7 @@
 import Contract
 import InferenceServer
 import LearnerLoop
+import LinearAlgebra
 import Logging
 import Replay
 import Wire
@@ -25,6 +26,9 @@ public final class LearnerSystem: @unchecked Sendable {
     public var job: DataParallelJob? { configuration.job }
 
     public init(configuration: LearnerConfiguration, logger: Logger) throws {
+        // The inference and learner threads each run BLAS single-threaded: OpenBLAS's own
+        // threads would spin (sched_yield) on the cores they need.
+        BLAS.useSingleThread()
         self.configuration = configuration
         self.logger = logger
         let plan = configuration.checkpoints

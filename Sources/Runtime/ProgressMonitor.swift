@@ -85,23 +85,32 @@ public final class ProgressMonitor: Service, @unchecked Sendable {
     }
 
     private func run() {
-        // A rank also stops when its job does (another rank ended it): look often.
-        let poll = system.job == nil ? periodSeconds : min(periodSeconds, 0.25)
+        // The stop rule and a job's end are looked at ten times a second (a fast task is
+        // solved in a second or two); the status line and metrics once a period.
+        let leader = (system.job?.rank ?? 0) == 0
         var nextReading = MonotonicClock.now() + UInt64(periodSeconds * 1e9)
-        while !stopping.wait(seconds: poll) {
+        while !stopping.wait(seconds: min(periodSeconds, 0.1)) {
             if system.jobHasStopped { return stopRun(.jobStopped) }
             if let reason = extraStopCheck?() { return stopRun(reason) }
+            // A job's rank other than 0 does not decide: rank 0 does for the job.
+            if leader {
+                let stats = system.stats()
+                if let reason = rule.verdict(episodes: stats.episodesCompleted, meanReturn: stats.meanEpisodeReturn,
+                                             envSteps: stats.envSteps) {
+                    if !reportedOnce { report(sampler.read()) }
+                    return stopRun(reason)
+                }
+            }
             guard MonotonicClock.now() >= nextReading else { continue }
             nextReading = MonotonicClock.now() + UInt64(periodSeconds * 1e9)
             let reading = sampler.read()
             metrics?.record(step: Int64(reading.envSteps), wallTime: wallClockSeconds(), scalars: reading.scalars)
-            // A job's rank other than 0 neither reports nor decides: rank 0 does for the job.
-            guard (system.job?.rank ?? 0) == 0 else { continue }
-            report(reading)
-            let s = reading.stats
-            if let reason = rule.verdict(episodes: s.episodes, meanReturn: s.meanReturn, envSteps: reading.envSteps) {
-                return stopRun(reason)
+            if leader {
+                report(reading)
+                reportedOnce = true
             }
         }
     }
+
+    private var reportedOnce = false
 }

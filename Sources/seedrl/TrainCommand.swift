@@ -17,10 +17,13 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var environment: EnvironmentOption
 
     @Option(help: "Actor processes.")
-    var actors: Int = 2
+    var actors: Int = 1
 
     @Option(help: "Environments per actor process.")
-    var envsPerActor: Int = 16
+    var envsPerActor: Int = 64
+
+    @Option(help: "Environments per ActBatch stream of each actor (default: all of its environments on one stream; 1: one Act stream each).")
+    var lanes: Int?
 
     @Option(help: "Directory for metrics.jsonl, actor logs and checkpoints (resumed from unless --fresh).")
     var logdir: String = "runs/cartpole"
@@ -73,7 +76,7 @@ struct TrainCommand: ParsableCommand {
         let metrics = leader ? try MetricsLog.create(in: logdir) : nil
         let address = "127.0.0.1:\(system.server.boundPorts[0])"
         let fleet = ActorFleet(plan: .init(target: address, environment: env.rawValue, processes: actors,
-                                           environmentsPerProcess: envsPerActor,
+                                           environmentsPerProcess: envsPerActor, lanes: lanes,
                                            seed: serving.seed &* 7919 &+ UInt64(rank * actors), logDirectory: actorLogs))
         let quiet = self.quiet
         let run = LearnerRun(system: system, logger: logger) { run in

@@ -108,7 +108,7 @@ func replay(_ fixture: MinAtarFixture, into game: MinAtarEnvironment.Game) -> Mi
             return Int(expectedObservation[start..<expectedObservation.index(start, offsetBy: 3)])!
         }
         if actual != expected { report.problems.append("\(moment): true cells \(actual), MinAtar's \(expected)") }
-        if observation.contains(where: { $0 > 1 }) { report.problems.append("\(moment): cells other than 0 and 1") }
+        if observation.contains(where: { $0 != 0 && $0 != 255 }) { report.problems.append("\(moment): cells other than 0 and 255") }
         if !draws.unused.isEmpty { report.problems.append("\(moment): MinAtar also drew \(Array(draws.unused))") }
         report.problems += draws.takeProblems()
         report.draws = draws.consumed

@@ -7,6 +7,7 @@ import Environments
 import Files
 import InferenceServer
 import LearnerLoop
+import LinearAlgebra
 import Logging
 import Runtime
 import Threading
@@ -65,6 +66,12 @@ final class LearnerRunTests: XCTestCase {
         XCTAssertEqual(checkpoint.version, system.training!.progress.last.version)
         XCTAssertGreaterThan(checkpoint.version, 0, "it trained")
         XCTAssertEqual(checkpoint.framesTrained, system.training!.progress.framesTrained)
+    }
+
+    /// OpenBLAS's own threads would spin on the cores inference and the learner need.
+    func testALearnerRunsBLASSingleThreaded() throws {
+        _ = try LearnerSystem(configuration: configuration(logdir: nil), logger: Logger(label: "test"))
+        XCTAssertEqual(BLAS.threadCount, 1)
     }
 
     func testAServeOnlyRunHasNoLearnerAndNoCheckpoint() throws {

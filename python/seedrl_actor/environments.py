@@ -71,11 +71,13 @@ class EpisodicLife(gym.Wrapper):
 
 
 class BoolFramesAsUint8(gym.ObservationWrapper):
-    """MinAtar's frames are bool; the contract's dtypes are float32 and uint8 (0/1)."""
+    """MinAtar's frames are bool; the contract's dtypes are float32 and uint8: a binary
+    image as uint8 0/255 (the learner scales uint8 by 1/255, which gives back 0/1; the
+    Swift MinAtar ports emit the same)."""
 
     def __init__(self, env):
         super().__init__(env)
-        self.observation_space = gym.spaces.Box(0, 1, env.observation_space.shape, np.uint8)
+        self.observation_space = gym.spaces.Box(0, 255, env.observation_space.shape, np.uint8)
 
     def observation(self, observation):
-        return np.asarray(observation, dtype=np.uint8)
+        return np.asarray(observation, dtype=np.uint8) * np.uint8(255)

@@ -1,4 +1,5 @@
-/// A MinAtar observation being written: `state()`'s [10, 10, C] booleans as uint8 0/1 in
+/// A MinAtar observation being written: `state()`'s [10, 10, C] booleans as uint8 0/255 (a
+/// binary image: the learner scales uint8 by 1/255, which gives back 0/1) in
 /// its (row, column, channel) order.
 struct MinAtarFrame {
     static let size = 10
@@ -6,7 +7,7 @@ struct MinAtarFrame {
     let channelCount: Int
 
     func set(row: Int, column: Int, channel: Int) {
-        cells[(row * Self.size + column) * channelCount + channel] = 1
+        cells[(row * Self.size + column) * channelCount + channel] = 255
     }
 
     /// `state[:, :, channel] = board`.
