@@ -8,8 +8,9 @@ import Contract
 /// order below, then a CRC-32 of everything before it. Readers refuse other versions.
 public struct Checkpoint: Sendable, Equatable {
     public static let magic = Array("SEEDRLCK".utf8)
-    /// 2 adds the LSTM core's size after the hidden sizes; 1 (no core) is still read.
-    public static let formatVersion: UInt32 = 2
+    /// 3 adds the torso's kind after the core's size; 2 added the LSTM core's size after
+    /// the hidden sizes. 1 and 2 (MLP torsos) are still read.
+    public static let formatVersion: UInt32 = 3
 
     public var envName: String
     public var observationShape: [Int]
@@ -17,6 +18,7 @@ public struct Checkpoint: Sendable, Equatable {
     public var hiddenSizes: [Int]
     /// The LSTM core's width; nil for a feed-forward model.
     public var lstmSize: Int?
+    public var torso: TorsoKind = .mlp
     public var numActions: Int
     public var version: UInt64
     public var framesTrained: UInt64
@@ -39,6 +41,7 @@ public struct Checkpoint: Sendable, Equatable {
         observationIsUInt8 = architecture.observation.dtype == .uint8
         hiddenSizes = architecture.hiddenSizes
         lstmSize = architecture.lstmSize
+        torso = architecture.torso
         numActions = architecture.numActions
         self.version = version
         self.framesTrained = framesTrained
@@ -52,7 +55,7 @@ public struct Checkpoint: Sendable, Equatable {
     public var architecture: ModelArchitecture {
         ModelArchitecture(
             observation: ObservationFormat(shape: observationShape, dtype: observationIsUInt8 ? .uint8 : .float32),
-            hiddenSizes: hiddenSizes, numActions: numActions, lstmSize: lstmSize)
+            torso: torso, hiddenSizes: hiddenSizes, numActions: numActions, lstmSize: lstmSize)
     }
 
     // MARK: Encoding
@@ -70,6 +73,7 @@ public struct Checkpoint: Sendable, Equatable {
         u32(observationIsUInt8 ? 1 : 0)
         ints(hiddenSizes)
         u64(UInt64(lstmSize ?? 0))
+        u32(UInt32(TorsoKind.allCases.firstIndex(of: torso)!))
         u64(UInt64(numActions))
         u64(version); u64(framesTrained)
         floats(parameters); floats(optimizerFirst); floats(optimizerSecond)
@@ -96,8 +100,8 @@ public struct Checkpoint: Sendable, Equatable {
         }
         var reader = ByteReader(bytes: bytes, offset: Self.magic.count, end: bytes.count - 4)
         let format = try reader.u32()
-        guard format == 1 || format == Self.formatVersion else {
-            throw DecodingError(description: "format version \(format) is not supported (this build reads 1 and \(Self.formatVersion))")
+        guard (1...Self.formatVersion).contains(format) else {
+            throw DecodingError(description: "format version \(format) is not supported (this build reads 1 to \(Self.formatVersion))")
         }
         // Decoding only throws: every count and size is bounded before it is used, so a
         // crafted file (valid CRC, absurd contents) is refused, never a trap.
@@ -108,6 +112,9 @@ public struct Checkpoint: Sendable, Equatable {
         let core = format >= 2 ? try reader.u64() : 0
         guard core <= 1 << 16 else { throw DecodingError(description: "implausible LSTM size \(core)") }
         lstmSize = core > 0 ? Int(core) : nil
+        let torsoIndex = format >= 3 ? Int(try reader.u32()) : 0
+        guard torsoIndex < TorsoKind.allCases.count else { throw DecodingError(description: "unknown torso \(torsoIndex)") }
+        torso = TorsoKind.allCases[torsoIndex]
         let actions = try reader.u64()
         guard actions >= 1 && actions <= 1 << 16 else { throw DecodingError(description: "implausible action count \(actions)") }
         numActions = Int(actions)
@@ -123,6 +130,7 @@ public struct Checkpoint: Sendable, Equatable {
         guard hiddenSizes.count <= 16, hiddenSizes.allSatisfy({ $0 >= 1 && $0 <= 1 << 16 }) else {
             throw DecodingError(description: "implausible hidden sizes \(hiddenSizes)")
         }
+        if let problem = ConvTorsoPlan.problem(kind: torso, shape: observationShape) { throw DecodingError(description: problem) }
         version = try reader.u64()
         framesTrained = try reader.u64()
         parameters = try reader.floats()

@@ -8,6 +8,8 @@ public final class ForwardWorkspace {
     let activations: [UnsafeMutablePointer<Float>]
     /// The LSTM core's buffers (nil for a feed-forward model).
     let core: LSTMWorkspace?
+    /// A conv torso's buffers (nil for the MLP).
+    let convTorso: ConvTorsoWorkspace?
     let architecture: ModelArchitecture
 
     public init(architecture: ModelArchitecture, maxBatch: Int) {
@@ -16,6 +18,7 @@ public final class ForwardWorkspace {
         let layout = architecture.layout
         activations = layout.layers.map { .allocate(capacity: maxBatch * $0.outputs) }
         core = layout.lstm.map { LSTMWorkspace(layout: $0, maxRows: maxBatch) }
+        convTorso = architecture.convTorso.map { ConvTorsoWorkspace(plan: $0, maxRows: maxBatch) }
     }
 
     deinit { activations.forEach { $0.deallocate() } }
@@ -32,9 +35,9 @@ public final class ForwardWorkspace {
     }
 }
 
-/// The batched forward pass: per dense layer one `sgemm`, a bias add and tanh (none on
-/// the head); with an LSTM core, the torso's output runs through it (per timestep) before
-/// the head.
+/// The batched forward pass: a conv torso's layers (im2col + sgemm, ReLU), or per MLP
+/// layer one `sgemm`, a bias add and tanh; with an LSTM core, the torso's output runs
+/// through it (per timestep); then the head (one `sgemm`, no activation).
 public enum ModelForward {
     /// Runs `count` independent rows of `input` (`count × inputSize`) through
     /// `parameters`; results in `workspace` (see `headRow`). With an LSTM core every row
@@ -56,6 +59,10 @@ public enum ModelForward {
         precondition(count >= 1 && count <= workspace.maxBatch, "batch of \(count) exceeds \(workspace.maxBatch)")
         let layout = workspace.architecture.layout
         var current = input
+        if let torso = workspace.convTorso {
+            ConvTorso.forward(parameters: parameters, input: input, rows: count, workspace: torso)
+            current = UnsafePointer(torso.features)
+        }
         for (index, layer) in layout.layers.enumerated() {
             if index == layout.layers.count - 1, let core = workspace.core, let lstm = layout.lstm {
                 LSTMCore.forward(parameters: parameters, layout: lstm, input: current, sequences: sequences, length: length,

@@ -1,12 +1,28 @@
 import Randomness
 
-/// Seeded initial parameters: hidden layers with variance 1/fan-in (tanh keeps its
-/// range), the policy logits scaled down so the first policy is near uniform.
+/// Seeded initial parameters: tanh layers with variance 1/fan-in (tanh keeps its range),
+/// a conv torso's ReLU layers with 2/fan-in (He: ReLU halves the variance), biases 0, the
+/// policy logits scaled down so the first policy is near uniform.
 public enum ParameterInitializer {
     public static func initialValues(for architecture: ModelArchitecture, seed: UInt64) -> [Float] {
         let layout = architecture.layout
         var values = [Float](repeating: 0, count: layout.count)
         var generator = SeededGenerator(seed: seed, stream: 0x5EED)
+        if let torso = layout.convTorso {
+            func fill(_ offset: Int, count: Int, fanIn: Int) {
+                let scale = (2 / Float(fanIn)).squareRoot()
+                for index in 0..<count { values[offset + index] = generator.nextGaussian() * scale }
+            }
+            for operation in torso.operations {
+                switch operation {
+                case .conv(let conv, _): fill(conv.weightOffset, count: conv.patchSize * conv.outputChannels, fanIn: conv.patchSize)
+                case .residual(let first, let second):
+                    for conv in [first, second] { fill(conv.weightOffset, count: conv.patchSize * conv.outputChannels, fanIn: conv.patchSize) }
+                case .dense(let dense): fill(dense.weightOffset, count: dense.inputs * dense.outputs, fanIn: dense.inputs)
+                case .maxPool, .relu: break
+                }
+            }
+        }
         for (index, layer) in layout.layers.enumerated() {
             let isHead = index == layout.layers.count - 1
             let scale = (1 / Float(layer.inputs)).squareRoot()

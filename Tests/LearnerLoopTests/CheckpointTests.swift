@@ -43,7 +43,7 @@ final class CheckpointTests: XCTestCase {
         future[8] = 9  // format version 9
         future += withUnsafeBytes(of: CRC32.ieee.checksum(future).littleEndian) { Array($0) }
         XCTAssertThrowsError(try Checkpoint(decoding: future)) {
-            XCTAssertEqual("\($0)", "format version 9 is not supported (this build reads 1 and 2)")
+            XCTAssertEqual("\($0)", "format version 9 is not supported (this build reads 1 to 3)")
         }
     }
 
@@ -56,17 +56,42 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(decoded.architecture.lstmSize, 5)
         XCTAssertEqual(decoded.parameters.count, decoded.architecture.layout.count)
 
-        // Format 1 = format 2 without the 8-byte core size after the hidden sizes.
+        // Format 2 = format 3 without the 4-byte torso kind after the core size; format 1
+        // also without the 8-byte core size after the hidden sizes.
         let mlp = sample()
-        var bytes = mlp.encoded().dropLast(4).map { $0 }
-        bytes[8] = 1
         let coreField = 8 + 4 + 4 + "CartPole".utf8.count + 4 + 8 + 4 + 4 + 8  // magic, format, name, shape [4], dtype, hidden [8]
-        XCTAssertEqual(Array(bytes[coreField..<(coreField + 8)]), [UInt8](repeating: 0, count: 8))
-        bytes.removeSubrange(coreField..<(coreField + 8))
-        bytes += withUnsafeBytes(of: CRC32.ieee.checksum(bytes).littleEndian) { Array($0) }
-        let old = try Checkpoint(decoding: bytes)
-        XCTAssertNil(old.lstmSize)
-        XCTAssertEqual(old.parameters, mlp.parameters)
+        var formatTwo = mlp.encoded().dropLast(4).map { $0 }
+        formatTwo[8] = 2
+        XCTAssertEqual(Array(formatTwo[(coreField + 8)..<(coreField + 12)]), [0, 0, 0, 0], "torso 0: the MLP")
+        formatTwo.removeSubrange((coreField + 8)..<(coreField + 12))
+        var formatOne = formatTwo
+        formatOne[8] = 1
+        XCTAssertEqual(Array(formatOne[coreField..<(coreField + 8)]), [UInt8](repeating: 0, count: 8))
+        formatOne.removeSubrange(coreField..<(coreField + 8))
+        for var bytes in [formatOne, formatTwo] {
+            bytes += withUnsafeBytes(of: CRC32.ieee.checksum(bytes).littleEndian) { Array($0) }
+            let old = try Checkpoint(decoding: bytes)
+            XCTAssertNil(old.lstmSize)
+            XCTAssertEqual(old.torso, .mlp)
+            XCTAssertEqual(old.parameters, mlp.parameters)
+        }
+    }
+
+    /// A conv torso's checkpoint carries the torso's kind; a kind the frames are too small
+    /// for is refused, not trapped on.
+    func testAConvTorsoCheckpointRoundTrips() throws {
+        let architecture = ModelArchitecture(observation: ObservationFormat(shape: [10, 10, 4], dtype: .uint8), torso: .minatar,
+                                             hiddenSizes: [], numActions: 6)
+        let parameters = ParameterInitializer.initialValues(for: architecture, seed: 3)
+        var checkpoint = Checkpoint(envName: "MinAtar/Breakout", architecture: architecture, version: 7, framesTrained: 70,
+                                    parameters: parameters, optimizer: Optimizer(settings: OptimizerSettings(), parameterCount: parameters.count))
+        let decoded = try Checkpoint(decoding: checkpoint.encoded())
+        XCTAssertEqual(decoded, checkpoint)
+        XCTAssertEqual(decoded.architecture, architecture)
+        checkpoint.torso = .nature  // 10×10 frames cannot take an 8×8/4 then 4×4/2 conv
+        XCTAssertThrowsError(try Checkpoint(decoding: checkpoint.encoded())) {
+            XCTAssertEqual("\($0)", "frames of 10×10 are too small for the nature torso")
+        }
     }
 }
 

@@ -1,0 +1,167 @@
+import LinearAlgebra
+
+/// The passes of each torso operation over a block of rows, on OpenBLAS. Convolutions are
+/// im2col + one sgemm per block of rows (`scratch` holds the block's patch matrix).
+enum ConvKernels {
+    /// output = conv(input) + bias, then ReLU if asked.
+    static func convForward(_ conv: Conv2D, relu: Bool, parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
+                            output: UnsafeMutablePointer<Float>, rows: Int, scratch: Scratch) {
+        let chunk = scratch.rowsPerChunk(conv)
+        var first = 0
+        while first < rows {
+            let count = min(chunk, rows - first)
+            Im2Col.unfold(conv, input: input + first * conv.inputSize, rows: count, into: scratch.columns)
+            let out = output + first * conv.outputSize
+            let m = count * conv.positions
+            let bias = parameters + conv.biasOffset
+            for position in 0..<m { (out + position * conv.outputChannels).update(from: bias, count: conv.outputChannels) }
+            BLAS.gemm(m: m, n: conv.outputChannels, k: conv.patchSize, a: scratch.columns, lda: conv.patchSize,
+                      b: parameters + conv.weightOffset, ldb: conv.outputChannels, beta: 1, c: out, ldc: conv.outputChannels)
+            if relu { applyReLU(out, count: m * conv.outputChannels) }
+            first += count
+        }
+    }
+
+    /// From ∂(pre-activation output): ∂weights and ∂bias (added to `gradient`, which the
+    /// caller zeroed for this layer) and, if wanted, ∂input (overwritten).
+    static func convBackward(_ conv: Conv2D, parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
+                             outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+                             gradient: UnsafeMutablePointer<Float>, rows: Int, scratch: Scratch) {
+        let chunk = scratch.rowsPerChunk(conv)
+        let bias = gradient + conv.biasOffset
+        for element in 0..<(rows * conv.positions) {
+            let source = outputGradient + element * conv.outputChannels
+            for c in 0..<conv.outputChannels { bias[c] += source[c] }
+        }
+        inputGradient?.update(repeating: 0, count: rows * conv.inputSize)
+        var first = 0
+        while first < rows {
+            let count = min(chunk, rows - first)
+            let m = count * conv.positions
+            let dOut = outputGradient + first * conv.outputSize
+            Im2Col.unfold(conv, input: input + first * conv.inputSize, rows: count, into: scratch.columns)
+            BLAS.gemm(transposeA: true, m: conv.patchSize, n: conv.outputChannels, k: m, a: scratch.columns, lda: conv.patchSize,
+                      b: dOut, ldb: conv.outputChannels, beta: 1, c: gradient + conv.weightOffset, ldc: conv.outputChannels)
+            if let inputGradient {
+                BLAS.gemm(transposeB: true, m: m, n: conv.patchSize, k: conv.outputChannels, a: dOut, lda: conv.outputChannels,
+                          b: parameters + conv.weightOffset, ldb: conv.outputChannels, c: scratch.columns, ldc: conv.patchSize)
+                Im2Col.fold(conv, columns: scratch.columns, rows: count, into: inputGradient + first * conv.inputSize)
+            }
+            first += count
+        }
+    }
+
+    /// Max-pooling; `argmax` records, per output element, the input element that won.
+    static func poolForward(_ pool: MaxPool2D, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                            argmax: UnsafeMutablePointer<Int32>, rows: Int) {
+        let channels = pool.channels
+        for row in 0..<rows {
+            let image = input + row * pool.inputSize
+            let out = output + row * pool.outputSize
+            let winners = argmax + row * pool.outputSize
+            for oh in 0..<pool.outputHeight {
+                let top = oh * pool.stride - pool.padTop
+                for ow in 0..<pool.outputWidth {
+                    let left = ow * pool.stride - pool.padLeft
+                    let target = (oh * pool.outputWidth + ow) * channels
+                    for c in 0..<channels {
+                        var best = -Float.infinity
+                        var where_ = Int32(0)
+                        for ih in max(top, 0)..<min(top + pool.window, pool.height) {
+                            for iw in max(left, 0)..<min(left + pool.window, pool.width) {
+                                let index = (ih * pool.width + iw) * channels + c
+                                if image[index] > best {
+                                    best = image[index]
+                                    where_ = Int32(index)
+                                }
+                            }
+                        }
+                        out[target + c] = best
+                        winners[target + c] = where_
+                    }
+                }
+            }
+        }
+    }
+
+    /// ∂input of max-pooling: each output's gradient goes to the input that won (overwrites).
+    static func poolBackward(_ pool: MaxPool2D, outputGradient: UnsafePointer<Float>, argmax: UnsafePointer<Int32>,
+                             inputGradient: UnsafeMutablePointer<Float>, rows: Int) {
+        inputGradient.update(repeating: 0, count: rows * pool.inputSize)
+        for row in 0..<rows {
+            let dIn = inputGradient + row * pool.inputSize
+            let dOut = outputGradient + row * pool.outputSize
+            let winners = argmax + row * pool.outputSize
+            for element in 0..<pool.outputSize { dIn[Int(winners[element])] += dOut[element] }
+        }
+    }
+
+    /// output = relu(input · W + b).
+    static func denseForward(_ dense: Dense, parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
+                             output: UnsafeMutablePointer<Float>, rows: Int) {
+        let bias = parameters + dense.biasOffset
+        for row in 0..<rows { (output + row * dense.outputs).update(from: bias, count: dense.outputs) }
+        BLAS.gemm(m: rows, n: dense.outputs, k: dense.inputs, a: input, lda: dense.inputs,
+                  b: parameters + dense.weightOffset, ldb: dense.outputs, beta: 1, c: output, ldc: dense.outputs)
+        applyReLU(output, count: rows * dense.outputs)
+    }
+
+    /// From ∂(pre-activation output): ∂W, ∂b (overwritten in `gradient`), ∂input (overwritten).
+    static func denseBackward(_ dense: Dense, parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
+                              outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
+                              gradient: UnsafeMutablePointer<Float>, rows: Int) {
+        BLAS.gemm(transposeA: true, m: dense.inputs, n: dense.outputs, k: rows, a: input, lda: dense.inputs,
+                  b: outputGradient, ldb: dense.outputs, c: gradient + dense.weightOffset, ldc: dense.outputs)
+        let bias = gradient + dense.biasOffset
+        bias.update(repeating: 0, count: dense.outputs)
+        for row in 0..<rows {
+            let source = outputGradient + row * dense.outputs
+            for column in 0..<dense.outputs { bias[column] += source[column] }
+        }
+        if let inputGradient {
+            BLAS.gemm(transposeB: true, m: rows, n: dense.inputs, k: dense.outputs, a: outputGradient, lda: dense.outputs,
+                      b: parameters + dense.weightOffset, ldb: dense.outputs, c: inputGradient, ldc: dense.inputs)
+        }
+    }
+
+    @inline(__always)
+    static func applyReLU(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        for index in 0..<count { values[index] = max(values[index], 0) }
+    }
+
+    /// gradient ⊙ (activation > 0), in place: the ReLU's derivative read off its output.
+    @inline(__always)
+    static func maskReLU(_ gradient: UnsafeMutablePointer<Float>, by activation: UnsafePointer<Float>, count: Int) {
+        for index in 0..<count where activation[index] <= 0 { gradient[index] = 0 }
+    }
+
+    /// The patch-matrix buffer, sized once for the largest block of rows any layer uses.
+    final class Scratch {
+        let columns: UnsafeMutablePointer<Float>
+        let capacity: Int
+
+        /// A block of rows' patch matrix is kept under about 4 M floats (16 MB: within reach
+        /// of the caches, and bounded whatever the batch).
+        static let targetFloats = 4 << 20
+
+        /// - Parameter extra: convolutions beyond the plan's that will use it (tests).
+        init(plan: ConvTorsoPlan, extra: [Conv2D] = []) {
+            var largest = 1
+            for conv in extra { largest = max(largest, conv.positions * conv.patchSize) }
+            for operation in plan.operations {
+                switch operation {
+                case .conv(let conv, _): largest = max(largest, conv.positions * conv.patchSize)
+                case .residual(let first, let second):
+                    largest = max(largest, first.positions * first.patchSize, second.positions * second.patchSize)
+                default: break
+                }
+            }
+            capacity = max(largest, min(Self.targetFloats, largest * 64))
+            columns = .allocate(capacity: capacity)
+        }
+
+        deinit { columns.deallocate() }
+
+        func rowsPerChunk(_ conv: Conv2D) -> Int { max(1, capacity / (conv.positions * conv.patchSize)) }
+    }
+}

@@ -1,0 +1,26 @@
+import Contract
+
+/// The torso: what turns an observation into features for the core and heads.
+public enum TorsoKind: String, Sendable, CaseIterable, Equatable {
+    /// Dense tanh layers (`hiddenSizes`), over frames average-pooled 4×4 first.
+    case mlp
+    /// MinAtar's own network: conv 16 3×3 stride 1 (ReLU), dense 128 (ReLU).
+    case minatar
+    /// The Nature DQN network: conv 32 8×8/4, 64 4×4/2, 64 3×3/1 (ReLU each), dense 512 (ReLU).
+    case nature
+    /// IMPALA's deep ResNet: stages of 16, 32, 32 channels (conv 3×3, max-pool 3×3/2, two
+    /// residual blocks each), ReLU, dense 256 (ReLU).
+    case impala
+
+    /// The torso that fits an observation: a conv torso for images (rank 3), the one
+    /// MinAtar's 10×10 frames were designed for, the IMPALA network for larger ones, and
+    /// the MLP for everything flat.
+    public static func natural(for observation: ObservationFormat) -> TorsoKind {
+        let shape = observation.shape
+        guard shape.count == 3 else { return .mlp }
+        if shape[0] <= 16 && shape[1] <= 16 { return .minatar }
+        return .impala
+    }
+
+    public var isConvolutional: Bool { self != .mlp }
+}
