@@ -54,7 +54,10 @@ let package = Package(
         .target(name: "Replay", dependencies: ["Contract", "Threading", "Randomness"]),
         // The one Swift bridge to OpenBLAS.
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
-        .target(name: "LearnerLoop", dependencies: ["Contract", "Files", "Replay", "LinearAlgebra", "Threading", "Randomness"]),
+        // Always optimised: the model's loops (im2col, pooling, activations) are 10-50 times
+        // slower unoptimised, which the learning tests and debug runs would feel.
+        .target(name: "LearnerLoop", dependencies: ["Contract", "Files", "Replay", "LinearAlgebra", "Threading", "Randomness"],
+                swiftSettings: [.unsafeFlags(["-O"])]),
         // The one Swift bridge to MPI: data-parallel learners across processes and hosts.
         .target(name: "Collective", dependencies: ["CMPI"]),
         .target(

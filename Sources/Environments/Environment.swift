@@ -32,6 +32,7 @@ public struct StepOutcome: Sendable, Equatable {
 public enum KnownEnvironment: String, Sendable, CaseIterable {
     case cartpole, acrobot, mountaincar
     case `catch`, recall
+    case pixelCatch = "pixel-catch"
     case syntheticFrames = "synthetic-frames"
     case minatarBreakout = "minatar-breakout", minatarAsterix = "minatar-asterix"
     case minatarFreeway = "minatar-freeway", minatarSpaceInvaders = "minatar-space-invaders"
@@ -65,6 +66,7 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
         case .acrobot: Acrobot(seed: seed)
         case .mountaincar: MountainCar(seed: seed)
         case .catch: Catch(seed: seed)
+        case .pixelCatch: PixelCatch(seed: seed)
         case .recall: Recall(seed: seed)
         case .syntheticFrames: SyntheticFrames(seed: seed)
         case .minatarBreakout: MinAtarEnvironment(.breakout, seed: seed)
@@ -85,7 +87,7 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
         case .cartpole: 475
         case .acrobot: -100
         case .mountaincar: -110
-        case .catch: 1
+        case .catch, .pixelCatch: 1
         case .recall: 1
         case .syntheticFrames, .minatarBreakout, .minatarAsterix, .minatarFreeway, .minatarSpaceInvaders: nil
         }

@@ -1,10 +1,13 @@
+import Contract
 import InferenceServer
 import LearnerLoop
 import Replay
 
 /// The model a learner builds when it does not resume one.
 public struct ModelOptions: Sendable, Equatable {
-    /// Widths of the torso's dense layers.
+    /// The torso (nil: the one that fits the observation: a conv torso for frames).
+    public var torso: TorsoKind?
+    /// Widths of the MLP torso's dense layers.
     public var hiddenSizes: [Int] = [64, 64]
     /// Width of an LSTM core between torso and heads (nil: feed-forward).
     public var lstmSize: Int?
@@ -12,6 +15,12 @@ public struct ModelOptions: Sendable, Equatable {
     public var seed: UInt64 = 1
 
     public init() {}
+
+    /// The architecture these options give for `spec`.
+    public func architecture(for spec: ObservationSpec) -> ModelArchitecture {
+        ModelArchitecture(observation: spec.format, torso: torso ?? TorsoKind.natural(for: spec.format),
+                          hiddenSizes: hiddenSizes, numActions: spec.numActions, lstmSize: lstmSize)
+    }
 }
 
 /// How the learner trains on what the server records.

@@ -36,10 +36,9 @@ public final class LearnerSystem: @unchecked Sendable {
         let resume = try Self.prepareCheckpoints(plan, isWriter: (configuration.job?.rank ?? 0) == 0, logger: logger)
         resumedFrom = resume?.file
         let model = configuration.model
-        architecture = ModelArchitecture(
-            observation: spec.format, hiddenSizes: resume?.checkpoint.hiddenSizes ?? model.hiddenSizes,
-            numActions: spec.numActions, lstmSize: resume.map { $0.checkpoint.lstmSize } ?? model.lstmSize)
-        if let resume, resume.checkpoint.architecture != architecture {
+        // A resumed run keeps its checkpoint's model, whatever the flags say.
+        architecture = resume.map { $0.checkpoint.architecture } ?? model.architecture(for: spec)
+        if let resume, resume.checkpoint.architecture.observation != spec.format || resume.checkpoint.numActions != spec.numActions {
             throw CheckpointMismatch(description: "\(resume.file) is for \(resume.checkpoint.envName) \(resume.checkpoint.observationShape) "
                 + "with \(resume.checkpoint.numActions) actions; the server serves \(spec.shapeDescription) with \(spec.numActions) "
                 + "(use another --logdir, or --fresh)")

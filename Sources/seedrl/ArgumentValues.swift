@@ -12,6 +12,7 @@ extension KnownEnvironment: ExpressibleByArgument {
 }
 
 extension OptimizerKind: ExpressibleByArgument {}
+extension TorsoKind: ExpressibleByArgument {}
 extension UnrollQueuePolicy: ExpressibleByArgument {}
 extension ReplayBuffer.Sampling: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}

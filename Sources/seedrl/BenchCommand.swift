@@ -98,7 +98,7 @@ struct BenchCommand: ParsableCommand {
             server.maxStreamsPerPeer = server.maxStreamsPerPeer.map { max($0, server.maxStreams) }
             server.token = try tokens.resolve()
             var configuration = LearnerConfiguration(server: server)
-            configuration.model = serving.model
+            configuration.model = serving.model()
             let started = try LearnerSystem(configuration: configuration, logger: Logger(label: "seedrl.bench.server")).server
             started.start()
             embedded = started

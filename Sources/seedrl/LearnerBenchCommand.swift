@@ -16,7 +16,10 @@ struct LearnerBenchCommand: ParsableCommand {
 
     @OptionGroup var spec: SpecOptions
 
-    @Option(help: "Hidden layer widths of the MLP.")
+    @Option(help: "The torso (default: the one that fits the observation).")
+    var torso: TorsoKind?
+
+    @Option(help: "Hidden layer widths of the mlp torso.")
     var hidden: String = "64,64"
 
     @Option(help: "Training steps measured.")
@@ -46,12 +49,13 @@ struct LearnerBenchCommand: ParsableCommand {
         BLAS.useSingleThread()
         let observationSpec = try spec.resolve(default: KnownEnvironment.cartpole.spec)
         let sizes = try ServingOptions.hiddenSizes(hidden)
-        let architecture = ModelArchitecture(
-            observation: observationSpec.format,
-            hiddenSizes: sizes, numActions: observationSpec.numActions)
-        let result = LearnerBenchmark.run(architecture: architecture, settings: learning.settings, seed: seed, steps: steps,
+        var model = ModelOptions()
+        model.torso = torso
+        model.hiddenSizes = sizes
+        let architecture = model.architecture(for: observationSpec)
+        let result = LearnerBenchmark.run(architecture: architecture, settings: learning.settings(), seed: seed, steps: steps,
                                           warmupSteps: warmupSteps, group: group, simulateRanks: simulateRanks)
-        let settings = learning.settings
+        let settings = learning.settings()
         // One JSON line per rank, never a status-line escape (mpirun's stdout looks like a terminal).
         print(JSONLine.encode(LearnerBenchRecord(
             rank: result.rank, ranks: result.ranks, simulated: simulateRanks > 1, steps: steps, batchSize: settings.batchSize,

@@ -3,31 +3,33 @@ import LearnerLoop
 import Replay
 import Runtime
 
-/// The learner's hyperparameters as flags; defaults solve CartPole-v1.
+/// The learner's hyperparameters as flags. Those a task tunes default to the task's own
+/// (`TaskDefaults`: CartPole's for the classic tasks and external specs, MinAtar's for its
+/// games); the rest are the same for every task.
 struct LearningOptions: ParsableArguments {
-    @Option(help: "T: transitions per unroll.")
-    var unrollLength: Int = 20
+    @Option(help: "T: transitions per unroll. (default: 20)")
+    var unrollLength: Int?
 
-    @Option(help: "B: unrolls per training step.")
-    var batchSize: Int = 8
+    @Option(help: "B: unrolls per training step. (default: 8)")
+    var batchSize: Int?
 
     @Option(help: "Optimizer (rmsprop in the Keras form: mean square from 0).")
     var optimizer: OptimizerKind = .adam
 
-    @Option(help: "Learning rate.")
-    var learningRate: Float = 2e-3
+    @Option(help: "Learning rate. (default: 0.002)")
+    var learningRate: Float?
 
     @Option(help: "Decay the learning rate linearly to 0 over this many trained frames (0: constant).")
     var learningRateDecayFrames: UInt64 = 0
 
-    @Option(help: "Discount γ.")
-    var discount: Float = 0.98
+    @Option(help: "Discount γ. (default: 0.98; 0.99 for MinAtar)")
+    var discount: Float?
 
     @Option(help: "Weight of the baseline (value) loss.")
     var baselineCost: Float = 0.5
 
-    @Option(help: "Weight of the entropy bonus.")
-    var entropyCost: Float = 0.01
+    @Option(help: "Weight of the entropy bonus. (default: 0.01)")
+    var entropyCost: Float?
 
     @Option(help: "Clip the global gradient norm to this (0: no clipping).")
     var maxGradNorm: Float = 40
@@ -60,21 +62,23 @@ struct LearningOptions: ParsableArguments {
     var replaySampling: ReplayBuffer.Sampling = .uniform
 
     func validate() throws {
-        if unrollLength < 1 || batchSize < 1 { throw ValidationError("--unroll-length and --batch-size must be at least 1") }
-        if !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
-        if !(0...1).contains(discount) { throw ValidationError("--discount must be in [0, 1]") }
-        if unrollQueue < batchSize { throw ValidationError("--unroll-queue must hold at least one batch (\(batchSize))") }
+        if (unrollLength ?? 1) < 1 || (batchSize ?? 1) < 1 { throw ValidationError("--unroll-length and --batch-size must be at least 1") }
+        if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
+        if let discount, !(0...1).contains(discount) { throw ValidationError("--discount must be in [0, 1]") }
+        if let entropyCost, !(entropyCost >= 0) { throw ValidationError("--entropy-cost must not be negative") }
+        if unrollQueue < (batchSize ?? 8) { throw ValidationError("--unroll-queue must hold at least one batch (\(batchSize ?? 8))") }
         if !(0..<1).contains(replayRatio) { throw ValidationError("--replay-ratio must be in [0, 1)") }
         if replayCapacity < 1 { throw ValidationError("--replay-capacity must be at least 1") }
     }
 
-    var settings: LearnerSettings {
+    /// The settings, each unset flag taken from `task`.
+    func settings(for task: TaskDefaults = TaskDefaults()) -> LearnerSettings {
         var settings = LearnerSettings()
-        settings.unrollLength = unrollLength
-        settings.batchSize = batchSize
-        settings.discount = discount
+        settings.unrollLength = unrollLength ?? task.unrollLength
+        settings.batchSize = batchSize ?? task.batchSize
+        settings.discount = discount ?? task.discount
         settings.baselineCost = baselineCost
-        settings.entropyCost = entropyCost
+        settings.entropyCost = entropyCost ?? task.entropyCost
         settings.maxGradientNorm = maxGradNorm > 0 ? maxGradNorm : nil
         settings.learningRateDecayFrames = learningRateDecayFrames > 0 ? learningRateDecayFrames : nil
         settings.vtrace.clipRho = clipRho
@@ -82,13 +86,13 @@ struct LearningOptions: ParsableArguments {
         settings.vtrace.clipPGRho = clipPgRho
         settings.vtrace.lambda = lambda
         settings.optimizer.kind = optimizer
-        settings.optimizer.learningRate = learningRate
+        settings.optimizer.learningRate = learningRate ?? task.learningRate
         return settings
     }
 
-    var configuration: LearningConfiguration {
+    func configuration(for task: TaskDefaults = TaskDefaults()) -> LearningConfiguration {
         var configuration = LearningConfiguration()
-        configuration.settings = settings
+        configuration.settings = settings(for: task)
         configuration.unrollQueueCapacity = unrollQueue
         configuration.unrollQueuePolicy = unrollQueuePolicy
         configuration.replay = replayRatio > 0 ? ReplaySettings(ratio: replayRatio, capacity: replayCapacity, sampling: replaySampling) : nil

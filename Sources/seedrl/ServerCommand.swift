@@ -60,9 +60,10 @@ struct ServerCommand: ParsableCommand {
         server.token = try tokens.resolve()
         server.security = try tls.security()
         ExposureWarning.log(host: host, configuration: server, logger: logger)
+        let task = TaskDefaults.of(spec.env)
         var configuration = LearnerConfiguration(server: server)
-        configuration.model = serving.model
-        configuration.learning = noTrain ? nil : learning.configuration
+        configuration.model = serving.model(for: task)
+        configuration.learning = noTrain ? nil : learning.configuration(for: task)
         configuration.checkpoints = noTrain ? nil : logdir.map(checkpointing.plan(logdir:))
         configuration.job = job
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import InferenceServer
+import LearnerLoop
 import Runtime
 
 /// Flags shared by everything that runs a server (server, train, bench's embedded one).
@@ -46,7 +47,10 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Completion-queue poller threads.")
     var pollerThreads: Int = 1
 
-    @Option(help: "Hidden layer widths of the torso, e.g. 64,64.")
+    @Option(help: "The torso (default: the one that fits the observation: mlp for flat observations, minatar for frames of up to 16×16, impala for larger ones).")
+    var torso: TorsoKind?
+
+    @Option(help: "Hidden layer widths of the mlp torso, e.g. 64,64.")
     var hidden: String = "64,64"
 
     @Option(help: "The model's core between the torso and the heads.")
@@ -87,9 +91,11 @@ struct ServingOptions: ParsableArguments {
         return sizes.map { $0! }
     }
 
-    /// The model a fresh run builds (a resumed one keeps its checkpoint's).
-    var model: ModelOptions {
+    /// The model a fresh run builds (a resumed one keeps its checkpoint's); the torso,
+    /// unless given, is the task's or the one that fits the observation.
+    func model(for task: TaskDefaults = TaskDefaults()) -> ModelOptions {
         var model = ModelOptions()
+        model.torso = torso ?? task.torso
         model.hiddenSizes = (try? hiddenSizes()) ?? model.hiddenSizes
         model.lstmSize = core == .lstm ? lstmSize : nil
         model.seed = seed

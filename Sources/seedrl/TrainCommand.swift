@@ -16,11 +16,11 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var environment: EnvironmentOption
 
-    @Option(help: "Actor processes.")
-    var actors: Int = 1
+    @Option(help: "Actor processes. (default: 1)")
+    var actors: Int?
 
-    @Option(help: "Environments per actor process.")
-    var envsPerActor: Int = 64
+    @Option(help: "Environments per actor process. (default: 64)")
+    var envsPerActor: Int?
 
     @Option(help: "Environments per ActBatch stream of each actor (default: all of its environments on one stream; 1: one Act stream each).")
     var lanes: Int?
@@ -31,8 +31,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop when the mean return of the last 100 episodes reaches this (default: the environment's solved return; without one, run the whole budget).")
     var targetReturn: Double?
 
-    @Option(help: "Stop (unsuccessfully, when there is a target) after this many environment steps.")
-    var maxSteps: UInt64 = 2_000_000
+    @Option(help: "Stop (unsuccessfully, when there is a target) after this many environment steps. (default: 2,000,000; 5,000,000 for MinAtar)")
+    var maxSteps: UInt64?
 
     @Option(help: "Seconds between progress lines and metric records.")
     var progressSeconds: Double = 1
@@ -46,7 +46,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        if actors < 1 || envsPerActor < 1 { throw ValidationError("--actors and --envs-per-actor must be at least 1") }
+        if (actors ?? 1) < 1 || (envsPerActor ?? 1) < 1 { throw ValidationError("--actors and --envs-per-actor must be at least 1") }
         if progressSeconds <= 0 { throw ValidationError("--progress-seconds must be positive") }
     }
 
@@ -60,14 +60,17 @@ struct TrainCommand: ParsableCommand {
         let logger = Logger(label: "seedrl.train")
         ProcessLimits.raiseOpenFiles()
         let env = environment.env
+        let task = TaskDefaults.of(env)
         let target = targetReturn ?? env.solvedReturn
+        let actors = self.actors ?? task.actors, envsPerActor = self.envsPerActor ?? task.environmentsPerActor
+        let maxSteps = self.maxSteps ?? task.maxSteps
         var server = LearnerServerConfiguration(spec: env.spec, listenAddresses: ["127.0.0.1:0"])
         serving.apply(to: &server)
         // Every local actor is the same peer (loopback): the per-peer limit must admit them all.
         server.maxStreamsPerPeer = server.maxStreamsPerPeer.map { max($0, actors * envsPerActor) }
         var configuration = LearnerConfiguration(server: server)
-        configuration.model = serving.model
-        configuration.learning = learning.configuration
+        configuration.model = serving.model(for: task)
+        configuration.learning = learning.configuration(for: task)
         configuration.checkpoints = checkpointing.plan(logdir: logdir)
         configuration.job = job
         let actorLogs = leader ? logdir : "\(logdir)/rank-\(rank)"

@@ -20,17 +20,16 @@ final class LearningTests: XCTestCase {
         train(seed: seed, budget: budget, target: target, settings: settings, lstmSize: nil) { CartPole(seed: $0) }
     }
 
-    /// Any float32 environment, feed-forward or with an LSTM core (whose per-environment
-    /// state is kept here as the server keeps it per stream).
+    /// Any environment, with any torso, feed-forward or with an LSTM core (whose
+    /// per-environment state is kept here as the server keeps it per stream).
     static func train(seed: UInt64, budget: Int, target: Double, settings: LearnerSettings = LearnerSettings(),
-                      lstmSize: Int?, makeEnvironment: (UInt64) -> Environment) -> Run {
+                      torso: TorsoKind = .mlp, lstmSize: Int?, makeEnvironment: (UInt64) -> Environment) -> Run {
         BLAS.useSingleThread()
         let environments = (0..<16).map { makeEnvironment(seed &* 100 &+ UInt64($0)) }
         let spec = environments[0].spec
-        let width = spec.shape.reduce(1, *), bytes = width * 4, numActions = spec.numActions
-        let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: spec.shape, dtype: .float32), hiddenSizes: [64, 64],
-            numActions: numActions, lstmSize: lstmSize)
+        let bytes = spec.byteCount, numActions = spec.numActions
+        let architecture = ModelArchitecture(observation: spec.format, torso: torso, hiddenSizes: [64, 64],
+                                             numActions: numActions, lstmSize: lstmSize)
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: seed), version: 0),
             layout: architecture.layout)
@@ -44,7 +43,7 @@ final class LearningTests: XCTestCase {
         let states = (0..<environments.count).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: max(1, stateSize)) }
         defer { rows.forEach { $0.deallocate() }; states.forEach { $0.deallocate() } }
         let rowPointers = rows.map { UnsafeRawPointer($0) }
-        var observations = [Float](repeating: 0, count: environments.count * width)
+        var observations = [UInt8](repeating: 0, count: environments.count * bytes)
         var types = [StepType](repeating: .first, count: environments.count)
         var rewards = [Float](repeating: 0, count: environments.count), discounts = [Float](repeating: 1, count: environments.count)
         var episodeReturns = [Double](repeating: 0, count: environments.count)
@@ -122,5 +121,20 @@ final class LearningTests: XCTestCase {
         let feedForward = Self.train(seed: 1, budget: 100_000, target: 0.9, lstmSize: nil) { Recall(seed: $0) }
         print("learning test (recall, mlp): mean return \(feedForward.meanReturn) after \(feedForward.environmentSteps) environment steps")
         XCTAssertLessThan(feedForward.meanReturn, 0.5, "a policy without memory cannot know the cue")
+    }
+
+    /// Learning from pixels: in Catch seen as 32×32 frames (single-pixel ball and paddle,
+    /// columns 2 pixels apart) the conv torso learns to catch within the budget, while the
+    /// MLP, which sees the frame average-pooled 4×4 (neighbouring columns merged), cannot
+    /// tell where to go.
+    func testAConvTorsoLearnsFromPixelsWhereThePooledMLPCannot() {
+        var settings = LearnerSettings()
+        settings.discount = 0.99
+        let conv = Self.train(seed: 1, budget: 60_000, target: 0.9, settings: settings, torso: .minatar, lstmSize: nil) { PixelCatch(seed: $0) }
+        print("learning test (pixel catch, minatar torso): mean return \(conv.meanReturn) after \(conv.environmentSteps) environment steps")
+        XCTAssertGreaterThanOrEqual(conv.meanReturn, 0.9, "mean of the last 100 episodes after \(conv.environmentSteps) steps")
+        let mlp = Self.train(seed: 1, budget: 60_000, target: 0.9, settings: settings, torso: .mlp, lstmSize: nil) { PixelCatch(seed: $0) }
+        print("learning test (pixel catch, pooled mlp): mean return \(mlp.meanReturn) after \(mlp.environmentSteps) environment steps")
+        XCTAssertLessThan(mlp.meanReturn, 0.6, "pooling merges the columns the ball falls in")
     }
 }

@@ -13,11 +13,9 @@ enum ConvKernels {
             Im2Col.unfold(conv, input: input + first * conv.inputSize, rows: count, into: scratch.columns)
             let out = output + first * conv.outputSize
             let m = count * conv.positions
-            let bias = parameters + conv.biasOffset
-            for position in 0..<m { (out + position * conv.outputChannels).update(from: bias, count: conv.outputChannels) }
             BLAS.gemm(m: m, n: conv.outputChannels, k: conv.patchSize, a: scratch.columns, lda: conv.patchSize,
-                      b: parameters + conv.weightOffset, ldb: conv.outputChannels, beta: 1, c: out, ldc: conv.outputChannels)
-            if relu { applyReLU(out, count: m * conv.outputChannels) }
+                      b: parameters + conv.weightOffset, ldb: conv.outputChannels, c: out, ldc: conv.outputChannels)
+            addBias(parameters + conv.biasOffset, to: out, rows: m, width: conv.outputChannels, relu: relu)
             first += count
         }
     }
@@ -51,33 +49,57 @@ enum ConvKernels {
         }
     }
 
-    /// Max-pooling; `argmax` records, per output element, the input element that won.
+    /// Max-pooling; `argmax` records, per output element, the input element that won (the
+    /// first of equals, scanning the window row by row). Channels are the inner loop (NHWC
+    /// keeps them contiguous), eight at a time when they come in eights.
     static func poolForward(_ pool: MaxPool2D, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                             argmax: UnsafeMutablePointer<Int32>, rows: Int) {
         let channels = pool.channels
+        let lanes = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7)
         for row in 0..<rows {
-            let image = input + row * pool.inputSize
+            let image = UnsafeRawPointer(input + row * pool.inputSize)
             let out = output + row * pool.outputSize
             let winners = argmax + row * pool.outputSize
             for oh in 0..<pool.outputHeight {
                 let top = oh * pool.stride - pool.padTop
+                let rowsInWindow = max(top, 0)..<min(top + pool.window, pool.height)
                 for ow in 0..<pool.outputWidth {
                     let left = ow * pool.stride - pool.padLeft
+                    let columnsInWindow = max(left, 0)..<min(left + pool.window, pool.width)
                     let target = (oh * pool.outputWidth + ow) * channels
-                    for c in 0..<channels {
-                        var best = -Float.infinity
-                        var where_ = Int32(0)
-                        for ih in max(top, 0)..<min(top + pool.window, pool.height) {
-                            for iw in max(left, 0)..<min(left + pool.window, pool.width) {
+                    var c = 0
+                    while c + 8 <= channels {
+                        var best = SIMD8<Float>(repeating: -.infinity)
+                        var winner = SIMD8<Int32>(repeating: 0)
+                        for ih in rowsInWindow {
+                            for iw in columnsInWindow {
                                 let index = (ih * pool.width + iw) * channels + c
-                                if image[index] > best {
-                                    best = image[index]
-                                    where_ = Int32(index)
+                                let cell = image.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+                                let better = cell .> best
+                                best.replace(with: cell, where: better)
+                                winner.replace(with: lanes &+ Int32(index), where: better)
+                            }
+                        }
+                        UnsafeMutableRawPointer(out + target + c).storeBytes(of: best, as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(winners + target + c).storeBytes(of: winner, as: SIMD8<Int32>.self)
+                        c += 8
+                    }
+                    while c < channels {
+                        var best = -Float.infinity
+                        var winner: Int32 = 0
+                        for ih in rowsInWindow {
+                            for iw in columnsInWindow {
+                                let index = (ih * pool.width + iw) * channels + c
+                                let value = image.load(fromByteOffset: index * 4, as: Float.self)
+                                if value > best {
+                                    best = value
+                                    winner = Int32(index)
                                 }
                             }
                         }
                         out[target + c] = best
-                        winners[target + c] = where_
+                        winners[target + c] = winner
+                        c += 1
                     }
                 }
             }
@@ -99,11 +121,9 @@ enum ConvKernels {
     /// output = relu(input · W + b).
     static func denseForward(_ dense: Dense, parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
                              output: UnsafeMutablePointer<Float>, rows: Int) {
-        let bias = parameters + dense.biasOffset
-        for row in 0..<rows { (output + row * dense.outputs).update(from: bias, count: dense.outputs) }
         BLAS.gemm(m: rows, n: dense.outputs, k: dense.inputs, a: input, lda: dense.inputs,
-                  b: parameters + dense.weightOffset, ldb: dense.outputs, beta: 1, c: output, ldc: dense.outputs)
-        applyReLU(output, count: rows * dense.outputs)
+                  b: parameters + dense.weightOffset, ldb: dense.outputs, c: output, ldc: dense.outputs)
+        addBias(parameters + dense.biasOffset, to: output, rows: rows, width: dense.outputs, relu: true)
     }
 
     /// From ∂(pre-activation output): ∂W, ∂b (overwritten in `gradient`), ∂input (overwritten).
@@ -122,6 +142,27 @@ enum ConvKernels {
             BLAS.gemm(transposeB: true, m: rows, n: dense.inputs, k: dense.outputs, a: outputGradient, lda: dense.outputs,
                       b: parameters + dense.weightOffset, ldb: dense.outputs, c: inputGradient, ldc: dense.inputs)
         }
+    }
+
+    /// Adds `bias` to each of `rows` rows of `width`, then ReLU if asked: one pass after a
+    /// gemm that wrote the products (cheaper than seeding the output with the bias and
+    /// having the gemm accumulate onto it).
+    @inline(__always)
+    static func addBias(_ bias: UnsafePointer<Float>, to values: UnsafeMutablePointer<Float>, rows: Int, width: Int, relu: Bool) {
+        for row in 0..<rows {
+            let target = values + row * width
+            if relu {
+                for column in 0..<width { target[column] = max(target[column] + bias[column], 0) }
+            } else {
+                for column in 0..<width { target[column] += bias[column] }
+            }
+        }
+    }
+
+    /// `target` = relu(`source`), one pass.
+    @inline(__always)
+    static func copyReLU(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+        for index in 0..<count { target[index] = max(source[index], 0) }
     }
 
     @inline(__always)

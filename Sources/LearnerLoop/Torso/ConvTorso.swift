@@ -68,14 +68,12 @@ enum ConvTorso {
                 ConvKernels.poolForward(pool, input: current, output: output, argmax: w.argmax[index]!, rows: rows)
             case .residual(let first, let second):
                 let (relu, hidden) = w.residualInner[index]!
-                relu.update(from: current, count: rows * first.inputSize)
-                ConvKernels.applyReLU(relu, count: rows * first.inputSize)
+                ConvKernels.copyReLU(current, to: relu, count: rows * first.inputSize)
                 ConvKernels.convForward(first, relu: true, parameters: parameters, input: relu, output: hidden, rows: rows, scratch: w.scratch)
                 ConvKernels.convForward(second, relu: false, parameters: parameters, input: hidden, output: output, rows: rows, scratch: w.scratch)
                 for element in 0..<(rows * second.outputSize) { output[element] += current[element] }
             case .relu(let size):
-                output.update(from: current, count: rows * size)
-                ConvKernels.applyReLU(output, count: rows * size)
+                ConvKernels.copyReLU(current, to: output, count: rows * size)
             case .dense(let dense):
                 ConvKernels.denseForward(dense, parameters: parameters, input: current, output: output, rows: rows)
             }
