@@ -20,6 +20,7 @@ test:
 	scripts/generate-command-reference.sh --check
 	scripts/test-python-actor.sh
 	scripts/test-hostile-clients.sh
+	scripts/test-prometheus.sh
 	scripts/test-tensorboard.sh
 	scripts/test-netns.sh
 	scripts/fault-kill-actors.sh 5

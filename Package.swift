@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "Contract"),
         // Small shared pieces: threads, locks with condition variables, the monotonic clock.
         .target(name: "Threading"),
+        // Prometheus: histograms, the text exposition format and a tiny /metrics responder.
+        .target(name: "Telemetry", dependencies: ["Threading"]),
         // Crash-safe private files and the CRC-32s of checkpoints and event files.
         .target(name: "Files"),
         // Seeded random numbers shared by the model, environments and load generators.
@@ -56,13 +58,13 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
         // Always optimised: the model's loops (im2col, pooling, activations) are 10-50 times
         // slower unoptimised, which the learning tests and debug runs would feel.
-        .target(name: "LearnerLoop", dependencies: ["Contract", "Files", "Replay", "LinearAlgebra", "Threading", "Randomness"],
+        .target(name: "LearnerLoop", dependencies: ["Contract", "Files", "Replay", "LinearAlgebra", "Threading", "Randomness", "Telemetry"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
         // The one Swift bridge to MPI: data-parallel learners across processes and hosts.
         .target(name: "Collective", dependencies: ["CMPI"]),
         .target(
             name: "InferenceServer",
-            dependencies: ["Contract", "Wire", "BatchQueue", "Replay", "Threading", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Contract", "Wire", "BatchQueue", "Replay", "Threading", "Telemetry", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "ActorClient",
@@ -75,7 +77,7 @@ let package = Package(
             name: "Runtime",
             dependencies: [
                 "Contract", "Wire", "InferenceServer", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
-                "Environments", "RunLog", "LinearAlgebra", "Collective", "Files",
+                "Environments", "RunLog", "LinearAlgebra", "Collective", "Files", "Telemetry", "CSystem",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -97,6 +99,7 @@ let package = Package(
         .testTarget(name: "CollectiveTests", dependencies: ["Collective"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "ContractTests", dependencies: ["Contract"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(
             name: "RuntimeTests",
             dependencies: ["Runtime", "Contract", "InferenceServer", "LearnerLoop", "LinearAlgebra", "Environments", "Files", "Threading", "Wire", "ActorClient"]

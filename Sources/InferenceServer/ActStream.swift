@@ -97,10 +97,11 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
     /// out here.
     public func received(_ step: StepView) {
         awaitingClientSince.store(0, ordering: .relaxed)
+        receivedAt = MonotonicClock.now()
         let type: StepType
         switch validators[0].validate(step) {
         case .success(let valid): type = valid
-        case .failure(let error): return refuse(error.message)
+        case .failure(let error): return refuse(error)
         }
         if lanes.isEmpty, let refusal = openLanes(1) { return stream.finish(refusal.code, refusal.message) }
         accept(step, type: type, lane: 0)
@@ -111,6 +112,7 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
     /// message is accepted whole or ends the stream.
     public func received(_ batch: StepBatchView) {
         awaitingClientSince.store(0, ordering: .relaxed)
+        receivedAt = MonotonicClock.now()
         let first = validators.isEmpty
         let count = first ? batch.rawStepTypes.count : validators.count
         if let problem = shapeProblem(batch, lanes: count, first: first) { return refuse(problem) }
@@ -124,7 +126,7 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
         for lane in 0..<count {
             switch validators[lane].validate(batch.lane(lane, observationBytes: bytes)) {
             case .success(let type): types.append(type)
-            case .failure(let error): return refuse("lane \(lane): \(error.message)")
+            case .failure(let error): return refuse(StepError("lane \(lane): \(error.message)", reason: error.reason))
             }
         }
         if lanes.isEmpty, let refusal = openLanes(count) { return stream.finish(refusal.code, refusal.message) }
@@ -135,26 +137,32 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
     /// The step types of the message being taken (kept to save an allocation per message).
     private var types: [StepType] = []
 
-    private func refuse(_ message: String) {
-        server.statistics.invalidSteps.add(1, ordering: .relaxed)
-        stream.finish(.invalidArgument, message)
+    private func refuse(_ error: StepError) {
+        server.statistics.recordInvalid(error.reason)
+        stream.finish(.invalidArgument, error.message)
     }
 
+    /// When the message being answered arrived (monotonic ns): written on receipt, read by
+    /// the inference thread after the batch queue handed the stream over.
+    var receivedAt: UInt64 = 0
+
     /// The counts of a StepBatch against the stream's lanes (the first message fixes them).
-    private func shapeProblem(_ batch: StepBatchView, lanes count: Int, first: Bool) -> String? {
+    private func shapeProblem(_ batch: StepBatchView, lanes count: Int, first: Bool) -> StepError? {
         if first {
-            if count == 0 { return "a StepBatch needs at least one lane (one step_type per lane)" }
+            if count == 0 { return StepError("a StepBatch needs at least one lane (one step_type per lane)", reason: .lanes) }
             let limit = server.configuration.maxLanes
-            if count > limit { return "\(count) lanes exceed the server's maximum of \(limit) (Spec.max_lanes, --max-lanes)" }
+            if count > limit {
+                return StepError("\(count) lanes exceed the server's maximum of \(limit) (Spec.max_lanes, --max-lanes)", reason: .lanes)
+            }
         }
         let fields = [("step_types", batch.rawStepTypes.count), ("rewards", batch.rewards.count), ("discounts", batch.discounts.count)]
         for (name, got) in fields where got != count {
-            return "expected \(count) \(name), one per lane, got \(got)"
+            return StepError("expected \(count) \(name), one per lane, got \(got)", reason: .lanes)
         }
         let expected = count * spec.byteCount
         if batch.observations.count != expected {
-            return "observations hold \(batch.observations.count) bytes, expected \(expected) "
-                + "(\(count) lanes of \(spec.byteCount), shape \(spec.shapeDescription))"
+            return StepError(reason: .observationSize, "observations hold \(batch.observations.count) bytes, expected \(expected) "
+                + "(\(count) lanes of \(spec.byteCount), shape \(spec.shapeDescription))")
         }
         return nil
     }

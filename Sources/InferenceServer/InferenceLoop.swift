@@ -62,7 +62,9 @@ final class InferenceLoop: @unchecked Sendable {
         completed.reserveCapacity(queue.policy.maxBatch)
         while queue.nextBatch(into: &batch) {
             var rowCount = 0
+            let started = MonotonicClock.now()
             for stream in batch {
+                statistics.queueWait.observe(started &- stream.receivedAt)
                 for lane in 0..<stream.laneCount {
                     preparedRows[rowCount] = stream.preparedRow(lane)
                     if let stateRows { stateRows[rowCount] = stream.state(lane) }
@@ -77,11 +79,13 @@ final class InferenceLoop: @unchecked Sendable {
             // GetStats at once. Replies to streams that ended meanwhile are taken back.
             statistics.stepsServed.add(UInt64(rowCount), ordering: .relaxed)
             var unsent: UInt64 = 0
+            statistics.batchRows.observe(UInt64(rowCount))
             let repliedAt = MonotonicClock.now()
             var firstRow = 0
             for stream in batch {
                 let lanes = stream.laneCount
                 stream.awaitingClientSince.store(repliedAt, ordering: .relaxed)
+                statistics.roundTrip.observe(repliedAt &- stream.receivedAt)
                 if !stream.stream.reply(actions: UnsafeBufferPointer(start: actions + firstRow, count: lanes), modelVersion: version) {
                     unsent += UInt64(lanes)
                 }

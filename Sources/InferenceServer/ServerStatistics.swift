@@ -1,4 +1,5 @@
 import Synchronization
+import Telemetry
 import Threading
 
 /// Counters behind `GetStats`. Thread-safe: atomics for the per-step counters, a small
@@ -12,6 +13,17 @@ public final class ServerStatistics: Sendable {
     /// MID and LAST Steps accepted: what actors count as env.step calls.
     let environmentSteps = Atomic<UInt64>(0)
     let authenticationFailures = Atomic<UInt64>(0)
+    /// Steps refused, by reason (their total is `invalidSteps`).
+    public let invalidStepsByReason: [InvalidStepReason: AtomicCounter] =
+        Dictionary(uniqueKeysWithValues: InvalidStepReason.allCases.map { ($0, AtomicCounter()) })
+    /// Streams admitted since start (an actor's reconnect is a new stream).
+    public let streamsOpened = AtomicCounter()
+    /// Inside the server, from a message's arrival to its reply going out (seconds).
+    public let roundTrip = Histogram.doubling(from: 10e-6, count: 16, unit: 1e-9)
+    /// From a message's arrival to the start of the inference batch that took it (seconds).
+    public let queueWait = Histogram.doubling(from: 5e-6, count: 16, unit: 1e-9)
+    /// Rows (environment steps) per inference batch.
+    public let batchRows = Histogram.doubling(from: 1, count: 13)
     private let episodes = Locked(EpisodeReturns())
 
     struct EpisodeReturns {
@@ -40,6 +52,11 @@ public final class ServerStatistics: Sendable {
         stepsServed.store(envSteps, ordering: .relaxed)
         environmentSteps.store(envSteps, ordering: .relaxed)
         self.episodes.withLock { $0.completed = episodes }
+    }
+
+    func recordInvalid(_ reason: InvalidStepReason) {
+        invalidSteps.add(1, ordering: .relaxed)
+        invalidStepsByReason[reason]!.add()
     }
 
     func recordEpisode(return value: Double) {

@@ -16,30 +16,30 @@ public struct StepValidator: Sendable {
     public mutating func validate(_ step: StepView) -> Result<StepType, StepError> {
         guard let type = step.stepType else {
             return .failure(step.rawStepType == 0
-                ? StepError("step_type is STEP_TYPE_UNSPECIFIED; expected FIRST, MID or LAST")
-                : StepError("step_type \(step.rawStepType) is not a known StepType; expected FIRST (1), MID (2) or LAST (3)"))
+                ? StepError("step_type is STEP_TYPE_UNSPECIFIED; expected FIRST, MID or LAST", reason: .stepType)
+                : StepError("step_type \(step.rawStepType) is not a known StepType; expected FIRST (1), MID (2) or LAST (3)", reason: .stepType))
         }
         switch (previous, type) {
         case (nil, .mid), (nil, .last):
-            return .failure(StepError("the first Step of a stream must be FIRST, got \(type)"))
+            return .failure(StepError("the first Step of a stream must be FIRST, got \(type)", reason: .order))
         case (.last?, .mid), (.last?, .last):
-            return .failure(StepError("a Step after LAST must be FIRST, got \(type)"))
+            return .failure(StepError("a Step after LAST must be FIRST, got \(type)", reason: .order))
         default:
             break
         }
         if step.observation.count != spec.byteCount {
-            return .failure(StepError(
+            return .failure(StepError(reason: .observationSize,
                 "observation has \(step.observation.count) bytes, expected \(spec.byteCount) (shape \(spec.shapeDescription))"))
         }
         if type != .first {
             // FIRST's reward and discount are ignored by the contract.
-            guard step.reward.isFinite else { return .failure(StepError("reward is \(step.reward), must be finite")) }
+            guard step.reward.isFinite else { return .failure(StepError("reward is \(step.reward), must be finite", reason: .reward)) }
             guard step.discount.isFinite, step.discount >= 0, step.discount <= 1 else {
-                return .failure(StepError("discount is \(step.discount), must be in [0, 1]"))
+                return .failure(StepError("discount is \(step.discount), must be in [0, 1]", reason: .discount))
             }
         }
         if spec.dtype == .float32, let index = firstNonFinite(step.observation) {
-            return .failure(StepError("observation element \(index) is not finite (float32 observations must be)"))
+            return .failure(StepError("observation element \(index) is not finite (float32 observations must be)", reason: .observationValue))
         }
         previous = type
         return .success(type)
@@ -59,6 +59,23 @@ public struct StepValidator: Sendable {
 
 public struct StepError: Error, Equatable, CustomStringConvertible {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    public let reason: InvalidStepReason
+    public init(_ message: String, reason: InvalidStepReason) {
+        self.message = message
+        self.reason = reason
+    }
+    public init(reason: InvalidStepReason, _ message: String) { self.init(message, reason: reason) }
     public var description: String { message }
+}
+
+/// Why a Step (or a StepBatch) was refused: the label of the invalid-steps counter.
+public enum InvalidStepReason: String, Sendable, CaseIterable {
+    case stepType = "step_type"
+    case order
+    case observationSize = "observation_size"
+    case observationValue = "observation_value"
+    case reward
+    case discount
+    /// A StepBatch's lane count or field counts.
+    case lanes
 }

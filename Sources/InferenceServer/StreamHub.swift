@@ -117,6 +117,7 @@ public final class StreamHub: @unchecked Sendable {
                 "peer \(host) already holds \(held) streams, its maximum (--max-streams-per-peer)"))
         }
         batchQueue.streamOpened()
+        statistics.streamsOpened.add()
         logger.debug("stream opened", metadata: ["stream": "\(stream.id)", "peer": "\(stream.context.peer)"])
         return .success(actStream)
     }

@@ -1,6 +1,7 @@
 import Randomness
 import Replay
 import Synchronization
+import Telemetry
 import Threading
 
 /// How much of each batch is replayed rather than fresh.
@@ -60,6 +61,10 @@ public final class TrainingLoop: @unchecked Sendable {
     /// Monotonic ns after which a stopping learner stops draining the queue (0: not stopping).
     private let drainDeadline = Atomic<UInt64>(0)
     private let checkpointRequested = Atomic(false)
+    /// Seconds each learner step took (computing, not waiting for unrolls).
+    public let stepSeconds = Histogram.doubling(from: 1e-4, count: 16, unit: 1e-9)
+    /// Each step's mean policy lag: learner versions between acting and training.
+    public let policyLag = Histogram(bounds: [0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256])
 
     /// - Parameters:
     ///   - checkpointSeconds, checkpoint: when both are given, `checkpoint` is called on
@@ -241,7 +246,10 @@ public final class TrainingLoop: @unchecked Sendable {
             }
         }
         if replay != nil { for unroll in fresh { replay!.insert(unroll) } }
-        let busy = Double(MonotonicClock.now() - started) / 1e9
+        let elapsed = MonotonicClock.now() - started
+        stepSeconds.observe(elapsed)
+        policyLag.observe(report.policyLag.isFinite ? UInt64(min(max(report.policyLag, 0), 1e9).rounded()) : 0)
+        let busy = Double(elapsed) / 1e9
         progressState.withLock { progress in
             progress.steps += 1
             if report.skippedNonFinite { progress.skippedNonFiniteSteps += 1 }

@@ -1,6 +1,7 @@
 import InferenceServer
 import LearnerLoop
 import Logging
+import Telemetry
 
 /// Turns the learner's state into checkpoints: periodic ones on the learner thread
 /// (a failure is logged and training goes on; the last good file is untouched) and the
@@ -14,6 +15,8 @@ final class CheckpointWriter: @unchecked Sendable {
     private let isWriter: Bool
     private let statistics: StatisticsBox
     private let logger: Logger
+    /// Checkpoints written and failed (periodic and final).
+    let written = AtomicCounter(), failed = AtomicCounter()
 
     init(envName: String, architecture: ModelArchitecture, plan: CheckpointPlan?, isWriter: Bool,
          statistics: StatisticsBox, logger: Logger) {
@@ -42,8 +45,10 @@ final class CheckpointWriter: @unchecked Sendable {
         let checkpoint = checkpoint(learner: learner, generator: generator)
         do {
             let file = try plan.directory.save(checkpoint)
+            written.add()
             logger.info("checkpoint written", metadata: ["file": "\(file)", "version": "\(checkpoint.version)"])
         } catch {
+            failed.add()
             logger.error("checkpoint failed; training goes on", metadata: ["error": "\(error)"])
         }
     }
@@ -51,6 +56,13 @@ final class CheckpointWriter: @unchecked Sendable {
     /// Writes the final checkpoint (rank 0 only); returns its file, nil where nothing is written.
     func writeFinal(_ checkpoint: Checkpoint) throws -> String? {
         guard let plan, isWriter else { return nil }
-        return try plan.directory.save(checkpoint)
+        do {
+            let file = try plan.directory.save(checkpoint)
+            written.add()
+            return file
+        } catch {
+            failed.add()
+            throw error
+        }
     }
 }

@@ -86,6 +86,11 @@ public final class LearnerSystem: @unchecked Sendable {
         services = (trainingService.map { [$0] } ?? []) + [ServingService(server: server, feedsLearner: trainingService != nil)]
     }
 
+    /// Checkpoints written and failed so far (nil when not training).
+    public var checkpointCounts: (written: UInt64, failed: UInt64)? {
+        trainingService.map { ($0.writer.written.current, $0.writer.failed.current) }
+    }
+
     /// The checkpoint written when training stopped (nil before, or when serving only),
     /// and the file it went to (nil on ranks other than 0, which write nothing).
     public var finalCheckpoint: (checkpoint: Checkpoint, file: String?)? { trainingService?.finalCheckpoint }

@@ -6,13 +6,13 @@ import Threading
 /// counters from GetStats, rates since the previous reading, the learner's last step.
 public struct ProgressSampler {
     private let system: LearnerSystem
-    private var last: (time: UInt64, steps: UInt64, frames: UInt64, skipped: UInt64)
+    private var last: (time: UInt64, steps: UInt64, frames: UInt64, skipped: UInt64, cpu: Double)
     public let start = MonotonicClock.now()
 
     public init(system: LearnerSystem) {
         self.system = system
         let stats = system.stats()
-        last = (start, stats.envSteps, stats.framesTrained, stats.skippedUpdates)
+        last = (start, stats.envSteps, stats.framesTrained, stats.skippedUpdates, ProcessUsage.cpuSeconds)
     }
 
     public struct Reading {
@@ -35,11 +35,14 @@ public struct ProgressSampler {
         public var streams: UInt32
         public var report: TrainingStepReport
         public var framesTrained: UInt64
+        /// This process's CPU time per environment step over the period (µs; 0 without steps).
+        public var cpuMicrosecondsPerStep: Double = 0
 
         public init(stepsPerSecond: Double, episodes: UInt64, meanReturn: Double, version: UInt64, batch: Double, streams: UInt32,
-                    report: TrainingStepReport, framesTrained: UInt64) {
+                    report: TrainingStepReport, framesTrained: UInt64, cpuMicrosecondsPerStep: Double = 0) {
             (self.stepsPerSecond, self.episodes, self.meanReturn, self.version) = (stepsPerSecond, episodes, meanReturn, version)
             (self.batch, self.streams, self.report, self.framesTrained) = (batch, streams, report, framesTrained)
+            self.cpuMicrosecondsPerStep = cpuMicrosecondsPerStep
         }
     }
 
@@ -55,13 +58,17 @@ public struct ProgressSampler {
             system.logger.warning("skipped learner updates whose gradient was not finite", metadata: [
                 "skipped": "\(stats.skippedUpdates - last.skipped)", "total": "\(stats.skippedUpdates)"])
         }
-        last = (now, stats.envSteps, stats.framesTrained, stats.skippedUpdates)
+        let cpu = ProcessUsage.cpuSeconds
+        let stepsInPeriod = stats.envSteps &- last.steps
+        let cpuPerStep = stepsInPeriod > 0 ? 1e6 * (cpu - last.cpu) / Double(stepsInPeriod) : 0
+        last = (now, stats.envSteps, stats.framesTrained, stats.skippedUpdates, cpu)
         let report = system.training?.progress.last ?? TrainingStepReport()
         var scalars: [(String, Double)] = [
             ("episode/return", stats.meanEpisodeReturn),
             ("episode/count", Double(stats.episodesCompleted)),
             ("speed/env_steps_per_s", stepRate),
             ("speed/frames_trained_per_s", trainRate),
+            ("speed/cpu_us_per_env_step", cpuPerStep),
             ("inference/batch_size", stats.meanBatchSize),
             ("inference/streams", Double(stats.activeStreams)),
             ("learner/version", Double(stats.modelVersion)),
@@ -84,6 +91,6 @@ public struct ProgressSampler {
             elapsed: Double(now - start) / 1e9, envSteps: stats.envSteps, scalars: scalars,
             stats: StatsLine(stepsPerSecond: stepRate, episodes: stats.episodesCompleted, meanReturn: stats.meanEpisodeReturn,
                              version: stats.modelVersion, batch: stats.meanBatchSize, streams: stats.activeStreams,
-                             report: report, framesTrained: stats.framesTrained))
+                             report: report, framesTrained: stats.framesTrained, cpuMicrosecondsPerStep: cpuPerStep))
     }
 }

@@ -13,8 +13,8 @@ public enum StatusLine {
     /// with "  trained 2000  lag 1.2" when it trains.
     public static func server(_ reading: ProgressSampler.Reading, training: Bool) -> String {
         let s = reading.stats
-        var line = "steps \(reading.envSteps)  \(format(s.stepsPerSecond, decimals: 0)) steps/s  streams \(s.streams)  "
-            + "batch \(format(s.batch))  episodes \(s.episodes)  return \(format(s.meanReturn))  version \(s.version)"
+        var line = "steps \(reading.envSteps)  \(format(s.stepsPerSecond, decimals: 0)) steps/s  cpu \(format(s.cpuMicrosecondsPerStep)) µs/step  "
+            + "streams \(s.streams)  batch \(format(s.batch))  episodes \(s.episodes)  return \(format(s.meanReturn))  version \(s.version)"
         if training { line += "  trained \(s.framesTrained)  lag \(format(s.report.policyLag))" }
         return line
     }
@@ -25,7 +25,7 @@ public enum StatusLine {
         let losses = "losses pg \(format(Double(report.policyLoss), decimals: 3)) "
             + "v \(format(Double(report.baselineLoss), decimals: 2)) H \(format(Double(report.entropy), decimals: 3))"
         let counters = "\(format(reading.elapsed))s  steps \(reading.envSteps)  \(format(s.stepsPerSecond, decimals: 0))/s  "
-            + "episodes \(s.episodes)  return \(format(s.meanReturn))"
+            + "cpu \(format(s.cpuMicrosecondsPerStep)) µs/step  episodes \(s.episodes)  return \(format(s.meanReturn))"
         return counters + "  " + losses + "  version \(s.version)  batch \(format(s.batch))  lag \(format(report.policyLag))"
     }
 }

@@ -9,7 +9,7 @@ final class TrainingService: Service, @unchecked Sendable {
     // `finalCheckpoint` is written by `shutdown` and read after it.
     let name = "training"
     let loop: TrainingLoop
-    private let writer: CheckpointWriter
+    let writer: CheckpointWriter
     private let drainSeconds: Double
     private let logger: Logger
     private(set) var finalCheckpoint: (checkpoint: Checkpoint, file: String?)?

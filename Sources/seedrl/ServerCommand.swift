@@ -16,6 +16,7 @@ struct ServerCommand: ParsableCommand {
     @OptionGroup(title: "Checkpoints") var checkpointing: CheckpointOptions
     @OptionGroup(title: "TLS") var tls: ServerTLSOptions
     @OptionGroup(title: "Authentication") var tokens: TokenOptions
+    @OptionGroup(title: "Monitoring") var monitoring: MetricsOptions
     @OptionGroup var logging: LoggingOptions
 
     @Option(help: "Address to listen on; 127.0.0.1 keeps it to this machine, 0.0.0.0 or [::] opens it.")
@@ -67,11 +68,12 @@ struct ServerCommand: ParsableCommand {
         configuration.checkpoints = noTrain ? nil : logdir.map(checkpointing.plan(logdir:))
         configuration.job = job
 
-        let system: LearnerSystem, metrics: MetricsLog?
+        let system: LearnerSystem, metrics: MetricsLog?, prometheus: [Service]
         do {
             system = try LearnerSystem(configuration: configuration, logger: logger)
             // A job's metrics are rank 0's (which shows the job's counters).
             metrics = try logdir.flatMap { leader ? $0 : nil }.map { try MetricsLog.create(in: $0) }
+            prometheus = try monitoring.service(for: system)
         } catch {
             Console.error("seedrl server: \(error)")
             throw ExitCode(1)
@@ -80,7 +82,7 @@ struct ServerCommand: ParsableCommand {
         let run = LearnerRun(system: system, logger: logger) { run in
             [ProgressMonitor(system: system, periodSeconds: statusSeconds, metrics: metrics,
                              report: { if !quiet { Console.status(StatusLine.server($0, training: training)) } },
-                             stopRun: { [weak run] in run?.stop($0) })]
+                             stopRun: { [weak run] in run?.stop($0) })] + prometheus
         }
         if let resumed = system.resumedFrom { Console.line("seedrl server: resumed from \(resumed)") }
         let spec = system.spec

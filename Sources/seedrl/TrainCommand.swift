@@ -43,6 +43,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Serving") var serving: ServingOptions
     @OptionGroup(title: "Learning") var learning: LearningOptions
     @OptionGroup(title: "Checkpoints") var checkpointing: CheckpointOptions
+    @OptionGroup(title: "Monitoring") var monitoring: MetricsOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -77,6 +78,7 @@ struct TrainCommand: ParsableCommand {
         try AtomicFile.makeDirectories(actorLogs)
         let system = try LearnerSystem(configuration: configuration, logger: logger)
         let metrics = leader ? try MetricsLog.create(in: logdir) : nil
+        let prometheus = try monitoring.service(for: system)
         let address = "127.0.0.1:\(system.server.boundPorts[0])"
         let fleet = ActorFleet(plan: .init(target: address, environment: env.rawValue, processes: actors,
                                            environmentsPerProcess: envsPerActor, lanes: lanes,
@@ -87,8 +89,7 @@ struct TrainCommand: ParsableCommand {
                              rule: StopRule(targetReturn: target, maxEnvSteps: maxSteps),
                              extraStopCheck: { fleet.allExited ? .actorsExited : nil },
                              report: { if !quiet { Console.status(StatusLine.train($0)) } },
-                             stopRun: { [weak run] in run?.stop($0) }),
-             fleet]
+                             stopRun: { [weak run] in run?.stop($0) })] + prometheus + [fleet]
         }
         if leader {
             if let resumed = system.resumedFrom { Console.line("seedrl train: resumed from \(resumed)") }

@@ -12,19 +12,19 @@ final class StatusTests: XCTestCase {
         return ProgressSampler.Reading(
             elapsed: 12.34, envSteps: 1200, scalars: [],
             stats: .init(stepsPerSecond: 300.4, episodes: 12, meanReturn: 21.46, version: 3, batch: 4, streams: 8,
-                         report: report, framesTrained: 2000))
+                         report: report, framesTrained: 2000, cpuMicrosecondsPerStep: 3.25))
     }
 
     func testServerStatusLine() {
         XCTAssertEqual(StatusLine.server(reading(), training: false),
-                       "steps 1200  300 steps/s  streams 8  batch 4.0  episodes 12  return 21.5  version 3")
+                       "steps 1200  300 steps/s  cpu 3.3 µs/step  streams 8  batch 4.0  episodes 12  return 21.5  version 3")
         XCTAssertEqual(StatusLine.server(reading(), training: true),
-                       "steps 1200  300 steps/s  streams 8  batch 4.0  episodes 12  return 21.5  version 3  trained 2000  lag 1.3")
+                       "steps 1200  300 steps/s  cpu 3.3 µs/step  streams 8  batch 4.0  episodes 12  return 21.5  version 3  trained 2000  lag 1.3")
     }
 
     func testTrainStatusLine() {
         XCTAssertEqual(StatusLine.train(reading()),
-                       "12.3s  steps 1200  300/s  episodes 12  return 21.5  losses pg -0.012 v 1.50 H 0.690  version 3  batch 4.0  lag 1.3")
+                       "12.3s  steps 1200  300/s  cpu 3.3 µs/step  episodes 12  return 21.5  losses pg -0.012 v 1.50 H 0.690  version 3  batch 4.0  lag 1.3")
     }
 
     /// Values from clients can be anything finite (a reward of 1e21): formatting never traps.

@@ -1,0 +1,46 @@
+import ActorClient
+import Environments
+import InferenceServer
+import Logging
+import Runtime
+import Threading
+import XCTest
+
+/// The exporter on a real learner with a real actor: every family is there, counters
+/// count what GetStats counts, histograms have observations.
+final class MetricsExporterTests: XCTestCase {
+    func testTheExporterCountsWhatTheLearnerDid() throws {
+        var server = LearnerServerConfiguration(spec: KnownEnvironment.cartpole.spec, listenAddresses: ["127.0.0.1:0"])
+        server.maxBatch = 64
+        var configuration = LearnerConfiguration(server: server)
+        configuration.model.hiddenSizes = [16]
+        configuration.learning = LearningConfiguration()
+        let system = try LearnerSystem(configuration: configuration, logger: Logger(label: "test"))
+        let group = ServiceGroup(system.services)
+        try group.start()
+        defer { group.shutdown() }
+        var actorConfiguration = ActorConfiguration(target: "127.0.0.1:\(system.server.boundPorts[0])", environment: "cartpole")
+        actorConfiguration.environments = 8
+        let actor = ActorLoop(configuration: actorConfiguration)
+        try actor.start()
+        defer { actor.stop() }
+        let deadline = MonotonicClock.now() + 20_000_000_000
+        while system.stats().modelVersion < 3 && MonotonicClock.now() < deadline { usleep(10_000) }
+        let text = MetricsExporter(system: system).render()
+        let stats = system.stats()
+        func value(_ name: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+        }
+        XCTAssertGreaterThanOrEqual(value("seedrl_env_steps_total") ?? 0, Double(stats.envSteps))
+        XCTAssertGreaterThan(value("seedrl_frames_trained_total") ?? 0, 0)
+        XCTAssertEqual(value("seedrl_streams_opened_total"), 1, "eight lanes on one ActBatch stream")
+        XCTAssertGreaterThan(value("seedrl_step_round_trip_seconds_count") ?? 0, 0)
+        XCTAssertGreaterThan(value("seedrl_learner_step_seconds_count") ?? 0, 0)
+        XCTAssertGreaterThan(value("seedrl_process_cpu_seconds_total") ?? 0, 0)
+        XCTAssertGreaterThan(value("seedrl_cpu_microseconds_per_env_step") ?? 0, 0)
+        XCTAssertTrue(text.contains("seedrl_invalid_steps_total{reason=\"observation_size\"} 0"))
+        for family in ["seedrl_queue_wait_seconds", "seedrl_inference_batch_rows", "seedrl_policy_lag_versions"] {
+            XCTAssertTrue(text.contains("# TYPE \(family) histogram"), family)
+        }
+    }
+}

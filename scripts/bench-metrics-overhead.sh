@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# What /metrics costs: serving throughput (seedrl server --no-train, CartPole spec, the
+# reference loadgen, 64 ActBatch streams x 64 lanes) with Prometheus-style scraping once a
+# second and without, alternating, REPS times each. One JSON line per run; the summary
+# prints the medians and their ratio.
+# Usage: scripts/bench-metrics-overhead.sh [OUT.jsonl]   env: REPS (5), SECONDS_PER_RUN (5), SHARED
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+shared="${SHARED:-$root/../shared}"
+out="${1:-$root/bench-metrics-overhead.jsonl}"
+reps="${REPS:-5}"
+seconds="${SECONDS_PER_RUN:-5}"
+seedrl="$root/.build/release/seedrl"
+make -s -C "$shared/tools/grpc-echo" OUT=/tmp/grpc-echo >/dev/null
+"$seedrl" server --env cartpole --no-train --port 18721 --max-streams 8192 --max-streams-per-peer 0 \
+  --metrics-address 127.0.0.1:18722 --log-level error --status-seconds 100000 >/dev/null &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+sleep 1
+: > "$out"
+for rep in $(seq "$reps"); do
+  for scraping in no yes; do
+    scraper=""
+    if [ "$scraping" = yes ]; then
+      (while true; do curl -sf http://127.0.0.1:18722/metrics >/dev/null; sleep 1; done) & scraper=$!
+    fi
+    line=$(/tmp/grpc-echo/bin/loadgen --target 127.0.0.1:18721 --streams 64 --lanes 64 --obs-bytes 16 --seconds "$seconds" --json)
+    [ -n "$scraper" ] && kill "$scraper"
+    python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r["scraping"]=sys.argv[2]=="yes"; print(json.dumps(r))' "$line" "$scraping" | tee -a "$out"
+  done
+done
+python3 - "$out" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+on = statistics.median(r["env_steps_per_s"] for r in rows if r["scraping"])
+off = statistics.median(r["env_steps_per_s"] for r in rows if not r["scraping"])
+print(f"metrics overhead: env steps/s scraped once a second {on:,.0f}, not scraped {off:,.0f}, ratio {on / off:.3f}")
+PY
