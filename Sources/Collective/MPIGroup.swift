@@ -29,6 +29,14 @@ public final class MPIGroup: @unchecked Sendable {
         return nil
     }
 
+    /// The MPI library's own description (callable before MPI is initialised).
+    public static var libraryVersion: String {
+        var buffer = [CChar](repeating: 0, count: 8192)
+        var length: Int32 = 0
+        guard MPI_Get_library_version(&buffer, &length) == seedrl_mpi_success() else { return "unknown" }
+        return String(cString: buffer).split(separator: ",").first.map(String.init) ?? "unknown"
+    }
+
     /// Initialises MPI (once per process), on the thread that will make every call.
     public init() {
         var provided: Int32 = 0

@@ -8,6 +8,9 @@ public enum BLAS {
         openblas_set_num_threads(1)
     }
 
+    /// OpenBLAS's build, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64".
+    public static var configuration: String { String(cString: openblas_get_config()) }
+
     /// Threads OpenBLAS would use for one call.
     public static var threadCount: Int { Int(openblas_get_num_threads()) }
 

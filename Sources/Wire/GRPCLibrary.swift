@@ -26,3 +26,8 @@ public enum GRPCLibrary {
         }
     }
 }
+
+extension GRPCLibrary {
+    /// The core's version as it says it ("29.0.0" for Debian's 1.51: the core's ABI version).
+    public static var coreVersion: String { String(cString: grpc_version_string()) }
+}

@@ -31,7 +31,10 @@ struct PlotCommand: ParsableCommand {
                 return (x, y)
             }
         }
-        let curve = SVGChart(title: "Learning curve", xLabel: "environment steps", yLabel: "return",
+        // The run card names what ran (seedrl train/server --logdir write it).
+        let card = try? RunCard.read(from: logdir)
+        let title = card.map { "\($0.environment), \($0.model.torso) torso, seed \($0.seed)" } ?? "Learning curve"
+        let curve = SVGChart(title: title, xLabel: "environment steps", yLabel: "return",
                              series: [.init(name: "mean return, last 100 episodes", points: series("episode/return"), color: "#1f77b4")])
         let speed = SVGChart(title: "Throughput", xLabel: "environment steps", yLabel: "per second",
                              series: [.init(name: "env steps/s", points: series("speed/env_steps_per_s"), color: "#2ca02c"),

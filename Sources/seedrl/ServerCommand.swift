@@ -3,6 +3,7 @@ import InferenceServer
 import Logging
 import RunLog
 import Runtime
+import Threading
 
 /// `seedrl server`: the learner, serving actors until SIGINT/SIGTERM/SIGHUP.
 struct ServerCommand: ParsableCommand {
@@ -91,8 +92,14 @@ struct ServerCommand: ParsableCommand {
             + "\(spec.numActions) actions on \(host):\(system.server.boundPorts[0])"
             + (unix.map { " and unix:\($0)" } ?? "") + (server.token == nil ? "" : " (token required)")
             + (tls.tlsCert == nil ? "" : tls.tlsClientCa == nil ? " over TLS" : " over mutual TLS"))
+        var card = leader ? logdir.map { _ in RunCard(command: "seedrl " + redactedCommandLine(), system: system) } : nil
+        if let logdir { try card?.write(to: logdir) }
         run.installSignalHandlers()
+        let started = MonotonicClock.now()
         let outcome = try run.run()
+        card?.finish(system: system, wallSeconds: Double(MonotonicClock.now() - started) / 1e9, reason: "\(outcome.reason)",
+                     checkpoint: outcome.checkpoint?.file)
+        if let logdir { try card?.write(to: logdir) }
         Console.line("seedrl server: stopping")
         if let failure = outcome.failures.first {
             Console.error("seedrl server: the final checkpoint could not be written: \(failure.error)")

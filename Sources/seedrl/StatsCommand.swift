@@ -12,6 +12,9 @@ struct StatsCommand: ParsableCommand {
     @Option(help: "The server: HOST:PORT or unix:PATH.")
     var server: String = "127.0.0.1:8686"
 
+    @Option(help: "Instead of asking a server: summarise the run in this log directory (its run.json).")
+    var logdir: String?
+
     @OptionGroup(title: "Authentication") var tokens: TokenOptions
 
     @Flag(help: "Refresh every --interval-seconds until interrupted.")
@@ -35,6 +38,7 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let logdir { return try summarise(logdir) }
         let channel = WireChannel(target: server, token: try tokens.resolve(), security: try tls.security())
         let stop = StopFlag()
         if watch { Signals.onTermination { _ in stop.set() } }
@@ -82,5 +86,28 @@ struct StatsRecord: Encodable {
         case episodesCompleted = "episodes_completed", meanEpisodeReturn = "mean_episode_return", framesTrained = "frames_trained"
         case meanBatchSize = "mean_batch_size", envSteps = "env_steps", skippedUpdates = "skipped_updates"
         case authFailures = "auth_failures", stepsPerS = "steps_per_s", framesTrainedPerS = "frames_trained_per_s"
+    }
+}
+
+extension StatsCommand {
+    /// The run card of `logdir`, as text or JSON.
+    func summarise(_ logdir: String) throws {
+        let card: RunCard
+        do { card = try RunCard.read(from: logdir) } catch {
+            Console.error("seedrl stats: \(logdir)/run.json: \(error)")
+            throw ExitCode(2)
+        }
+        if json {
+            Console.line(JSONLine.encode(card))
+            return
+        }
+        Console.line("\(card.command)")
+        Console.line("seedrl \(card.seedrlVersion) at \(card.gitCommit), started \(card.startedAt)")
+        Console.line("\(card.machine.cpuModel), \(card.machine.cores) cores, \(card.machine.os); \(card.machine.openblas); gRPC core \(card.machine.grpcCore); \(card.machine.mpi)")
+        Console.line("\(card.environment) \(card.observation), \(card.actions) actions; \(card.model.torso) torso, \(card.model.parameters) parameters, seed \(card.seed)")
+        guard let r = card.results else { return Console.line("still running (no results yet)") }
+        Console.line("\(r.exitReason): \(r.envSteps) env steps, \(r.episodes) episodes, last-100 return \(format(r.finalLast100Return)), "
+            + "\(format(r.wallSeconds)) s, \(format(r.envStepsPerSecond, decimals: 0)) env steps/s, "
+            + "\(format(r.cpuSecondsPerMillionEnvSteps)) CPU-s per million env steps, peak RSS \(format(r.peakResidentBytes / 1_048_576, decimals: 0)) MiB")
     }
 }

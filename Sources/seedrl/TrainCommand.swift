@@ -97,9 +97,14 @@ struct TrainCommand: ParsableCommand {
                 + "\(job.map { " × \($0.size) learner ranks" } ?? ""), learner on \(address), "
                 + "target return \(target.map { format($0) } ?? "none (the whole budget)"), logs in \(logdir)")
         }
+        var card = leader ? RunCard(command: "seedrl " + redactedCommandLine(), system: system) : nil
+        try card?.write(to: logdir)
         run.installSignalHandlers()
         let started = MonotonicClock.now()
         let outcome = try run.run()
+        let wall = Double(MonotonicClock.now() - started) / 1e9
+        card?.finish(system: system, wallSeconds: wall, reason: "\(outcome.reason)", checkpoint: outcome.checkpoint?.file)
+        try card?.write(to: logdir)
         if let failure = outcome.failures.first {
             Console.error("seedrl train: the final checkpoint could not be written: \(failure.error)")
             throw ExitCode(1)
@@ -107,7 +112,7 @@ struct TrainCommand: ParsableCommand {
         guard leader else { return }
         let final = system.stats()
         let reason = outcome.reason == .actorsExited ? "every actor exited (see \(logdir)/actor-*.log)" : "\(outcome.reason)"
-        Console.line("seedrl train: \(reason) after \(format(Double(MonotonicClock.now() - started) / 1e9))s and \(final.envSteps) env steps: "
+        Console.line("seedrl train: \(reason) after \(format(wall))s and \(final.envSteps) env steps: "
             + "mean return \(format(final.meanEpisodeReturn)) over the last 100 episodes, model version \(final.modelVersion); "
             + "checkpoint \(outcome.checkpoint?.file ?? "(none)")")
         let succeeded = target == nil ? outcome.reason == .budgetSpent(maxSteps) : outcome.reason == .targetReached

@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Collective
+import Files
+import Foundation
+import LearnerLoop
+import LinearAlgebra
+import Threading
+import Wire
+
+/// `run.json` in a run's log directory: what a reproducibility report needs. Written when
+/// the run starts (what ran, where, with what) and rewritten when it ends (the results).
+/// `seedrl plot` and `seedrl stats --logdir` read it.
+public struct RunCard: Codable, Sendable, Equatable {
+    public static let seedrlVersion = "0.6.0"
+
+    public struct Machine: Codable, Sendable, Equatable {
+        public var os: String
+        public var cpuModel: String
+        public var cores: Int
+        public var openblas: String
+        public var grpcCore: String
+        public var mpi: String
+    }
+
+    public struct Model: Codable, Sendable, Equatable {
+        public var torso: String
+        public var hiddenSizes: [Int]
+        public var lstmSize: Int?
+        public var parameters: Int
+    }
+
+    public struct Learning: Codable, Sendable, Equatable {
+        public var unrollLength: Int, batchSize: Int, discount: Float, learningRate: Float, entropyCost: Float
+        public var optimizer: String
+    }
+
+    public struct Results: Codable, Sendable, Equatable {
+        public var envSteps: UInt64
+        public var episodes: UInt64
+        public var finalLast100Return: Double
+        public var framesTrained: UInt64
+        public var wallSeconds: Double
+        public var envStepsPerSecond: Double
+        /// This process's CPU time per million environment steps (the learner's; actors
+        /// are other processes).
+        public var cpuSecondsPerMillionEnvSteps: Double
+        public var peakResidentBytes: Double
+        public var exitReason: String
+        public var checkpoint: String?
+    }
+
+    public var command: String
+    public var seedrlVersion = RunCard.seedrlVersion
+    public var gitCommit: String
+    public var startedAt: String
+    public var machine: Machine
+    public var seed: UInt64
+    public var environment: String
+    public var observation: String
+    public var actions: Int
+    public var model: Model
+    public var learning: Learning?
+    public var results: Results?
+
+    /// The card of a run about to start.
+    public init(command: String, system: LearnerSystem) {
+        self.command = command
+        gitCommit = Self.gitCommit()
+        startedAt = ISO8601DateFormatter().string(from: Date())
+        machine = Machine(os: Self.operatingSystem(), cpuModel: Self.cpuModel(), cores: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))),
+                          openblas: BLAS.configuration, grpcCore: GRPCLibrary.coreVersion, mpi: MPIGroup.libraryVersion)
+        let configuration = system.configuration
+        seed = configuration.model.seed
+        environment = system.spec.envName
+        observation = system.spec.shapeDescription
+        actions = system.spec.numActions
+        let architecture = system.architecture
+        model = Model(torso: architecture.torso.rawValue, hiddenSizes: architecture.hiddenSizes, lstmSize: architecture.lstmSize,
+                      parameters: architecture.layout.count)
+        learning = configuration.learning.map { learning in
+            let s = learning.settings
+            return Learning(unrollLength: s.unrollLength, batchSize: s.batchSize, discount: s.discount,
+                            learningRate: s.optimizer.learningRate, entropyCost: s.entropyCost, optimizer: s.optimizer.kind.rawValue)
+        }
+    }
+
+    /// Fills in the results of a run that has stopped.
+    public mutating func finish(system: LearnerSystem, wallSeconds: Double, reason: String, checkpoint: String?) {
+        let stats = system.stats()
+        let steps = Double(stats.envSteps)
+        results = Results(
+            envSteps: stats.envSteps, episodes: stats.episodesCompleted, finalLast100Return: stats.meanEpisodeReturn,
+            framesTrained: stats.framesTrained, wallSeconds: wallSeconds, envStepsPerSecond: wallSeconds > 0 ? steps / wallSeconds : 0,
+            cpuSecondsPerMillionEnvSteps: steps > 0 ? ProcessUsage.cpuSeconds / steps * 1e6 : 0,
+            peakResidentBytes: ProcessUsage.peakResidentBytes, exitReason: reason, checkpoint: checkpoint)
+    }
+
+    public func write(to directory: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try AtomicFile.write(Array(try encoder.encode(self)) + [10], to: "\(directory)/run.json")
+    }
+
+    public static func read(from directory: String) throws -> RunCard {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(RunCard.self, from: Data(try AtomicFile.read("\(directory)/run.json")))
+    }
+
+    // MARK: Where it ran
+
+    /// HEAD of the seedrl checkout this command runs in, if it runs in one.
+    static func gitCommit() -> String {
+        guard let file = popen("git rev-parse HEAD 2>/dev/null && git diff --quiet HEAD 2>/dev/null || echo dirty", "r") else { return "unknown" }
+        defer { pclose(file) }
+        var line = [CChar](repeating: 0, count: 128)
+        var lines: [String] = []
+        while fgets(&line, Int32(line.count), file) != nil { lines.append(String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard let commit = lines.first, commit.count == 40 else { return "unknown" }
+        return lines.count > 1 ? "\(commit) (with uncommitted changes)" : commit
+    }
+
+    static func operatingSystem() -> String {
+        var names = utsname()
+        uname(&names)
+        func text<T>(_ field: T) -> String {
+            withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        return "\(text(names.sysname)) \(text(names.release)) \(text(names.machine))"
+    }
+
+    static func cpuModel() -> String {
+        guard let file = fopen("/proc/cpuinfo", "r") else { return "unknown" }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 512)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(cString: line)
+            if text.hasPrefix("model name") { return text.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? "unknown" }
+        }
+        return "unknown"
+    }
+}
