@@ -12,7 +12,7 @@ command -v protoc-c >/dev/null || { echo "protoc-c not found: apt-get install -y
 mkdir -p "$out/include"
 # Flatten: each header goes to include/ (the module's public headers), each source
 # includes it by its bare name.
-for proto in seedrl/v1/learner tensorboard/event; do
+for proto in seedrl/v1/learner tensorboard/event onnx/onnx_subset; do
   protoc-c --proto_path="$root/Protos" --c_out="$tmp" "$proto.proto"
   name="$(basename "$proto")"
   sed "s|#include \"$proto.pb-c.h\"|#include \"$name.pb-c.h\"|" "$tmp/$proto.pb-c.c" > "$out/$name.pb-c.c"

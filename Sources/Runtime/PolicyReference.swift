@@ -1,0 +1,46 @@
+import Contract
+import LearnerLoop
+import Randomness
+
+/// What seedrl's own forward pass gives for seeded observations: the yardstick an
+/// exported model is checked against (`seedrl export --reference`).
+public struct PolicyReference: Sendable, Equatable, Codable {
+    /// Observations, row after row: bytes for uint8, else floats.
+    public var observations: [Float]
+    public var observationShape: [Int]
+    public var observationDType: String
+    /// `count × numActions`, then `count`.
+    public var logits: [Float]
+    public var values: [Float]
+
+    /// `count` observations: uniform bytes for uint8 frames, standard normal floats
+    /// otherwise (wider than most environments' states, which is the point).
+    public static func compute(checkpoint: Checkpoint, count: Int, seed: UInt64) -> PolicyReference {
+        precondition(count >= 1)
+        let architecture = checkpoint.architecture
+        let format = architecture.observation
+        var generator = SeededGenerator(seed: seed)
+        let elements = count * format.elementCount
+        let isBytes = format.dtype == .uint8
+        let observations: [Float] = (0..<elements).map { _ in
+            isBytes ? Float(generator.next() % 256) : generator.nextGaussian()
+        }
+        let raw: [UInt8] = isBytes ? observations.map { UInt8($0) } : observations.withUnsafeBytes { Array($0) }
+        let input = UnsafeMutablePointer<Float>.allocate(capacity: count * architecture.inputSize)
+        defer { input.deallocate() }
+        raw.withUnsafeBytes { ObservationEncoder(architecture: architecture).encode(raw: $0.baseAddress!, count: count, into: input) }
+        let workspace = ForwardWorkspace(architecture: architecture, maxBatch: count)
+        checkpoint.parameters.withUnsafeBufferPointer {
+            ModelForward.run(parameters: $0.baseAddress!, input: input, count: count, workspace: workspace)
+        }
+        var logits: [Float] = []
+        var values: [Float] = []
+        for row in 0..<count {
+            let head = workspace.headRow(row)
+            logits += UnsafeBufferPointer(start: head, count: architecture.numActions)
+            values.append(head[architecture.numActions])
+        }
+        return PolicyReference(observations: observations, observationShape: format.shape,
+                               observationDType: isBytes ? "uint8" : "float32", logits: logits, values: values)
+    }
+}
