@@ -28,6 +28,7 @@ test:
 	scripts/fault-disk-full.sh
 	scripts/test-mpi.sh
 	scripts/test-mpi-netns.sh
+	scripts/test-slurm.sh
 
 # The test suite under AddressSanitizer (with LeakSanitizer) and ThreadSanitizer, each in
 # its own build folder. The gRPC core, protobuf-c and OpenBLAS are not instrumented; Wire

@@ -7,7 +7,7 @@ purpose="${1:-build}"
 packages=(libgrpc-dev libprotobuf-c-dev libopenblas-dev libopenmpi-dev openmpi-bin libssl-dev pkg-config)
 case "$purpose" in
   build) ;;
-  test) packages+=(protobuf-c-compiler iproute2 python3 python3-venv prometheus curl) ;;  # protoc-c check, netns test, Python actor, Prometheus scrape
+  test) packages+=(protobuf-c-compiler iproute2 python3 python3-venv prometheus curl slurm-wlm munge) ;;  # protoc-c check, netns test, Python actor, Prometheus scrape, one-node Slurm
   bench) packages+=(g++ make libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev) ;;  # the reference echo server
   *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
