@@ -36,9 +36,23 @@ echo "python actor: ok (vector of 8 as one ActBatch stream: $(python3 -c 'import
 kill -TERM $server
 wait $server
 
+# A third-party environment registered by --import (MinAtar registers nothing on import:
+# the actor calls its register_envs()), with bool frames sent as uint8.
+"$venv/bin/python3" -c "import minatar" 2>/dev/null || "$venv/bin/pip" install -q --disable-pip-version-check "minatar>=1.0.15"
+minatar_socket="$socket.minatar"
+trap 'kill $server 2>/dev/null || true; rm -f "$socket" "$minatar_socket"' EXIT
+"$seedrl" server --obs-shape 10,10,4 --obs-dtype uint8 --num-actions 3 --port 0 --unix "$minatar_socket" --log-level error --status-seconds 1000 >/dev/null &
+server=$!
+for _ in $(seq 100); do [ -S "$minatar_socket" ] && break; sleep 0.1; done
+minatar=$(timeout 120 "$venv/bin/seedrl-actor" --server "unix:$minatar_socket" --import minatar.gym --env MinAtar/Breakout-v1 --envs 4 --seconds 3 2>/dev/null)
+check "$minatar" 4
+echo "python actor: --import minatar.gym ok ($(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["steps"], "steps of MinAtar/Breakout-v1")' "$minatar"))"
+kill -TERM $server
+wait $server
+
 # Over mutual TLS with a token from a file: a throwaway CA, server and client identities.
 tls="$(mktemp -d /tmp/seedrl-python-tls-XXXXXX)"
-trap 'kill $server 2>/dev/null || true; rm -rf "$socket" "$tls"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$socket" "$minatar_socket" "$tls"' EXIT
 (
   cd "$tls"
   ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
@@ -71,7 +85,7 @@ wait $server
 hostile="$(mktemp -u /tmp/seedrl-hostile-XXXXXX.sock)"
 "$venv/bin/python3" "$root/scripts/hostile-server.py" --unix "$hostile" --shape 6 --num-actions 3 --action 7 --seconds 60 &
 server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$socket" "$hostile" "$tls"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$socket" "$minatar_socket" "$hostile" "$tls"' EXIT
 for _ in $(seq 100); do [ -S "$hostile" ] && break; sleep 0.1; done
 status=0
 log=$(timeout 60 "$seedrl" actor --server "unix:$hostile" --env acrobot --envs 2 --status-seconds 1000 2>&1) || status=$?

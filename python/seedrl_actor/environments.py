@@ -1,15 +1,23 @@
 """Environments by name: any registered Gymnasium id (after --import of the module that
 registers it, e.g. minatar.gym), and Atari with the standard preprocessing."""
 import importlib
+import warnings
 
 import gymnasium as gym
 import numpy as np
 
 
 def import_modules(names):
-    """Imports modules that register environments (e.g. `minatar.gym` registers MinAtar/*)."""
+    """Imports modules that register environments. A module that registers nothing on
+    import but offers `register_envs()` (MinAtar's `minatar.gym` is one) has it called, so
+    `--import minatar.gym --env MinAtar/Breakout-v1` works; registering twice is harmless."""
     for name in names or []:
-        importlib.import_module(name)
+        module = importlib.import_module(name)
+        register = getattr(module, "register_envs", None)
+        if callable(register):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # Gymnasium warns when an id is re-registered
+                register()
 
 
 def make_factory(env_id, atari=False, training=True, sticky=0.25):
