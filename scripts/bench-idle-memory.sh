@@ -8,7 +8,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 shared="${SHARED:-$root/../shared}"
-seedrl="$root/.build/release/seedrl"
+seedrl="${SEEDRL:-$root/.build/release/seedrl}"  # SEEDRL: another build to measure
 out="${1:-$root/bench-idle-memory.jsonl}"
 streams="${STREAMS:-1024}"
 reps="${REPS:-3}"
@@ -32,7 +32,7 @@ common=(--log-level error --quiet --max-streams $((streams + 16)))
 for rep in $(seq "$reps"); do
   measure "seedrl 16 B, no-train" 18740 "$seedrl" server --env cartpole --no-train --port 18740 "${common[@]}"
   measure "seedrl 16 B, training" 18741 "$seedrl" server --env cartpole --port 18741 "${common[@]}"
-  measure "seedrl 28224 B, no-train" 18742 "$seedrl" server --obs-shape 84,84,4 --obs-dtype uint8 --num-actions 6 \
+  measure "seedrl 28224 B, no-train" 18742 "$seedrl" server --obs-shape 84,84,4 --obs-dtype uint8 --num-actions 6 --torso mlp \
     --no-train --port 18742 "${common[@]}"
   measure "echo 28224 B" 18743 /tmp/grpc-echo/bin/echo_server --port 18743 --mode callback
 done

@@ -13,7 +13,7 @@ tools="$shared/tools/grpc-echo"
 out="${1:-$root/bench-lanes.jsonl}"
 reps="${REPS:-3}"
 seconds="${SECONDS_PER_RUN:-4}"
-seedrl="$root/.build/release/seedrl"
+seedrl="${SEEDRL:-$root/.build/release/seedrl}"  # SEEDRL: another build to measure
 bin=/tmp/grpc-echo/bin
 [ -x "$seedrl" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 make -s -C "$tools" OUT=/tmp/grpc-echo >/dev/null
@@ -24,7 +24,7 @@ trap cleanup EXIT
 "$bin/echo_server" --port 18710 --mode callback >/dev/null 2>&1 & pids+=($!)
 "$seedrl" server --env cartpole --no-train --port 18711 --max-streams 8192 --max-streams-per-peer 0 --log-level error --status-seconds 100000 >/dev/null & pids+=($!)
 cartpole=$!
-"$seedrl" server --obs-shape 84,84,4 --obs-dtype uint8 --num-actions 6 --no-train --port 18712 --max-streams-per-peer 0 \
+"$seedrl" server --obs-shape 84,84,4 --obs-dtype uint8 --num-actions 6 --torso mlp --no-train --port 18712 --max-streams-per-peer 0 \
   --log-level error --status-seconds 100000 >/dev/null & pids+=($!)
 frames=$!
 sleep 1

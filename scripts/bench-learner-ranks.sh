@@ -6,14 +6,14 @@
 # Usage: scripts/bench-learner-ranks.sh [OUT.jsonl]   env: REPS (5)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-seedrl="$root/.build/release/seedrl"
+seedrl="${SEEDRL:-$root/.build/release/seedrl}"  # SEEDRL: another build to measure
 out="${1:-$root/bench-learner-ranks.jsonl}"
 reps="${REPS:-5}"
 [ -x "$seedrl" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 mpi=(mpirun --bind-to none --mca mpi_yield_when_idle 1 -np 2)
 [ "$(id -u)" -eq 0 ] && mpi=(mpirun --allow-run-as-root --bind-to none --mca mpi_yield_when_idle 1 -np 2)
 models=("cartpole|--env cartpole --steps 3000"
-        "frames|--obs-shape 84,84,4 --obs-dtype uint8 --num-actions 6 --hidden 256,256 --steps 150")
+        "frames|--obs-shape 84,84,4 --obs-dtype uint8 --num-actions 6 --torso mlp --hidden 256,256 --steps 150")
 : > "$out"
 for rep in $(seq "$reps"); do
   for model in "${models[@]}"; do

@@ -5,7 +5,7 @@
 # Usage: scripts/bench-lstm-serving.sh [OUT.jsonl]   env: STREAMS ("64 256"), REPS (3), SECONDS_PER_RUN (4), ARGS
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-seedrl="$root/.build/release/seedrl"
+seedrl="${SEEDRL:-$root/.build/release/seedrl}"  # SEEDRL: another build to measure
 out="${1:-$root/bench-lstm-serving.jsonl}"
 [ -x "$seedrl" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 : > "$out"

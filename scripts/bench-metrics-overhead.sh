@@ -10,7 +10,7 @@ shared="${SHARED:-$root/../shared}"
 out="${1:-$root/bench-metrics-overhead.jsonl}"
 reps="${REPS:-5}"
 seconds="${SECONDS_PER_RUN:-5}"
-seedrl="$root/.build/release/seedrl"
+seedrl="${SEEDRL:-$root/.build/release/seedrl}"  # SEEDRL: another build to measure
 make -s -C "$shared/tools/grpc-echo" OUT=/tmp/grpc-echo >/dev/null
 "$seedrl" server --env cartpole --no-train --port 18721 --max-streams 8192 --max-streams-per-peer 0 \
   --metrics-address 127.0.0.1:18722 --log-level error --status-seconds 100000 >/dev/null &

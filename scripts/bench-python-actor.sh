@@ -9,7 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root/bench-python-actor.jsonl}"
 reps="${REPS:-3}"
 seconds="${SECONDS_PER_RUN:-8}"
-seedrl="$root/.build/release/seedrl"
+seedrl="${SEEDRL:-$root/.build/release/seedrl}"  # SEEDRL: another build to measure
 [ -x "$seedrl" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 . "$root/scripts/python-venv.sh"
 "$seedrl" server --env cartpole --no-train --port 18731 --max-streams-per-peer 0 --log-level error --status-seconds 100000 >/dev/null &

@@ -7,7 +7,7 @@
 # Usage: scripts/bench-recall.sh [SEEDS...]   env: BUDGET (1000000 env steps), CORES ("lstm mlp")
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-seedrl="$root/.build/release/seedrl"
+seedrl="${SEEDRL:-$root/.build/release/seedrl}"  # SEEDRL: another build to measure
 [ -x "$seedrl" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 seeds=("${@:-1 2 3 4 5}")
 budget="${BUDGET:-1000000}"

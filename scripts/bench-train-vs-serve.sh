@@ -8,7 +8,7 @@
 #        REPS (3), WARMUP (3 s), SECONDS_PER_RUN (8), EXTRA (more server flags)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-seedrl="$root/.build/release/seedrl"
+seedrl="${SEEDRL:-$root/.build/release/seedrl}"  # SEEDRL: another build to measure
 out="${1:-$root/bench-train-vs-serve.jsonl}"
 streams="${STREAMS:-64}"
 actors="${ACTORS:-2}"

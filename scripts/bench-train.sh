@@ -6,7 +6,7 @@
 #        learner ranks under mpirun, each with its own actors)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-seedrl="$root/.build/release/seedrl"
+seedrl="${SEEDRL:-$root/.build/release/seedrl}"  # SEEDRL: another build to measure
 [ -x "$seedrl" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 seeds=("${@:-1 2 3 4 5}")
 launch=()

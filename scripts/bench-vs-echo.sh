@@ -14,7 +14,7 @@ streams="${STREAMS:-1 16 64 256 1024}"
 sizes="${SIZES:-16 28224}"
 reps="${REPS:-3}"
 seconds="${SECONDS_PER_RUN:-4}"
-seedrl="$root/.build/release/seedrl"
+seedrl="${SEEDRL:-$root/.build/release/seedrl}"  # SEEDRL: another build to measure
 echo_bin=/tmp/grpc-echo/bin
 
 [ -x "$seedrl" ] || { echo "build first: swift build -c release" >&2; exit 1; }
@@ -26,7 +26,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 "$echo_bin/echo_server" --port 18700 --mode callback >/dev/null 2>&1 & pids+=($!)
 "$seedrl" server --env cartpole --no-train --port 18701 --log-level error --status-seconds 100000 >/dev/null & pids+=($!)
-"$seedrl" server --obs-shape 84,84,4 --obs-dtype uint8 --num-actions 6 --no-train --port 18702 \
+"$seedrl" server --obs-shape 84,84,4 --obs-dtype uint8 --num-actions 6 --torso mlp --no-train --port 18702 \
   --log-level error --status-seconds 100000 >/dev/null & pids+=($!)
 sleep 1
 

@@ -104,7 +104,7 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
         case .failure(let error): return refuse(error)
         }
         if lanes.isEmpty, let refusal = openLanes(1) { return stream.finish(refusal.code, refusal.message) }
-        accept(step, type: type, lane: 0)
+        if accept(step, type: type, lane: 0) > 0 { server.statistics.environmentSteps.add(1, ordering: .relaxed) }
         enqueue()
     }
 
@@ -130,7 +130,12 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
             }
         }
         if lanes.isEmpty, let refusal = openLanes(count) { return stream.finish(refusal.code, refusal.message) }
-        for lane in 0..<count { accept(batch.lane(lane, observationBytes: bytes), type: types[lane], lane: lane) }
+        var environmentSteps = 0
+        for lane in 0..<count {
+            environmentSteps += accept(batch.lane(lane, observationBytes: bytes), type: types[lane], lane: lane)
+        }
+        // One atomic add per message, not per lane.
+        if environmentSteps > 0 { server.statistics.environmentSteps.add(UInt64(environmentSteps), ordering: .relaxed) }
         enqueue()
     }
 
@@ -167,8 +172,10 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
         return nil
     }
 
-    /// Takes a valid Step of `lane`: counters, the lane's episode, its input row and unroll.
-    private func accept(_ step: StepView, type: StepType, lane index: Int) {
+    /// Takes a valid Step of `lane`: the lane's episode, its input row and unroll. Returns
+    /// the environment steps it counts for (1 for MID and LAST; FIRST is a reset), which the
+    /// caller adds to the server's counter once per message.
+    private func accept(_ step: StepView, type: StepType, lane index: Int) -> Int {
         let stateSize = policy.stateSize
         switch type {
         case .first:
@@ -176,10 +183,8 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
             if stateSize > 0 { state(index).update(repeating: 0, count: stateSize) }
         case .mid:
             lanes[index].episodeReturn += Double(step.reward)
-            server.statistics.environmentSteps.add(1, ordering: .relaxed)
         case .last:
             lanes[index].episodeReturn += Double(step.reward)
-            server.statistics.environmentSteps.add(1, ordering: .relaxed)
             server.statistics.recordEpisode(return: lanes[index].episodeReturn)
         }
         policy.prepare(observation: step.observation, into: rows! + index * rowStride)
@@ -187,6 +192,7 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
         lanes[index].unrollBuilder?.stage(
             stepType: type, reward: type == .first ? 0 : step.reward, discount: type == .first ? 1 : step.discount,
             observation: step.observation, state: stateSize > 0 ? UnsafePointer(state(index)) : nil)
+        return type == .first ? 0 : 1
     }
 
     private func enqueue() {

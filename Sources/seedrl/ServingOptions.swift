@@ -47,7 +47,7 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Completion-queue poller threads.")
     var pollerThreads: Int = 1
 
-    @Option(help: "The torso (default: the one that fits the observation: mlp for flat observations, minatar for frames of up to 16×16, impala for larger ones).")
+    @Option(help: "The torso (default: the one that fits the observation: mlp for flat observations, minatar for frames of up to 16×16, nature for frames of at least 36×36, impala in between).")
     var torso: TorsoKind?
 
     @Option(help: "Hidden layer widths of the mlp torso, e.g. 64,64.")

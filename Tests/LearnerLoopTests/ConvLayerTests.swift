@@ -185,7 +185,8 @@ final class ConvLayerTests: XCTestCase {
         let minatar = ConvTorsoPlan(kind: .minatar, shape: [10, 10, 4])
         if case .dense(let dense) = minatar.operations[1] { XCTAssertEqual(dense.inputs, 8 * 8 * 16) } else { XCTFail() }
         XCTAssertEqual(TorsoKind.natural(for: ObservationFormat(shape: [10, 10, 7], dtype: .uint8)), .minatar)
-        XCTAssertEqual(TorsoKind.natural(for: ObservationFormat(shape: [84, 84, 4], dtype: .uint8)), .impala)
+        XCTAssertEqual(TorsoKind.natural(for: ObservationFormat(shape: [84, 84, 4], dtype: .uint8)), .nature)
+        XCTAssertEqual(TorsoKind.natural(for: ObservationFormat(shape: [24, 40, 3], dtype: .uint8)), .impala)
         XCTAssertEqual(TorsoKind.natural(for: ObservationFormat(shape: [4], dtype: .float32)), .mlp)
     }
 }

@@ -12,13 +12,16 @@ public enum TorsoKind: String, Sendable, CaseIterable, Equatable {
     /// residual blocks each), ReLU, dense 256 (ReLU).
     case impala
 
-    /// The torso that fits an observation: a conv torso for images (rank 3), the one
-    /// MinAtar's 10×10 frames were designed for, the IMPALA network for larger ones, and
-    /// the MLP for everything flat.
+    /// The torso that fits an observation: for images (rank 3) the network designed for
+    /// their size — MinAtar's for frames up to 16×16, the Nature DQN network for Atari-sized
+    /// ones (at least 36×36, what its strides need), IMPALA's (any size) in between — and
+    /// the MLP for everything flat. Nature over IMPALA for 84×84: on a CPU learner it
+    /// infers ~9× more frames per second (BENCHMARKS.md, "Pixels").
     public static func natural(for observation: ObservationFormat) -> TorsoKind {
         let shape = observation.shape
         guard shape.count == 3 else { return .mlp }
         if shape[0] <= 16 && shape[1] <= 16 { return .minatar }
+        if shape[0] >= 36 && shape[1] >= 36 { return .nature }
         return .impala
     }
 
