@@ -28,7 +28,7 @@ started=$(date +%s)
 kill -TERM $server; wait $server || true
 wall=$(( $(date +%s) - started ))
 # Whole games, unclipped, with the final policy (sampled, as it acts in training).
-"$seedrl" server "${flags[@]}" --port 18762 --logdir "$out/run" --no-train --status-seconds 100000 --log-level warning >>"$out/server.log" 2>&1 &
+"$seedrl" server "${flags[@]}" --port 18762 --checkpoint "$out/run" --no-train --status-seconds 100000 --log-level warning >>"$out/server.log" 2>&1 &
 server=$!
 sleep 2
 "$venv/bin/seedrl-actor" --server 127.0.0.1:18762 --atari --evaluation --env "$game" --envs "${EVAL_ENVS:-8}" --seed 99 \

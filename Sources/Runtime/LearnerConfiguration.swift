@@ -62,6 +62,9 @@ public struct LearnerConfiguration: Sendable {
     /// nil: serve inference only.
     public var learning: LearningConfiguration?
     public var checkpoints: CheckpointPlan?
+    /// A trained policy to serve when there is no checkpoint plan (`server --no-train
+    /// --checkpoint`): its parameters and model, read once, nothing written back.
+    public var servedCheckpoint: (checkpoint: Checkpoint, file: String)?
     /// This process's rank in a data-parallel job (nil: a learner alone).
     public var job: DataParallelJob?
     /// Longest a stopping learner trains on what is queued before the final checkpoint.

@@ -34,6 +34,7 @@ public final class LearnerSystem: @unchecked Sendable {
         let plan = configuration.checkpoints
         let spec = configuration.server.spec
         let resume = try Self.prepareCheckpoints(plan, isWriter: (configuration.job?.rank ?? 0) == 0, logger: logger)
+            ?? configuration.servedCheckpoint
         resumedFrom = resume?.file
         let model = configuration.model
         // A resumed run keeps its checkpoint's model, whatever the flags say.
@@ -41,7 +42,7 @@ public final class LearnerSystem: @unchecked Sendable {
         if let resume, resume.checkpoint.architecture.observation != spec.format || resume.checkpoint.numActions != spec.numActions {
             throw CheckpointMismatch(description: "\(resume.file) is for \(resume.checkpoint.envName) \(resume.checkpoint.observationShape) "
                 + "with \(resume.checkpoint.numActions) actions; the server serves \(spec.shapeDescription) with \(spec.numActions) "
-                + "(use another --logdir, or --fresh)")
+                + "(use another checkpoint or --logdir, or --fresh)")
         }
         let initial = resume.map { ParameterSnapshot(values: $0.checkpoint.parameters, version: $0.checkpoint.version) }
             ?? ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: model.seed), version: 0)

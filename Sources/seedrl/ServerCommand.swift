@@ -1,5 +1,6 @@
 import ArgumentParser
 import InferenceServer
+import LearnerLoop
 import Logging
 import RunLog
 import Runtime
@@ -32,6 +33,9 @@ struct ServerCommand: ParsableCommand {
     @Flag(help: "Serve inference only, never train.")
     var noTrain = false
 
+    @Option(help: "With --no-train: serve this checkpoint's policy (a file, or a log directory's newest valid checkpoint); nothing is written to it.")
+    var checkpoint: String?
+
     @Option(help: "Directory for checkpoints (resumed from on start unless --fresh, written every --checkpoint-seconds and on SIGINT/SIGTERM), metrics.jsonl and TensorBoard event files.")
     var logdir: String?
 
@@ -44,6 +48,9 @@ struct ServerCommand: ParsableCommand {
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be in 0...65535") }
         if statusSeconds <= 0 { throw ValidationError("--status-seconds must be positive") }
+        if checkpoint != nil && !noTrain {
+            throw ValidationError("--checkpoint serves a trained policy and needs --no-train (to go on training, use --logdir)")
+        }
     }
 
     func run() throws {
@@ -67,6 +74,15 @@ struct ServerCommand: ParsableCommand {
         configuration.model = serving.model(for: task)
         configuration.learning = noTrain ? nil : learning.configuration(for: task)
         configuration.checkpoints = noTrain ? nil : logdir.map(checkpointing.plan(logdir:))
+        if let checkpoint {
+            do {
+                configuration.servedCheckpoint = (try CheckpointDirectory.load(checkpoint) { Console.error("seedrl server: skipping \($0)") },
+                                                  checkpoint)
+            } catch {
+                Console.error("seedrl server: \(error)")
+                throw ExitCode(1)
+            }
+        }
         configuration.job = job
 
         let system: LearnerSystem, metrics: MetricsLog?, prometheus: [Service]
@@ -85,7 +101,9 @@ struct ServerCommand: ParsableCommand {
                              report: { if !quiet { Console.status(StatusLine.server($0, training: training)) } },
                              stopRun: { [weak run] in run?.stop($0) })] + prometheus
         }
-        if let resumed = system.resumedFrom { Console.line("seedrl server: resumed from \(resumed)") }
+        if let resumed = system.resumedFrom {
+            Console.line("seedrl server: \(checkpoint == nil ? "resumed from" : "serving the policy of") \(resumed)")
+        }
         let spec = system.spec
         Console.line("seedrl server: \(job.map { "rank \($0.rank) of \($0.size): " } ?? "")"
             + "\(training ? "training and serving" : "serving") \(spec.envName) \(spec.shapeDescription), "

@@ -90,4 +90,20 @@ final class LearnerRunTests: XCTestCase {
         XCTAssertNil(outcome.checkpoint)
         XCTAssertEqual(run.stopOrder, ["serving"])
     }
+
+    /// `server --no-train --checkpoint`: the checkpoint's model and parameter version are
+    /// served, whatever the model flags say.
+    func testAServeOnlyRunServesItsCheckpointsPolicy() throws {
+        var configuration = configuration(logdir: nil)
+        configuration.learning = nil
+        let trained = ModelArchitecture(observation: KnownEnvironment.cartpole.spec.format, hiddenSizes: [7], numActions: 2)
+        let parameters = ParameterInitializer.initialValues(for: trained, seed: 9)
+        let checkpoint = Checkpoint(envName: "CartPole", architecture: trained, version: 321, framesTrained: 3210, parameters: parameters,
+                                    optimizer: Optimizer(settings: OptimizerSettings(), parameterCount: parameters.count))
+        configuration.servedCheckpoint = (checkpoint, "trained.bin")
+        let system = try LearnerSystem(configuration: configuration, logger: Logger(label: "test"))
+        XCTAssertEqual(system.architecture, trained)
+        XCTAssertEqual(system.resumedFrom, "trained.bin")
+        XCTAssertEqual(system.server.stats().modelVersion, 321)
+    }
 }
