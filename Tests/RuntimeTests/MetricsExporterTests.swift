@@ -26,8 +26,9 @@ final class MetricsExporterTests: XCTestCase {
         defer { actor.stop() }
         let deadline = MonotonicClock.now() + 20_000_000_000
         while system.stats().modelVersion < 3 && MonotonicClock.now() < deadline { usleep(10_000) }
-        let text = MetricsExporter(system: system).render()
+        // Stats first: the actor keeps stepping, so a later render can only count more.
         let stats = system.stats()
+        let text = MetricsExporter(system: system).render()
         func value(_ name: String) -> Double? {
             text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last!) }
         }
