@@ -112,12 +112,16 @@ final class HardeningProcessTests: XCTestCase {
         XCTAssertEqual(pipe(&fds), 0)
         // Close-on-exec: the child keeps only the write end, dup'ed onto its stdout.
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        let child = try ChildProcess(["server", "--env", "cartpole", "--port", "0", "--logdir", logdir,
+        let socket = "\(logdir).sock"
+        let child = try ChildProcess(["server", "--env", "cartpole", "--port", "0", "--unix", socket, "--logdir", logdir,
                                       "--status-seconds", "0.1", "--log-level", "error"], stdout: fds[1])
         close(fds[1])
         close(fds[0])  // nobody reads: the next status line meets EPIPE
-        addTeardownBlock { child.signal(SIGKILL); _ = child.wait() }
-        usleep(1_500_000)
+        addTeardownBlock { child.signal(SIGKILL); _ = child.wait(); unlink(socket) }
+        // Listening means the signal handlers are in (a slow start under TSan used to meet
+        // the SIGTERM below with the default action); then status lines meet the closed pipe.
+        XCTAssertTrue(eventually(seconds: 30) { access(socket, F_OK) == 0 }, "the server listens")
+        usleep(1_000_000)
         XCTAssertTrue(isAlive(child), "a closed stdout does not kill the learner")
         child.signal(SIGTERM)
         XCTAssertEqual(child.wait(), 0)
