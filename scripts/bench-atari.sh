@@ -39,7 +39,7 @@ python3 - "$out" "$game" "$wall" <<'PY'
 import json, sys
 out, game, wall = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rows = [json.loads(l) for l in open(out + "/metrics.jsonl")]
-returns = [(r["env_steps"], r["episode/return"]) for r in rows if r.get("episode/return") is not None]
+returns = [(r["env_steps"], r["episode/return"]) for r in rows if r.get("episode/count", 0) > 0]  # not the 0 before any episode
 evaluation = json.load(open(out + "/evaluation.json")) if open(out + "/evaluation.json").read().strip() else {}
 print(json.dumps({"game": game, "agent_steps": rows[-1]["env_steps"], "final_last100_training_return": returns[-1][1],
                   "best_last100_training_return": max(r for _, r in returns), "wall_seconds": wall,
