@@ -42,9 +42,15 @@ for _ in $(seq 60); do
   fi
 done
 [ -n "$found" ] || { echo "prometheus: no seedrl_env_steps_total after 60 s"; tail -5 "$work/prometheus.log"; exit 1; }
-rate=$(query 'rate(seedrl_env_steps_total[5s])')
-p99=$(query 'histogram_quantile(0.99, rate(seedrl_step_round_trip_seconds_bucket[5s]))')
-cpu=$(query 'seedrl_cpu_microseconds_per_env_step')
+# A rate needs two samples in its window: the first one found above is not enough yet.
+nonempty() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if r["data"]["result"] else 1)' "$1" 2>/dev/null; }
+for _ in $(seq 30); do
+  rate=$(query 'rate(seedrl_env_steps_total[10s])' || echo '{}')
+  p99=$(query 'histogram_quantile(0.99, rate(seedrl_step_round_trip_seconds_bucket[10s]))' || echo '{}')
+  cpu=$(query 'seedrl_cpu_microseconds_per_env_step' || echo '{}')
+  nonempty "$rate" && nonempty "$p99" && nonempty "$cpu" && break
+  sleep 1
+done
 python3 - "$rate" "$p99" "$cpu" <<'PY'
 import json, sys
 for text, name in zip(sys.argv[1:], ["rate", "p99", "cpu"]):
