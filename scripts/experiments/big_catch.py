@@ -2,7 +2,9 @@
 columns 16 pixels apart): a task the Nature DQN torso (which needs frames of at least
 36×36) must learn in a few tens of thousands of steps, to tell "the torso does not learn"
 apart from "Pong is slow to start". Random play scores about -0.6; catching every ball, +1.
-Registers BigCatch-v0 (3 actions: left, stay, right):
+Registers BigCatch-v0 (3 actions: left, stay, right) and BigCatchStacked-v0, the same
+game as Atari's observations are (84×84×4: the last 4 frames, newest last), so the whole
+data path of Pong (frames of 28 KB, 32 of them per ActBatch message) is exercised:
     PYTHONPATH=scripts/experiments seedrl-actor --import big_catch --env BigCatch-v0
 """
 import gymnasium as gym
@@ -39,5 +41,23 @@ class BigCatch(gym.Env):
         return frame
 
 
+class BigCatchStacked(gym.Wrapper):
+    def __init__(self):
+        super().__init__(BigCatch())
+        self.observation_space = gym.spaces.Box(0, 255, (SIZE, SIZE, 4), np.uint8)
+        self.frames = np.zeros((SIZE, SIZE, 4), np.uint8)
+
+    def reset(self, **kwargs):
+        frame, info = self.env.reset(**kwargs)
+        self.frames[:] = frame  # as FrameStackObservation pads with the first frame
+        return self.frames.copy(), info
+
+    def step(self, action):
+        frame, reward, terminated, truncated, info = self.env.step(action)
+        self.frames = np.concatenate([self.frames[:, :, 1:], frame], axis=2)
+        return self.frames.copy(), reward, terminated, truncated, info
+
+
 def register_envs():
     register(id="BigCatch-v0", entry_point=BigCatch)
+    register(id="BigCatchStacked-v0", entry_point=BigCatchStacked)
