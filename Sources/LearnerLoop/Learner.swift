@@ -26,9 +26,10 @@ public final class Learner: @unchecked Sendable {
     private let initialStateRows: UnsafeMutablePointer<UnsafePointer<Float>>
     private let resets: UnsafeMutablePointer<Bool>
     private var gradient: [Float]
-    // Per-unroll V-trace scratch, length T.
-    private var logRhos: [Float], discounts: [Float], rewards: [Float], values: [Float]
-    private var valid: [Bool], vs: [Float], advantages: [Float]
+    // V-trace scratch: inputs per unroll (length T), results for the whole batch (B×T,
+    // unroll b at b·T) so advantages can be normalised across the batch before the loss.
+    private var logRhos: [Float], discounts: [Float], rewards: [Float]
+    private var values: [Float], valid: [Bool], vs: [Float], advantages: [Float]
 
     public init(architecture: ModelArchitecture, settings: LearnerSettings, store: ParameterStore) {
         self.architecture = architecture
@@ -50,9 +51,10 @@ public final class Learner: @unchecked Sendable {
         resets = .allocate(capacity: rows)
         gradient = Array(repeating: 0, count: parameters.count)
         let t = settings.unrollLength
-        logRhos = Array(repeating: 0, count: t); discounts = logRhos; rewards = logRhos; values = logRhos
-        vs = logRhos; advantages = logRhos
-        valid = Array(repeating: false, count: t)
+        logRhos = Array(repeating: 0, count: t); discounts = logRhos; rewards = logRhos
+        let bt = settings.batchSize * t
+        values = Array(repeating: 0, count: bt); vs = values; advantages = values
+        valid = Array(repeating: false, count: bt)
     }
 
     deinit {
@@ -130,7 +132,7 @@ public final class Learner: @unchecked Sendable {
         var report = TrainingStepReport()
         var lagSum = 0.0
         for (b, unroll) in unrolls.enumerated() {
-            let weight = weights?[b] ?? 1
+            let first = b * length
             for t in 0..<length {
                 let head = forward.headRow(b * timesteps + t)
                 let action = Int(unroll.actions[t])
@@ -139,29 +141,42 @@ public final class Learner: @unchecked Sendable {
                     LogSoftmax(logits: $0.baseAddress! + t * numActions, count: numActions).log(action)
                 }
                 logRhos[t] = target - behaviour
-                valid[t] = unroll.isTransition(t)
-                discounts[t] = valid[t] ? settings.discount * unroll.discounts[t + 1] : 0
-                rewards[t] = valid[t] ? unroll.rewards[t + 1] : 0
-                values[t] = head[numActions]
+                valid[first + t] = unroll.isTransition(t)
+                discounts[t] = valid[first + t] ? settings.discount * unroll.discounts[t + 1] : 0
+                rewards[t] = valid[first + t] ? unroll.rewards[t + 1] : 0
+                values[first + t] = head[numActions]
             }
             let bootstrap = forward.headRow(b * timesteps + length)[numActions]
-            VTrace.compute(logRhos: logRhos, discounts: discounts, rewards: rewards, values: values,
-                           bootstrap: bootstrap, valid: valid, count: length, parameters: settings.vtrace,
-                           vs: &vs, advantages: &advantages)
+            valid.withUnsafeBufferPointer { valid in
+                values.withUnsafeBufferPointer { values in
+                    vs.withUnsafeMutableBufferPointer { vs in
+                        advantages.withUnsafeMutableBufferPointer { advantages in
+                            VTrace.compute(logRhos: logRhos, discounts: discounts, rewards: rewards, values: values.baseAddress! + first,
+                                           bootstrap: bootstrap, valid: valid.baseAddress! + first, count: length, parameters: settings.vtrace,
+                                           vs: vs.baseAddress! + first, advantages: advantages.baseAddress! + first)
+                        }
+                    }
+                }
+            }
+            // Priorities are the raw advantages, whatever the loss is given.
             var priority = 0.0
-            for t in 0..<length where valid[t] {
-                let row = b * timesteps + t
+            for t in 0..<length where valid[first + t] { priority += Double(abs(advantages[first + t])) }
+            report.unrollPriorities.append(priority / Double(max(1, (0..<length).count { valid[first + $0] })))
+        }
+        if settings.normalizeAdvantages { AdvantageNormalization.apply(&advantages, valid: valid) }
+        for (b, unroll) in unrolls.enumerated() {
+            let weight = weights?[b] ?? 1
+            for t in 0..<length where valid[b * length + t] {
+                let row = b * timesteps + t, index = b * length + t
                 let terms = ActorCriticLoss.row(
                     logits: forward.headRow(row), numActions: numActions, action: Int(unroll.actions[t]),
-                    value: values[t], target: vs[t], advantage: advantages[t], settings: settings,
+                    value: values[index], target: vs[index], advantage: advantages[index], settings: settings,
                     scale: weight * perTransition, gradient: backward.headGradient + row * headSize)
                 report.policyLoss += terms.policy * perTransition
                 report.baselineLoss += terms.baseline * perTransition
                 report.entropy += terms.entropy * perTransition
                 lagSum += Double(versionBefore &- unroll.versions[t])
-                priority += Double(abs(advantages[t]))
             }
-            report.unrollPriorities.append(priority / Double(max(1, (0..<length).count { valid[$0] })))
         }
 
         // 3. Backward: the gradient of this batch's loss.

@@ -8,6 +8,13 @@ public struct LearnerSettings: Sendable, Equatable {
     public var discount: Float = 0.98
     public var baselineCost: Float = 0.5
     public var entropyCost: Float = 0.01
+    /// Rescale the batch's policy-gradient advantages to mean 0, standard deviation 1
+    /// (as PPO does) before the loss: the policy gradient then has the same size whatever
+    /// the rewards' scale. Targets (and so the baseline) and replay priorities are
+    /// unchanged; a data-parallel rank normalises its own batch. Off by default: without
+    /// PPO's ratio clipping, a batch of near-zero advantages gets as large a policy step
+    /// as one with signal, and MinAtar Breakout's policy collapsed (BENCHMARKS.md).
+    public var normalizeAdvantages = false
     public var vtrace = VTrace.Parameters()
     public var optimizer: OptimizerSettings = {
         var settings = OptimizerSettings()

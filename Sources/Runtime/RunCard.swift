@@ -34,6 +34,8 @@ public struct RunCard: Codable, Sendable, Equatable {
     public struct Learning: Codable, Sendable, Equatable {
         public var unrollLength: Int, batchSize: Int, discount: Float, learningRate: Float, entropyCost: Float
         public var optimizer: String
+        /// Absent (nil) in run cards written before the option existed.
+        public var normalizeAdvantages: Bool?
     }
 
     public struct Results: Codable, Sendable, Equatable {
@@ -82,7 +84,8 @@ public struct RunCard: Codable, Sendable, Equatable {
         learning = configuration.learning.map { learning in
             let s = learning.settings
             return Learning(unrollLength: s.unrollLength, batchSize: s.batchSize, discount: s.discount,
-                            learningRate: s.optimizer.learningRate, entropyCost: s.entropyCost, optimizer: s.optimizer.kind.rawValue)
+                            learningRate: s.optimizer.learningRate, entropyCost: s.entropyCost, optimizer: s.optimizer.kind.rawValue,
+                            normalizeAdvantages: s.normalizeAdvantages)
         }
     }
 

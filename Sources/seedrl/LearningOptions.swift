@@ -31,6 +31,9 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Weight of the entropy bonus. (default: 0.01)")
     var entropyCost: Float?
 
+    @Flag(help: "Normalise each batch's policy-gradient advantages to mean 0, std 1 (as PPO does; without PPO's clipping it can collapse the policy: use a low learning rate).")
+    var normalizeAdvantages = false
+
     @Option(help: "Clip the global gradient norm to this (0: no clipping).")
     var maxGradNorm: Float = 40
 
@@ -79,6 +82,7 @@ struct LearningOptions: ParsableArguments {
         settings.discount = discount ?? task.discount
         settings.baselineCost = baselineCost
         settings.entropyCost = entropyCost ?? task.entropyCost
+        settings.normalizeAdvantages = normalizeAdvantages
         settings.maxGradientNorm = maxGradNorm > 0 ? maxGradNorm : nil
         settings.learningRateDecayFrames = learningRateDecayFrames > 0 ? learningRateDecayFrames : nil
         settings.vtrace.clipRho = clipRho

@@ -5,13 +5,14 @@ import Replay
 
 /// A small learner (4 float inputs, 8 hidden, 3 actions, unrolls of 5) for tests that
 /// drive it with hand-made unrolls.
-func makeTestLearner(batchSize: Int = 1) -> Learner {
+func makeTestLearner(batchSize: Int = 1, normalizeAdvantages: Bool = false) -> Learner {
     let architecture = ModelArchitecture(
         observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [8], numActions: 3)
     var settings = LearnerSettings()
     settings.batchSize = batchSize
     settings.unrollLength = 5
     settings.maxGradientNorm = 40
+    settings.normalizeAdvantages = normalizeAdvantages
     let store = ParameterStore(
         initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 4), version: 0),
         layout: architecture.layout)
