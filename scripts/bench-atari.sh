@@ -2,7 +2,7 @@
 # An Atari game learned through the Python actor (PyPI ale-py, ALE v5 protocol: sticky
 # actions 0.25, minimal action set, frame skip 4, 84x84 grayscale, 30 no-ops, life loss
 # ends a training episode, rewards clipped, 4 frames stacked): `seedrl server` with the
-# nature torso, one `seedrl-actor --atari` of ENVS environments on one ActBatch stream,
+# nature torso (Adam 6e-4, B 8, T 10), one `seedrl-actor --atari` of ENVS environments on one ActBatch stream,
 # for STEPS agent steps (= STEPS x 4 frames). The server's metrics.jsonl (every 30 s) is
 # the curve; at the end the final checkpoint plays whole games, unclipped, in EVAL_ENVS
 # environments for EVAL_SECONDS (`seedrl-actor --atari --evaluation` against a `--no-train`
@@ -18,7 +18,10 @@ seedrl="${SEEDRL:-$root/.build/release/seedrl}"
 "$venv/bin/python3" -c "import ale_py, cv2" 2>/dev/null || "$venv/bin/pip" install -q "$root/python[atari]"
 actions=$("$venv/bin/python3" -c "import gymnasium as gym, ale_py; gym.register_envs(ale_py); print(gym.make('ALE/$game-v5').action_space.n)")
 mkdir -p "$out"
-flags=(--obs-shape 84,84,4 --obs-dtype uint8 --num-actions "$actions" --torso nature --discount 0.99 --learning-rate 5e-4 ${ARGS:-})
+# The settings that learned Pong (BENCHMARKS.md): Adam 6e-4, 80 transitions per update
+# (B 8 × T 10), clipping at 0.5, and a short unroll queue to keep the policy lag small.
+flags=(--obs-shape 84,84,4 --obs-dtype uint8 --num-actions "$actions" --torso nature --discount 0.99
+       --learning-rate 6e-4 --batch-size 8 --unroll-length 10 --max-grad-norm 0.5 --unroll-queue 32 ${ARGS:-})
 "$seedrl" server "${flags[@]}" --port 18761 --seed 1 --logdir "$out/run" --fresh --status-seconds 30 --log-level warning >"$out/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
@@ -35,7 +38,7 @@ sleep 2
   --seconds "${EVAL_SECONDS:-300}" > "$out/evaluation.json" || true
 kill -TERM $server; wait $server || true
 cp "$out/run/metrics.jsonl" "$out/metrics.jsonl"
-python3 - "$out" "$game" "$wall" <<'PY'
+python3 - "$out" "$game" "$wall" <<'PY' | tee "$out/summary.json"
 import json, sys
 out, game, wall = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rows = [json.loads(l) for l in open(out + "/metrics.jsonl")]
