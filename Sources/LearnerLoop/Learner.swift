@@ -29,7 +29,8 @@ public final class Learner: @unchecked Sendable {
     // V-trace scratch: inputs per unroll (length T), results for the whole batch (B×T,
     // unroll b at b·T) so advantages can be normalised across the batch before the loss.
     private var logRhos: [Float], discounts: [Float], rewards: [Float]
-    private var values: [Float], valid: [Bool], vs: [Float], advantages: [Float]
+    private let values: UnsafeMutablePointer<Float>, vs: UnsafeMutablePointer<Float>
+    private let advantages: UnsafeMutablePointer<Float>, valid: UnsafeMutablePointer<Bool>
 
     public init(architecture: ModelArchitecture, settings: LearnerSettings, store: ParameterStore) {
         self.architecture = architecture
@@ -53,8 +54,8 @@ public final class Learner: @unchecked Sendable {
         let t = settings.unrollLength
         logRhos = Array(repeating: 0, count: t); discounts = logRhos; rewards = logRhos
         let bt = settings.batchSize * t
-        values = Array(repeating: 0, count: bt); vs = values; advantages = values
-        valid = Array(repeating: false, count: bt)
+        values = .allocate(capacity: bt); vs = .allocate(capacity: bt); advantages = .allocate(capacity: bt)
+        valid = .allocate(capacity: bt)
     }
 
     deinit {
@@ -63,6 +64,10 @@ public final class Learner: @unchecked Sendable {
         initialStates.deallocate()
         initialStateRows.deallocate()
         resets.deallocate()
+        values.deallocate()
+        vs.deallocate()
+        advantages.deallocate()
+        valid.deallocate()
     }
 
     /// Continues from a checkpoint: parameters, optimizer state and frame count.
@@ -147,23 +152,18 @@ public final class Learner: @unchecked Sendable {
                 values[first + t] = head[numActions]
             }
             let bootstrap = forward.headRow(b * timesteps + length)[numActions]
-            valid.withUnsafeBufferPointer { valid in
-                values.withUnsafeBufferPointer { values in
-                    vs.withUnsafeMutableBufferPointer { vs in
-                        advantages.withUnsafeMutableBufferPointer { advantages in
-                            VTrace.compute(logRhos: logRhos, discounts: discounts, rewards: rewards, values: values.baseAddress! + first,
-                                           bootstrap: bootstrap, valid: valid.baseAddress! + first, count: length, parameters: settings.vtrace,
-                                           vs: vs.baseAddress! + first, advantages: advantages.baseAddress! + first)
-                        }
-                    }
-                }
-            }
+            VTrace.compute(logRhos: logRhos, discounts: discounts, rewards: rewards, values: values + first,
+                           bootstrap: bootstrap, valid: valid + first, count: length, parameters: settings.vtrace,
+                           vs: vs + first, advantages: advantages + first)
             // Priorities are the raw advantages, whatever the loss is given.
-            var priority = 0.0
-            for t in 0..<length where valid[first + t] { priority += Double(abs(advantages[first + t])) }
-            report.unrollPriorities.append(priority / Double(max(1, (0..<length).count { valid[first + $0] })))
+            var priority = 0.0, transitionsInUnroll = 0
+            for t in 0..<length where valid[first + t] {
+                priority += Double(abs(advantages[first + t]))
+                transitionsInUnroll += 1
+            }
+            report.unrollPriorities.append(priority / Double(max(1, transitionsInUnroll)))
         }
-        if settings.normalizeAdvantages { AdvantageNormalization.apply(&advantages, valid: valid) }
+        if settings.normalizeAdvantages { AdvantageNormalization.apply(advantages, valid: valid, count: batch * length) }
         for (b, unroll) in unrolls.enumerated() {
             let weight = weights?[b] ?? 1
             for t in 0..<length where valid[b * length + t] {

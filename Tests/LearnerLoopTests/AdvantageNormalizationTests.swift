@@ -8,7 +8,7 @@ final class AdvantageNormalizationTests: XCTestCase {
         var generator = SeededGenerator(seed: 7)
         let valid = (0..<40).map { $0 % 7 != 3 }
         var advantages = valid.map { $0 ? 0.05 + 0.02 * generator.nextGaussian() : 0 }
-        AdvantageNormalization.apply(&advantages, valid: valid)
+        AdvantageNormalization.apply(&advantages, valid: valid, count: valid.count)
         let kept = zip(advantages, valid).filter { $0.1 }.map { Double($0.0) }
         let mean = kept.reduce(0, +) / Double(kept.count)
         let variance = kept.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(kept.count)
@@ -19,10 +19,10 @@ final class AdvantageNormalizationTests: XCTestCase {
 
     func testEqualAdvantagesBecomeZerosNotNaN() {
         var advantages: [Float] = [0.3, 0.3, 0.3, 9]
-        AdvantageNormalization.apply(&advantages, valid: [true, true, true, false])
+        AdvantageNormalization.apply(&advantages, valid: [true, true, true, false], count: 4)
         XCTAssertEqual(advantages, [0, 0, 0, 9])
         var none: [Float] = [1, 2]
-        AdvantageNormalization.apply(&none, valid: [false, false])
+        AdvantageNormalization.apply(&none, valid: [false, false], count: 2)
         XCTAssertEqual(none, [1, 2])
     }
 
