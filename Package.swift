@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(name: "LearnerLoopTests", dependencies: ["Contract", "Files", "LearnerLoop", "LinearAlgebra", "Replay", "Randomness", "Environments"]),
         .testTarget(name: "WireTests", dependencies: ["Contract", "Wire", "CGRPC"]),
         .testTarget(name: "ActorClientTests", dependencies: ["Contract", "ActorClient", "Randomness", "Environments"]),
-        .testTarget(name: "RunLogTests", dependencies: ["Files", "RunLog"]),
+        .testTarget(name: "RunLogTests", dependencies: ["Files", "RunLog", "Wire"]),
         .testTarget(name: "ReplayTests", dependencies: ["Contract", "Replay", "Randomness", "Threading"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Contract", "Environments"], resources: [.copy("Fixtures")]),
         .testTarget(

@@ -122,11 +122,11 @@ static const ProtobufCFieldDescriptor tensorboard__summary__value__field_descrip
     2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_FLOAT,
-    0,   /* quantifier_offset */
+    offsetof(Tensorboard__Summary__Value, value_case),
     offsetof(Tensorboard__Summary__Value, simple_value),
     NULL,
     NULL,
-    0,             /* flags */
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };

@@ -82,6 +82,12 @@ public final class ProgressMonitor: Service, @unchecked Sendable {
         stopping.set()
         thread?.join()
         thread = nil
+        // The curve ends where the run ended, however short it was (the thread is gone, so
+        // the sampler is this thread's now).
+        if let metrics {
+            let reading = sampler.read()
+            metrics.record(step: Int64(reading.envSteps), wallTime: wallClockSeconds(), scalars: reading.scalars)
+        }
     }
 
     private func run() {

@@ -23,6 +23,7 @@ public enum TensorBoardCodec {
         for index in values.indices {
             tensorboard__summary__value__init(&values[index])
             values[index].tag = tags[index]
+            values[index].value_case = TENSORBOARD__SUMMARY__VALUE__VALUE_SIMPLE_VALUE
             values[index].simple_value = scalars[index].1
         }
         return values.withUnsafeMutableBufferPointer { values in

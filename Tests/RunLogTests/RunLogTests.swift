@@ -7,6 +7,7 @@ import Foundation
 import FoundationXML
 #endif
 @testable import RunLog
+import Wire
 import XCTest
 
 final class RunLogTests: XCTestCase {
@@ -36,6 +37,16 @@ final class RunLogTests: XCTestCase {
         XCTAssertTrue(jsonl.hasSuffix("}\n") && jsonl.filter { $0 == "\n" }.count == 1, "one record, one line")
         let record = try JSONSerialization.jsonObject(with: Data(jsonl.utf8)) as? [String: Double]
         XCTAssertEqual(record, ["time": 1700000001, "env_steps": 1000, "episode/return": 21.5, "losses/policy": -0.25])
+    }
+
+    /// TensorBoard drops a Summary.Value whose oneof case is unset: a zero must still be
+    /// on the wire as field 2 (fixed32), or every scalar that stays 0 (queue depth, refusals)
+    /// vanishes from TensorBoard.
+    func testZeroScalarsAreEncoded() {
+        let event = TensorBoardCodec.scalarsEvent(wallTime: 1, step: 7, scalars: [("queue/unrolls", 0)])
+        let tag = Array("queue/unrolls".utf8)
+        let value: [UInt8] = [0x0A, UInt8(tag.count)] + tag + [0x15, 0, 0, 0, 0]
+        XCTAssertNotNil(event.firstRange(of: value), "the zero simple_value is encoded: \(event)")
     }
 
     func testChartsAreWellFormedSVG() throws {

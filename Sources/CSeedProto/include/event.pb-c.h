@@ -25,15 +25,24 @@ typedef struct Tensorboard__Event Tensorboard__Event;
 
 /* --- messages --- */
 
+typedef enum {
+  TENSORBOARD__SUMMARY__VALUE__VALUE__NOT_SET = 0,
+  TENSORBOARD__SUMMARY__VALUE__VALUE_SIMPLE_VALUE = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(TENSORBOARD__SUMMARY__VALUE__VALUE__CASE)
+} Tensorboard__Summary__Value__ValueCase;
+
 struct  Tensorboard__Summary__Value
 {
   ProtobufCMessage base;
   char *tag;
-  float simple_value;
+  Tensorboard__Summary__Value__ValueCase value_case;
+  union {
+    float simple_value;
+  };
 };
 #define TENSORBOARD__SUMMARY__VALUE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&tensorboard__summary__value__descriptor) \
-    , (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, TENSORBOARD__SUMMARY__VALUE__VALUE__NOT_SET, {0} }
 
 
 struct  Tensorboard__Summary
