@@ -21,6 +21,8 @@ public final class LearnerSystem: @unchecked Sendable {
     public let logger: Logger
     public let services: [Service]
     private let trainingService: TrainingService?
+    /// Gives memory freed after bursts (reset floods, streams that left) back to the kernel.
+    public let heapTrimmer = HeapTrimmer()
 
     public var spec: ObservationSpec { configuration.server.spec }
     public var job: DataParallelJob? { configuration.job }
@@ -84,7 +86,8 @@ public final class LearnerSystem: @unchecked Sendable {
         if let checkpoint = resume?.checkpoint { server.statistics.restore(envSteps: checkpoint.envSteps, episodes: checkpoint.episodes) }
         training = trainingService?.loop
         self.trainingService = trainingService
-        services = (trainingService.map { [$0] } ?? []) + [ServingService(server: server, feedsLearner: trainingService != nil)]
+        services = (trainingService.map { [$0] } ?? []) + [ServingService(server: server, feedsLearner: trainingService != nil),
+                                                           heapTrimmer]
     }
 
     /// Checkpoints written and failed so far (nil when not training).
