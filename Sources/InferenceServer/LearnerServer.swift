@@ -21,6 +21,8 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     private var watchdog: ListenerWatchdog?
     private let listenerRestartCount = Atomic<UInt64>(0)
     private let stopped = Atomic(false)
+    /// Set at shutdown: wakes a restart waiting between rebinds.
+    private let stopRequested = StopFlag()
 
     public init(configuration: LearnerServerConfiguration, policy: Policy, logger: Logger = Logger(label: "seedrl.server")) throws {
         hub = try StreamHub(configuration: configuration, policy: policy, logger: logger)
@@ -34,6 +36,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         wireConfiguration.security = configuration.security
         wireConfiguration.defences = configuration.defences
         let wire = try WireServer(configuration: wireConfiguration, service: self)
+        boundPorts = wire.boundPorts
         transport.withLock { $0 = wire }
         // A restart listens where this server listens now (port 0 resolved to its port).
         wireConfiguration.listenAddresses = zip(configuration.listenAddresses, wire.boundPorts).map { address, port in
@@ -47,14 +50,13 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     /// Bytes of per-stream memory open streams hold now.
     public var streamMemoryInUse: Int { hub.streamMemoryInUse }
 
-    private var wire: WireServer { transport.withLock { $0! } }
-
-    /// Ports bound, in the order of `listenAddresses` (0 for unix sockets).
-    public var boundPorts: [Int] { wire.boundPorts }
+    /// Ports bound, in the order of `listenAddresses` (0 for unix sockets); a restart
+    /// binds the same ones.
+    public private(set) var boundPorts: [Int] = []
 
     public func start() {
         hub.start()
-        wire.start()
+        transport.withLock { $0 }?.start()
         watchdog = ListenerWatchdog { [weak self] reason in self?.restartListener(reason: reason) }
         logger.info("serving", metadata: [
             "addresses": "\(configuration.listenAddresses)", "ports": "\(boundPorts)",
@@ -71,39 +73,73 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     ///   closed the queue) or this waits for it.
     public func shutdown(keepingUnrolls: Bool = false) {
         guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        stopRequested.set()
         watchdog?.stop()
         logger.info("shutting down", metadata: ["open_streams": "\(statistics.openStreams)"])
         hub.stop(keepingUnrolls: keepingUnrolls)
-        lifecycle.withLock { _ in wire.shutdown(endingStreamsWith: .unavailable, message: "server shutting down") }
+        lifecycle.withLock { _ in
+            transport.withLock { $0 }?.shutdown(endingStreamsWith: .unavailable, message: "server shutting down")
+        }
     }
 
     /// Times the listener was restarted because the core stopped accepting.
     public var listenerRestarts: UInt64 { listenerRestartCount.load(ordering: .relaxed) }
 
+    /// Called once if the listener is lost for good (every rebind of a restart failed):
+    /// the process can no longer be reached and should stop cleanly, final checkpoint
+    /// included. Set before `start`.
+    public var onListenerLost: (@Sendable (_ reason: String) -> Void)?
+
+    /// Called before each bind of a restart with the attempt number (tests squat the port here).
+    var beforeRebind: (@Sendable (_ attempt: Int) -> Void)?
+
     /// The 1.51 core stops accepting on a port for good once `accept4` fails (EMFILE when
     /// descriptors run out, as under a connection flood). The only way back is a new gRPC
     /// server: the old one closes every connection (the flood's included: their
     /// descriptors come back) and ends its streams with UNAVAILABLE, which actors retry;
-    /// batching, inference and training go on throughout.
+    /// batching, inference and training go on throughout. Another process may take the
+    /// port in the moment between the two servers: the bind is retried with backoff
+    /// (`listenerRestart`), and if it never succeeds the listener is lost (`onListenerLost`)
+    /// rather than the server living on deaf.
     func restartListener(reason: String) {
-        lifecycle.withLock { _ in
-            guard !stopped.load(ordering: .relaxed) else { return }
+        let closed = lifecycle.withLock { _ -> Bool in
+            guard !stopped.load(ordering: .relaxed), let old = transport.withLock({ $0 }) else { return false }
             logger.error("the listener stopped accepting connections; restarting it (open streams end, actors reconnect)",
                          metadata: ["accept_error": "\(reason)"])
             GRPCLibrary.retain()  // the library stays up between the two servers
-            defer { GRPCLibrary.release() }
-            wire.shutdown(endingStreamsWith: .unavailable, message: "server restarting its listener (\(reason))",
-                          graceMilliseconds: 200)
-            do {
-                let fresh = try WireServer(configuration: wireConfiguration, service: self)
-                transport.withLock { $0 = fresh }
-                fresh.start()
-                listenerRestartCount.add(1, ordering: .relaxed)
-            } catch {
-                logger.critical("the listener could not be restarted; the server no longer accepts connections",
-                                metadata: ["error": "\(error)"])
-            }
+            old.shutdown(endingStreamsWith: .unavailable, message: "server restarting its listener (\(reason))",
+                         graceMilliseconds: 200)
+            transport.withLock { $0 = nil }
+            return true
         }
+        guard closed else { return }
+        defer { GRPCLibrary.release() }
+        let policy = configuration.listenerRestart
+        var lastError = ""
+        for attempt in 0..<policy.attempts {
+            if attempt > 0 && stopRequested.wait(seconds: policy.delay(beforeAttempt: attempt)) { return }
+            beforeRebind?(attempt)
+            let outcome: Bool? = lifecycle.withLock { _ in
+                guard !stopped.load(ordering: .relaxed) else { return nil }
+                do {
+                    let fresh = try WireServer(configuration: wireConfiguration, service: self)
+                    transport.withLock { $0 = fresh }
+                    fresh.start()
+                    listenerRestartCount.add(1, ordering: .relaxed)
+                    return true
+                } catch {
+                    lastError = "\(error)"
+                    logger.warning("the listener could not be rebound; retrying",
+                                   metadata: ["attempt": "\(attempt + 1)", "of": "\(policy.attempts)", "error": "\(error)"])
+                    return false
+                }
+            }
+            if outcome != false { return }  // rebound, or stopping
+        }
+        let lost = "the listener could not be rebound after \(policy.attempts) attempts (\(lastError)); "
+            + "the server can no longer be reached and stops"
+        logger.critical("\(lost)")
+        onListenerLost?(lost)
     }
 
     // MARK: LearnerService (poller threads)

@@ -43,6 +43,8 @@ public struct LearnerServerConfiguration: Sendable {
     public var keepaliveMilliseconds: Int? = 20_000
     /// Completion-queue poller threads.
     public var pollerThreads: Int = 1
+    /// How often, and how far apart, a listener restart retries its bind.
+    public var listenerRestart = ListenerRestartPolicy()
     /// When set, every served step is recorded into per-stream unrolls of this length
     /// and pushed to this queue for the learner; nil serves inference only.
     public var recording: Recording?
@@ -74,5 +76,25 @@ public struct LearnerServerConfiguration: Sendable {
             throw .invalidConfiguration("max delay must not be negative, got \(maxDelayMicroseconds) µs")
         }
         return try BatchingPolicy(maxBatch: maxBatch, maxDelayNanoseconds: UInt64(maxDelayMicroseconds) * 1000)
+    }
+}
+
+/// Rebinding after the core stopped accepting: another process may hold the port for a
+/// moment (or for good). Exponential backoff from `firstDelaySeconds`, capped at
+/// `maxDelaySeconds`; the defaults try for about 20 s.
+public struct ListenerRestartPolicy: Sendable {
+    public var attempts: Int = 8
+    public var firstDelaySeconds: Double = 0.1
+    public var maxDelaySeconds: Double = 5
+
+    public init(attempts: Int = 8, firstDelaySeconds: Double = 0.1, maxDelaySeconds: Double = 5) {
+        self.attempts = attempts
+        self.firstDelaySeconds = firstDelaySeconds
+        self.maxDelaySeconds = maxDelaySeconds
+    }
+
+    /// The wait before attempt `attempt` (1-based after the first, which does not wait).
+    public func delay(beforeAttempt attempt: Int) -> Double {
+        min(maxDelaySeconds, firstDelaySeconds * Double(1 << min(attempt - 1, 30)))
     }
 }

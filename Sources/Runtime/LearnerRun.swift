@@ -26,6 +26,7 @@ public final class LearnerRun: @unchecked Sendable {
         self.system = system
         group = ServiceGroup(system.services, logger: logger)
         group = ServiceGroup(system.services + extraServices(self), logger: logger)
+        system.server.onListenerLost = { [weak self] reason in self?.stop(.listenerLost(reason)) }
     }
 
     /// Ends the run (the first reason counts). Safe from any thread.

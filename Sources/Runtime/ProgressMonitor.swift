@@ -9,6 +9,8 @@ public enum StopReason: Equatable, Sendable, CustomStringConvertible {
     case budgetSpent(UInt64)
     case actorsExited
     case jobStopped
+    /// The server could not listen again after a listener restart: nobody can reach it.
+    case listenerLost(String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum StopReason: Equatable, Sendable, CustomStringConvertible {
         case .budgetSpent(let steps): "step budget of \(steps) spent"
         case .actorsExited: "every actor exited"
         case .jobStopped: "the job stopped"
+        case .listenerLost(let reason): reason
         }
     }
 }

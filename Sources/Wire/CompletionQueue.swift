@@ -1,4 +1,7 @@
 internal import CGRPC
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import Threading
 
@@ -87,9 +90,31 @@ final class CompletionQueue: @unchecked Sendable {
         }
     }
 
+    /// Batches being started on calls of this queue right now, times 2, plus 1 once the
+    /// queue is closing. A batch started after `grpc_completion_queue_shutdown` aborts the
+    /// process in the core (`grpc_cq_begin_op`), and a reply may be started by the
+    /// inference thread at any moment, so shutdown closes this gate and waits for the
+    /// starts already past it before shutting the C queue down.
+    private let starts = Atomic<Int>(0)
+    private let shutDown = Atomic(false)
+
+    /// Runs `start` (which starts a batch on a call of this queue, or requests a call on
+    /// it) unless the queue is closing; false if it is, or if `start` says it failed.
+    /// Two uncontended atomics per batch.
+    @inline(__always)
+    func whileOpen(_ start: () -> Bool) -> Bool {
+        let entered = starts.add(2, ordering: .sequentiallyConsistent).newValue
+        defer { starts.subtract(2, ordering: .releasing) }
+        guard entered & 1 == 0 else { return false }
+        return start()
+    }
+
     /// Shuts the queue down and waits until the poller has delivered every pending
-    /// event (each comes back, failed, so tags are released) and exited.
+    /// event (each comes back, failed, so tags are released) and exited. Idempotent.
     func shutdownAndJoin() {
+        guard !shutDown.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        _ = starts.bitwiseOr(1, ordering: .sequentiallyConsistent)
+        while starts.load(ordering: .acquiring) > 1 { sched_yield() }
         grpc_completion_queue_shutdown(pointer)
         thread?.join()
         thread = nil

@@ -67,14 +67,13 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
     /// Asks the core for the next incoming Act call (re-armed by the server).
     func request(method: UnsafeMutableRawPointer) -> Bool {
         let tag = Tag.make(self, Operation.request.rawValue)
-        let result = grpc_server_request_registered_call(
-            server.pointer, method, slots.pointer(to: \.call)!, slots.pointer(to: \.deadline)!, slots.pointer(to: \.metadata)!,
-            nil, queue.pointer, queue.pointer, tag)
-        if result != GRPC_CALL_OK {
-            Tag.drop(tag)
-            return false
+        let requested = queue.whileOpen {
+            grpc_server_request_registered_call(
+                server.pointer, method, slots.pointer(to: \.call)!, slots.pointer(to: \.deadline)!, slots.pointer(to: \.metadata)!,
+                nil, queue.pointer, queue.pointer, tag) == GRPC_CALL_OK
         }
-        return true
+        if !requested { Tag.drop(tag) }
+        return requested
     }
 
     override func complete(operation: UInt8, success: Bool) {
@@ -182,7 +181,7 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
             seedrl_op_recv_message(op + count + 1, slots.pointer(to: \.received)!)
             count += 2
             let tag = Tag.make(self, Operation.exchange.rawValue)
-            if grpc_call_start_batch(call, op, count, tag, nil) != GRPC_CALL_OK {
+            if !queue.whileOpen({ grpc_call_start_batch(call, op, count, tag, nil) == GRPC_CALL_OK }) {
                 Tag.drop(tag)
                 sending = nil
                 grpc_byte_buffer_destroy(buffer)
@@ -207,7 +206,7 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
             }
             seedrl_op_send_status_from_server(op + count, grpc_status_code(code.rawValue), slots.pointer(to: \.statusDetails)!)
             let tag = Tag.make(self, Operation.status.rawValue)
-            if grpc_call_start_batch(call, op, count + 1, tag, nil) != GRPC_CALL_OK {
+            if !queue.whileOpen({ grpc_call_start_batch(call, op, count + 1, tag, nil) == GRPC_CALL_OK }) {
                 Tag.drop(tag)
                 grpc_call_cancel_with_status(call, grpc_status_code(code.rawValue), message, nil)
             }
@@ -226,7 +225,7 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
     private func startBatch(_ ops: [grpc_op], operation: Operation) {
         var ops = ops
         let tag = Tag.make(self, operation.rawValue)
-        if grpc_call_start_batch(slots.pointee.call, &ops, ops.count, tag, nil) != GRPC_CALL_OK {
+        if !queue.whileOpen({ grpc_call_start_batch(slots.pointee.call, &ops, ops.count, tag, nil) == GRPC_CALL_OK }) {
             Tag.drop(tag)
         }
     }

@@ -31,21 +31,18 @@ final class UnaryServerCall: CompletionTarget, @unchecked Sendable {
 
     func request(registered: UnsafeMutableRawPointer?) -> Bool {
         let tag = Tag.make(self, Operation.request.rawValue)
-        let result: grpc_call_error
-        if let registered {
-            result = grpc_server_request_registered_call(
-                server.pointer, registered, slots.pointer(to: \.call)!, slots.pointer(to: \.deadline)!, slots.pointer(to: \.metadata)!,
-                nil, queue.pointer, queue.pointer, tag)
-        } else {
-            result = grpc_server_request_call(
+        let requested = queue.whileOpen {
+            if let registered {
+                return grpc_server_request_registered_call(
+                    server.pointer, registered, slots.pointer(to: \.call)!, slots.pointer(to: \.deadline)!,
+                    slots.pointer(to: \.metadata)!, nil, queue.pointer, queue.pointer, tag) == GRPC_CALL_OK
+            }
+            return grpc_server_request_call(
                 server.pointer, slots.pointer(to: \.call)!, slots.pointer(to: \.details)!, slots.pointer(to: \.metadata)!,
-                queue.pointer, queue.pointer, tag)
+                queue.pointer, queue.pointer, tag) == GRPC_CALL_OK
         }
-        if result != GRPC_CALL_OK {
-            Tag.drop(tag)
-            return false
-        }
-        return true
+        if !requested { Tag.drop(tag) }
+        return requested
     }
 
     override func complete(operation: UInt8, success: Bool) {
@@ -80,7 +77,7 @@ final class UnaryServerCall: CompletionTarget, @unchecked Sendable {
         seedrl_op_recv_close_on_server(&ops[count + 1], slots.pointer(to: \.cancelled)!)
         count += 2
         let tag = Tag.make(self, Operation.done.rawValue)
-        if grpc_call_start_batch(call, &ops, count, tag, nil) != GRPC_CALL_OK {
+        if !queue.whileOpen({ grpc_call_start_batch(call, &ops, count, tag, nil) == GRPC_CALL_OK }) {
             Tag.drop(tag)
         }
     }

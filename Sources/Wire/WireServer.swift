@@ -61,6 +61,8 @@ public final class WireServer: @unchecked Sendable {
         var shuttingDown = false
     }
     private let state = Locked(State())
+    /// Held for the whole of `shutdown`; true once it ran.
+    private let shutdownDone = Locked(false)
 
     public init(configuration: WireServerConfiguration, service: LearnerService) throws(RPCError) {
         precondition(configuration.pollerThreads >= 1, "pollerThreads must be at least 1")
@@ -125,40 +127,57 @@ public final class WireServer: @unchecked Sendable {
 
     /// Stops accepting, ends every open stream with `code`/`message`, waits up to
     /// `graceMilliseconds` for calls to finish, cancels the rest, and frees the server.
+    /// Idempotent and safe from any thread: a second call returns once the first has
+    /// finished (the server is gone either way).
     public func shutdown(endingStreamsWith code: StatusCode = .unavailable,
                          message: String = "server shutting down",
                          graceMilliseconds: Int = 2000) {
-        let open = state.withLock { state -> [ServerStream] in
-            state.shuttingDown = true
-            return Array(state.streams.values)
+        shutdownDone.withLock { done in
+            guard !done else { return }
+            done = true
+            let open = state.withLock { state -> [ServerStream] in
+                state.shuttingDown = true
+                return Array(state.streams.values)
+            }
+            let waiter = ShutdownWaiter()
+            grpc_server_shutdown_and_notify(pointer, queues[0].pointer, Tag.make(waiter, 0))
+            for stream in open { stream.finish(code, message) }
+            if !waiter.wait(milliseconds: graceMilliseconds) {
+                grpc_server_cancel_all_calls(pointer)
+                _ = waiter.wait(milliseconds: -1)
+            }
+            grpc_server_destroy(pointer)
+            // Closes each queue to new batches first: a reply the inference thread starts
+            // now on a stream of this server is refused instead of reaching a shut queue.
+            for queue in queues { queue.shutdownAndJoin() }
+            GRPCLibrary.release()
         }
-        let waiter = ShutdownWaiter()
-        grpc_server_shutdown_and_notify(pointer, queues[0].pointer, Tag.make(waiter, 0))
-        for stream in open { stream.finish(code, message) }
-        if !waiter.wait(milliseconds: graceMilliseconds) {
-            grpc_server_cancel_all_calls(pointer)
-            _ = waiter.wait(milliseconds: -1)
-        }
-        grpc_server_destroy(pointer)
-        for queue in queues { queue.shutdownAndJoin() }
-        GRPCLibrary.release()
     }
+
+    /// Whether `shutdown` has begun (nothing is accepted any more).
+    public var isShutDown: Bool { shutdownDone.withLock { $0 } }
 
     // MARK: Called by calls on poller threads
 
+    // A call is requested under the state lock, so it is either requested before shutdown
+    // begins or not at all: never on a server being destroyed.
     func rearmStreamRequest(_ method: StreamMethod, on queue: CompletionQueue) {
-        if state.withLock({ $0.shuttingDown }) { return }
-        let stream = ServerStream(server: self, queue: queue, method: method)
-        _ = stream.request(method: method == .act ? actMethod : actBatchMethod)
+        state.withLock { state in
+            guard !state.shuttingDown else { return }
+            let stream = ServerStream(server: self, queue: queue, method: method)
+            _ = stream.request(method: method == .act ? actMethod : actBatchMethod)
+        }
     }
 
     func rearmUnary(_ method: UnaryServerCall.Method, on queue: CompletionQueue) {
-        if state.withLock({ $0.shuttingDown }) { return }
-        let call = UnaryServerCall(server: self, queue: queue, method: method)
-        switch method {
-        case .getSpec: _ = call.request(registered: getSpecMethod)
-        case .getStats: _ = call.request(registered: getStatsMethod)
-        case .unknown: _ = call.request(registered: nil)
+        state.withLock { state in
+            guard !state.shuttingDown else { return }
+            let call = UnaryServerCall(server: self, queue: queue, method: method)
+            switch method {
+            case .getSpec: _ = call.request(registered: getSpecMethod)
+            case .getStats: _ = call.request(registered: getStatsMethod)
+            case .unknown: _ = call.request(registered: nil)
+            }
         }
     }
 

@@ -128,5 +128,9 @@ struct ServerCommand: ParsableCommand {
         }
         let final = system.server.stats()
         Console.line("seedrl server: stopped after \(final.envSteps) env steps (\(final.stepsServed) actions served)")
+        if case .listenerLost(let reason) = outcome.reason {
+            Console.error("seedrl server: \(reason)")
+            throw ExitCode(1)
+        }
     }
 }

@@ -56,7 +56,7 @@ final class LearnerRunTests: XCTestCase {
             return try run.run()
         }()
         XCTAssertEqual(outcome.reason, .budgetSpent(2_000))
-        XCTAssertEqual(run.stopOrder, ["progress", "serving", "training"])
+        XCTAssertEqual(run.stopOrder, ["progress", "heap-trimmer", "serving", "training"])
         XCTAssertGreaterThan(readings.withLock { $0 }, 0)
         XCTAssertTrue(outcome.failures.isEmpty)
         let file = try XCTUnwrap(outcome.checkpoint?.file)
@@ -88,7 +88,7 @@ final class LearnerRunTests: XCTestCase {
         stopper.join()
         XCTAssertEqual(outcome.reason, .interrupted)
         XCTAssertNil(outcome.checkpoint)
-        XCTAssertEqual(run.stopOrder, ["serving"])
+        XCTAssertEqual(run.stopOrder, ["heap-trimmer", "serving"])
     }
 
     /// `server --no-train --checkpoint`: the checkpoint's model and parameter version are
