@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "CollectiveTests", dependencies: ["Collective"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
         .testTarget(name: "ContractTests", dependencies: ["Contract"]),
-        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "Threading"]),
         .testTarget(
             name: "RuntimeTests",
             dependencies: ["Runtime", "Contract", "InferenceServer", "LearnerLoop", "LinearAlgebra", "Environments", "Files", "Threading", "Wire", "ActorClient"]

@@ -87,4 +87,30 @@ PY
 (exec 3<>/dev/tcp/127.0.0.1/$metrics; sleep 3) &
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$metrics/")" = 404 ]
 curl -sf "http://127.0.0.1:$metrics/metrics" >/dev/null
+
+# A client trickling its request a byte a second (for two minutes) holds up neither a
+# scrape nor a stop: the scrape is answered while it trickles, and SIGTERM ends the server
+# while the trickler is still connected (the old responder waited on it, so a supervisor's
+# stop waited too).
+python3 - "$metrics" "$work/trickling" <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+open(sys.argv[2], "w").close()
+for byte in b"GET /metrics HTTP/1.1\r\nHost: x" * 10:
+    try:
+        s.send(bytes([byte]))
+    except OSError:
+        break
+    time.sleep(1)
+PY
+trickler=$!; pids+=($trickler)
+for _ in $(seq 100); do [ -e "$work/trickling" ] && break; sleep 0.1; done
+curl -sf -m 30 "http://127.0.0.1:$metrics/metrics" >/dev/null || { echo "prometheus: no scrape answered beside a trickling client"; exit 1; }
+server=${pids[0]}
+kill -TERM "$server"
+for _ in $(seq 300); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$server" 2>/dev/null; then echo "prometheus: the server still runs 30 s after SIGTERM beside a trickling metrics client"; exit 1; fi
+kill -0 "$trickler" 2>/dev/null || { echo "prometheus: the trickler ended before the stop was tested"; exit 1; }
+wait "$server" || { echo "prometheus: the server exited $? after SIGTERM"; exit 1; }
+echo "prometheus: a trickling client held up neither a scrape nor SIGTERM"
 echo "prometheus: passed"

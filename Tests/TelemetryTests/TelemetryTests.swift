@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Telemetry
+import Threading
 import XCTest
 
 final class TelemetryTests: XCTestCase {
@@ -53,17 +54,61 @@ final class TelemetryTests: XCTestCase {
         XCTAssertTrue(try get("/other", port: server.port).hasPrefix("HTTP/1.1 404"))
     }
 
-    private func get(_ path: String, port: Int) throws -> String {
+    /// A client trickling a request byte by byte holds one slot, not the responder: a scrape
+    /// is answered meanwhile, and `stop` returns without waiting for the trickler (its
+    /// exchange deadline here is an hour).
+    func testATricklingClientHoldsUpNeitherScrapesNorStop() throws {
+        let server = try MetricsHTTPServer(host: "127.0.0.1", port: 0, exchangeSeconds: 3600) { "seedrl_up 1\n" }
+        server.start()
+        let trickler = try connected(port: server.port)
+        defer { close(trickler) }
+        _ = send(trickler, "G", 1, 0)
+        XCTAssertEqual(try get("/metrics", port: server.port), "HTTP/1.1 200 OK|seedrl_up 1\n")
+        let stopped = StopFlag()
+        let stopper = OSThread(name: "test-stop") {
+            server.stop()
+            stopped.set()
+        }
+        XCTAssertTrue(stopped.wait(seconds: 60), "stop returned with the trickler still connected")
+        stopper.join()
+    }
+
+    /// Each exchange has one deadline, not one per read: a byte every 20 ms does not keep a
+    /// connection past its 0.2 s.
+    func testAnExchangeEndsAtItsDeadlineHoweverSlowlyItTrickles() throws {
+        let server = try MetricsHTTPServer(host: "127.0.0.1", port: 0, exchangeSeconds: 0.2) { "seedrl_up 1\n" }
+        server.start()
+        defer { server.stop() }
+        let trickler = try connected(port: server.port)
+        defer { close(trickler) }
+        var closedByServer = false
+        for _ in 0..<5000 where !closedByServer {  // up to 100 s on a very slow machine
+            if send(trickler, "x", 1, Int32(MSG_NOSIGNAL)) < 0 { closedByServer = true; break }
+            var byte: UInt8 = 0
+            let read = recv(trickler, &byte, 1, Int32(MSG_DONTWAIT))
+            closedByServer = read == 0 || (read < 0 && errno != EAGAIN)
+            usleep(20_000)
+        }
+        XCTAssertTrue(closedByServer, "the server closed the trickling connection")
+        XCTAssertEqual(try get("/metrics", port: server.port), "HTTP/1.1 200 OK|seedrl_up 1\n")
+    }
+
+    private func connected(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
+        let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        XCTAssertEqual(connected, 0)
+        XCTAssertEqual(result, 0)
+        return fd
+    }
+
+    private func get(_ path: String, port: Int) throws -> String {
+        let fd = try connected(port: port)
+        defer { close(fd) }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var response: [UInt8] = []
