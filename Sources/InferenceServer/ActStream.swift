@@ -22,6 +22,7 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
     /// Each lane's validator: one for Act from the start; for ActBatch as many as the
     /// first message's lanes (nothing else is allocated before a message is valid).
     private var validators: [StepValidator]
+    private let limits: ValueLimits
     /// The lanes' episodes and unrolls, created with their memory once a first message is valid.
     var lanes: [Lane] = []
     var laneCount: Int { lanes.count }
@@ -44,7 +45,8 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
     /// The peer's host (address without port), for the per-peer limit.
     let peerHost: String
 
-    init(stream: StepTransport, hub server: StreamHub, policy: Policy, spec: ObservationSpec, unrollLength: Int?, peerHost: String) {
+    init(stream: StepTransport, hub server: StreamHub, policy: Policy, spec: ObservationSpec, limits: ValueLimits,
+         unrollLength: Int?, peerHost: String) {
         self.stream = stream
         self.peerHost = peerHost
         self.server = server
@@ -52,7 +54,8 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
         self.spec = spec
         self.unrollLength = unrollLength
         rowStride = (max(policy.preparedRowBytes, 1) + 63) & ~63
-        validators = stream.method == .act ? [StepValidator(spec: spec)] : []
+        self.limits = limits
+        validators = stream.method == .act ? [StepValidator(spec: spec, limits: limits)] : []
     }
 
     deinit {
@@ -119,7 +122,7 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
         if first {
             if let refusal = server.admitLanes(count - 1, of: self) { return stream.finish(refusal.code, refusal.message) }
             admittedLanes = count
-            validators = Array(repeating: StepValidator(spec: spec), count: count)
+            validators = Array(repeating: StepValidator(spec: spec, limits: limits), count: count)
         }
         let bytes = spec.byteCount
         types.removeAll(keepingCapacity: true)

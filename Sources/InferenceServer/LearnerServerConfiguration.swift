@@ -34,6 +34,9 @@ public struct LearnerServerConfiguration: Sendable {
     /// ...and the first pending step waits at most this long for company. 0 is greedy:
     /// whatever is pending goes when inference is free (best for a cheap MLP, measured).
     public var maxDelayMicroseconds: Int = 0
+    /// Rewards and float32 observation elements beyond these are refused (INVALID_ARGUMENT
+    /// naming the lane and field): finite but huge values would poison every update.
+    public var valueLimits = ValueLimits()
     /// When set, every RPC must carry `authorization: Bearer <token>`.
     public var token: String?
     /// Plain TCP or TLS (optionally mutual).

@@ -5,11 +5,18 @@ import Wire
 /// against the spec and against the step before it. Errors name the fault.
 public struct StepValidator: Sendable {
     public let spec: ObservationSpec
+    public let limits: ValueLimits
     /// The type of the last accepted Step; nil before the first.
     public private(set) var previous: StepType?
+    /// Bits of `limits.maxAbsObservation` as a float32: for a non-negative float the bit
+    /// pattern orders as the value does, so one compare per element finds values beyond
+    /// the range and non-finite ones (whose bits are larger still) alike.
+    private let observationLimitBits: UInt32
 
-    public init(spec: ObservationSpec) {
+    public init(spec: ObservationSpec, limits: ValueLimits = ValueLimits()) {
         self.spec = spec
+        self.limits = limits
+        observationLimitBits = Float(min(limits.maxAbsObservation, Double(Float.greatestFiniteMagnitude))).bitPattern
     }
 
     /// Checks `step`; on success remembers its type and returns it.
@@ -34,26 +41,51 @@ public struct StepValidator: Sendable {
         if type != .first {
             // FIRST's reward and discount are ignored by the contract.
             guard step.reward.isFinite else { return .failure(StepError("reward is \(step.reward), must be finite", reason: .reward)) }
+            guard Double(step.reward.magnitude) <= limits.maxAbsReward else {
+                return .failure(StepError("reward is \(step.reward), beyond the server's range of ±\(limits.maxAbsReward) (--max-abs-reward)",
+                                          reason: .reward))
+            }
             guard step.discount.isFinite, step.discount >= 0, step.discount <= 1 else {
                 return .failure(StepError("discount is \(step.discount), must be in [0, 1]", reason: .discount))
             }
         }
-        if spec.dtype == .float32, let index = firstNonFinite(step.observation) {
-            return .failure(StepError("observation element \(index) is not finite (float32 observations must be)", reason: .observationValue))
+        if spec.dtype == .float32, let (index, value) = firstOutOfRange(step.observation) {
+            if !value.isFinite {
+                return .failure(StepError("observation element \(index) is not finite (float32 observations must be)", reason: .observationValue))
+            }
+            return .failure(StepError("observation element \(index) is \(value), beyond the server's range of ±\(limits.maxAbsObservation) "
+                                      + "(--max-abs-observation)", reason: .observationValue))
         }
         previous = type
         return .success(type)
     }
 
-    private func firstNonFinite(_ bytes: UnsafeRawBufferPointer) -> Int? {
+    /// The first element that is not finite or whose magnitude is beyond the limit.
+    private func firstOutOfRange(_ bytes: UnsafeRawBufferPointer) -> (Int, Float)? {
         let count = bytes.count / 4
         guard let base = bytes.baseAddress else { return nil }
         for index in 0..<count {
             // Unaligned-safe load: the arena aligns, but the contract does not promise it.
             let bits = base.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)
-            if bits & 0x7F80_0000 == 0x7F80_0000 { return index }
+            if bits & 0x7FFF_FFFF > observationLimitBits { return (index, Float(bitPattern: bits)) }
         }
         return nil
+    }
+}
+
+/// How large a reward or a float32 observation element may be. A value that is finite but
+/// huge (1e30) passes any finiteness check yet makes every update it joins non-finite, so
+/// one such actor would stall training for everyone; values beyond these bounds are refused
+/// at the Step, naming the lane and field. The defaults are far beyond any task's (Atari's
+/// unclipped scores, MuJoCo's velocities) and keep V-trace's returns and the gradients of a
+/// batch finite in float32 (1e6 / (1 - 0.99) squared is 1e16).
+public struct ValueLimits: Sendable, Equatable {
+    public var maxAbsReward: Double = 1e6
+    public var maxAbsObservation: Double = 1e6
+
+    public init(maxAbsReward: Double = 1e6, maxAbsObservation: Double = 1e6) {
+        self.maxAbsReward = maxAbsReward
+        self.maxAbsObservation = maxAbsObservation
     }
 }
 

@@ -10,8 +10,11 @@ import Threading
 /// `main`, and the kernel may deliver a process signal to any of them.
 ///
 /// SIGINT, SIGTERM and SIGHUP (the ssh session or terminal went away) are a clean stop,
-/// with the final checkpoint; the first one counts. SIGUSR1 asks for a checkpoint, every
-/// time (mpirun forwards it to every rank without killing anything).
+/// with the final checkpoint. A second one while that stop is under way escalates: the
+/// process exits at once (128 + the signal) without waiting for the stop to finish; every
+/// checkpoint file is written atomically, so the last complete one stands. SIGUSR1 asks
+/// for a checkpoint, every time (mpirun forwards it to every rank without killing
+/// anything); where there is nothing to checkpoint it is ignored rather than fatal.
 public enum Signals {
     /// Installs the handlers, once per process.
     public static func install(onTermination: @escaping @Sendable (Int32) -> Void,
@@ -26,8 +29,7 @@ public enum Signals {
         }
         sigemptyset(&action.sa_mask)
         action.sa_flags = SA_RESTART
-        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaction(signal, &action, nil) }
-        if onCheckpointRequest != nil { sigaction(SIGUSR1, &action, nil) }
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGUSR1] { sigaction(signal, &action, nil) }
         let readEnd = fds[0]
         _ = OSThread(name: "seedrl-signals", detached: true) {
             var terminated = false
@@ -41,7 +43,11 @@ public enum Signals {
                     onCheckpointRequest?()
                 } else if !terminated {
                     terminated = true
-                    onTermination(signal)
+                    onTermination(signal)  // only asks for the stop: it runs elsewhere
+                } else {
+                    let message = Array("seedrl: second signal \(signal) during the stop: exiting now; the last checkpoint written stands\n".utf8)
+                    _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+                    _exit(128 + signal)
                 }
             }
         }

@@ -56,8 +56,10 @@ struct ActorCommand: ParsableCommand {
     func validate() throws {
         if envs < 1 { throw ValidationError("--envs must be at least 1") }
         if let lanes, lanes < 1 { throw ValidationError("--lanes must be at least 1") }
-        if statusSeconds <= 0 { throw ValidationError("--status-seconds must be positive") }
-        if maxBackoff < 0.1 { throw ValidationError("--max-backoff-seconds must be at least 0.1") }
+        try checkSeconds(statusSeconds, "--status-seconds", exclusive: true)
+        try checkSeconds(maxBackoff, "--max-backoff-seconds", minimum: 0.1)
+        try checkSeconds(connectTimeout, "--connect-timeout-seconds")
+        try checkSeconds(keepaliveSeconds, "--keepalive-seconds")
     }
 
     func run() throws {

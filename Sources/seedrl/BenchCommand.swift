@@ -64,7 +64,8 @@ struct BenchCommand: ParsableCommand {
     func validate() throws {
         let counts = try streamCounts()
         if counts.isEmpty { throw ValidationError("--streams needs at least one count") }
-        if seconds <= 0 || warmup < 0 { throw ValidationError("--seconds must be positive and --warmup-seconds not negative") }
+        try checkSeconds(seconds, "--seconds", exclusive: true)
+        try checkSeconds(warmup, "--warmup-seconds")
         if connections < 1 || clientThreads < 1 { throw ValidationError("--connections and --client-threads must be at least 1") }
         if lanes < 0 { throw ValidationError("--lanes must not be negative") }
         if server != nil && (spec.env != nil || spec.obsShape != nil) {

@@ -19,7 +19,7 @@ struct CheckpointOptions: ParsableArguments {
     var interval: Double { legacyCheckpointSecs ?? checkpointSeconds }
 
     func validate() throws {
-        if !(interval > 0) { throw ValidationError("--checkpoint-seconds must be positive") }
+        try checkSeconds(interval, "--checkpoint-seconds", exclusive: true)
         if keepCheckpoints < 1 { throw ValidationError("--keep-checkpoints must be at least 1") }
     }
 

@@ -26,7 +26,8 @@ struct ModelBenchCommand: ParsableCommand {
     @OptionGroup(title: "Learning") var learning: LearningOptions
 
     func validate() throws {
-        if rows < 1 || !(seconds > 0) { throw ValidationError("--rows must be at least 1 and --seconds positive") }
+        if rows < 1 { throw ValidationError("--rows must be at least 1") }
+        try checkSeconds(seconds, "--seconds", exclusive: true)
     }
 
     func run() throws {

@@ -47,7 +47,7 @@ struct ServerCommand: ParsableCommand {
 
     func validate() throws {
         if !(0...65535).contains(port) { throw ValidationError("--port must be in 0...65535") }
-        if statusSeconds <= 0 { throw ValidationError("--status-seconds must be positive") }
+        try checkSeconds(statusSeconds, "--status-seconds", exclusive: true)
         if checkpoint != nil && !noTrain {
             throw ValidationError("--checkpoint serves a trained policy and needs --no-train (to go on training, use --logdir)")
         }

@@ -44,6 +44,12 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Ask a connection older than this many seconds to reconnect (GOAWAY; 0: never).")
     var maxConnectionAgeSeconds: Double = 0
 
+    @Option(help: "Refuse (INVALID_ARGUMENT, naming the lane) a reward whose magnitude is beyond this: a finite but huge reward would make every update it joins non-finite (inf: no bound).")
+    var maxAbsReward: Double = ValueLimits().maxAbsReward
+
+    @Option(help: "Refuse a float32 observation element whose magnitude is beyond this, for the same reason (inf: no bound).")
+    var maxAbsObservation: Double = ValueLimits().maxAbsObservation
+
     @Option(help: "Completion-queue poller threads.")
     var pollerThreads: Int = 1
 
@@ -67,7 +73,13 @@ struct ServingOptions: ParsableArguments {
 
     func validate() throws {
         if maxBatch < 1 { throw ValidationError("--max-batch must be at least 1") }
-        if maxDelay < 0 { throw ValidationError("--max-delay-seconds must not be negative") }
+        try checkSeconds(maxDelay, "--max-delay-seconds")
+        try checkSeconds(keepaliveSeconds, "--keepalive-seconds")
+        try checkSeconds(streamIdle, "--stream-idle-seconds")
+        try checkSeconds(maxConnectionIdleSeconds, "--max-connection-idle-seconds")
+        try checkSeconds(maxConnectionAgeSeconds, "--max-connection-age-seconds")
+        try checkBound(maxAbsReward, "--max-abs-reward")
+        try checkBound(maxAbsObservation, "--max-abs-observation")
         if maxStreams < 1 { throw ValidationError("--max-streams must be at least 1") }
         if maxLanes < 1 { throw ValidationError("--max-lanes must be at least 1") }
         if maxStreamsPerPeer < 0 || streamIdle < 0 { throw ValidationError("--max-streams-per-peer and --stream-idle-seconds must not be negative") }
@@ -108,6 +120,7 @@ struct ServingOptions: ParsableArguments {
         configuration.maxStreams = maxStreams
         configuration.maxLanes = maxLanes
         configuration.pollerThreads = pollerThreads
+        configuration.valueLimits = ValueLimits(maxAbsReward: maxAbsReward, maxAbsObservation: maxAbsObservation)
         configuration.maxStreamsPerPeer = maxStreamsPerPeer > 0 ? maxStreamsPerPeer : nil
         configuration.streamIdleSeconds = streamIdle > 0 ? streamIdle : nil
         configuration.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil

@@ -34,7 +34,7 @@ struct StatsCommand: ParsableCommand {
     @OptionGroup(title: "TLS") var tls: ClientTLSOptions
 
     func validate() throws {
-        if !(interval > 0) { throw ValidationError("--interval-seconds must be positive") }
+        try checkSeconds(interval, "--interval-seconds", exclusive: true)
     }
 
     func run() throws {

@@ -48,7 +48,7 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if (actors ?? 1) < 1 || (envsPerActor ?? 1) < 1 { throw ValidationError("--actors and --envs-per-actor must be at least 1") }
-        if progressSeconds <= 0 { throw ValidationError("--progress-seconds must be positive") }
+        try checkSeconds(progressSeconds, "--progress-seconds", exclusive: true)
     }
 
     func run() throws {

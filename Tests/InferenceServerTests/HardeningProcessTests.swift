@@ -42,7 +42,7 @@ final class HardeningProcessTests: XCTestCase {
     /// One episode with a reward of 1e21 (finite, accepted) used to kill the process a few
     /// seconds later: the status line converted the mean return to an Int.
     func testAHugeFiniteRewardDoesNotKillTheServer() throws {
-        let server = try startServer(["--no-train", "--status-seconds", "0.1"])
+        let server = try startServer(["--no-train", "--status-seconds", "0.1", "--max-abs-reward", "inf"])
         let poller = StreamPoller()
         defer { poller.shutdown() }
         let client = try TestActClient(channel: server.channel, poller: poller)
@@ -95,6 +95,62 @@ final class HardeningProcessTests: XCTestCase {
         XCTAssertNoThrow(try server.channel.getSpec())
         let commandLine = try readAll("/proc/\(server.child.pid)/cmdline")
         XCTAssertFalse(commandLine.contains(Array(secret.utf8)))
+    }
+
+    /// `-seconds` flags become integer milliseconds somewhere: inf or 1e300 used to trap at
+    /// start; they are refused with a usage error (exit 64) instead.
+    func testUnrepresentableSecondsAreRefusedNotTrapped() throws {
+        for arguments in [["server", "--env", "cartpole", "--keepalive-seconds", "inf"],
+                          ["server", "--env", "cartpole", "--max-delay-seconds", "1e300"],
+                          ["server", "--env", "cartpole", "--checkpoint-seconds", "nan"],
+                          ["actor", "--server", "127.0.0.1:1", "--max-backoff-seconds", "inf"],
+                          ["train", "--env", "cartpole", "--progress-seconds", "-1"]] {
+            let child = try ChildProcess(arguments + ["--log-level", "error"])
+            XCTAssertEqual(child.wait(), 64, "\(arguments) is a usage error")
+        }
+    }
+
+    /// SIGUSR1 asks a learner for a checkpoint; where there is nothing to checkpoint (a
+    /// serving-only server, an actor) it used to kill the process (exit 138).
+    func testSigusr1IsHarmlessWithoutALearner() throws {
+        let server = try startServer(["--no-train"])
+        server.child.signal(SIGUSR1)
+        XCTAssertNoThrow(try server.channel.getSpec(), "the server still serves after SIGUSR1")
+        let actor = try ChildProcess(["actor", "--server", "unix:\(server.socket)", "--envs", "1", "--log-level", "error", "--quiet"])
+        XCTAssertTrue(eventually(seconds: 30) { ((try? server.channel.getStats())?.stepsServed ?? 0) > 0 }, "the actor acts")
+        actor.signal(SIGUSR1)
+        let served = try server.channel.getStats().stepsServed
+        XCTAssertTrue(eventually(seconds: 30) { ((try? server.channel.getStats())?.stepsServed ?? 0) > served + 100 },
+                      "the actor goes on acting after SIGUSR1")
+        actor.signal(SIGTERM)
+        XCTAssertEqual(actor.wait(), 0)
+        server.child.signal(SIGTERM)
+        XCTAssertEqual(server.child.wait(), 0)
+    }
+
+    /// A second SIGTERM during a stop does not wait for the stop: the process exits at once
+    /// with 128 + SIGTERM. The stop is held up for sure by an actor process that is stopped
+    /// (SIGSTOP): `seedrl train` waits up to 5 s for its actors to exit; without the
+    /// escalation it would exit 1 (interrupted before its target) after that wait.
+    func testASecondSigtermEscalates() throws {
+        let logdir = temporaryDirectory()
+        let train = try ChildProcess(["train", "--env", "cartpole", "--actors", "1", "--target-return", "1000",
+                                      "--logdir", logdir, "--quiet", "--log-level", "error"])
+        addTeardownBlock {
+            train.signal(SIGKILL)
+            _ = train.wait()
+        }
+        var actor: pid_t = 0
+        XCTAssertTrue(eventually(seconds: 60) {
+            let children = (try? readAll("/proc/\(train.pid)/task/\(train.pid)/children")) ?? []
+            actor = pid_t(String(decoding: children, as: UTF8.self).split(separator: " ").first.flatMap { Int32($0) } ?? 0)
+            return actor > 0 && access("\(logdir)/metrics.jsonl", F_OK) == 0
+        }, "the run is under way")
+        kill(actor, SIGSTOP)
+        defer { kill(actor, SIGKILL) }
+        train.signal(SIGTERM)
+        train.signal(SIGTERM)
+        XCTAssertEqual(train.wait(), 128 + SIGTERM, "the second signal ended the process without waiting for the stopped actor")
     }
 
     func testAnEmptyTokenIsRefused() throws {

@@ -11,8 +11,9 @@ import LinearAlgebra
 /// Training in place through the real server: actors over loopback gRPC, steps recorded
 /// into unrolls, a learner thread publishing versions that inference picks up.
 final class TrainingServerTests: XCTestCase {
-    /// Rewards of 3e38 are finite and accepted, but their returns overflow: every update
-    /// they make is skipped and counted, the served model stays finite at version 0.
+    /// Rewards of 3e38 are finite and, with the server's value bounds turned off, accepted,
+    /// but their returns overflow: every update they make is skipped and counted, the
+    /// served model stays finite at version 0 (the learner's own defence, behind the bounds).
     func testPoisonedRewardsSkipUpdatesInsteadOfPublishingThem() throws {
         BLAS.useSingleThread()
         let architecture = ModelArchitecture(
@@ -29,6 +30,7 @@ final class TrainingServerTests: XCTestCase {
         var configuration = LearnerServerConfiguration(spec: ServerFixture.cartPole, listenAddresses: ["127.0.0.1:0"])
         configuration.recording = .init(unrollLength: settings.unrollLength, queue: queue)
         configuration.skippedUpdates = { training.progress.skippedNonFiniteSteps }
+        configuration.valueLimits = ValueLimits(maxAbsReward: .infinity, maxAbsObservation: .infinity)
         let server = try LearnerServer(
             configuration: configuration, policy: ModelPolicy(architecture: architecture, store: store, maxBatch: 16, seed: 5))
         training.start()
@@ -50,6 +52,66 @@ final class TrainingServerTests: XCTestCase {
         XCTAssertEqual(training.progress.skippedNonFiniteSteps, training.progress.steps, "every poisoned update was skipped")
         XCTAssertEqual(store.version, 0)
         XCTAssertTrue(store.snapshot.values.allSatisfy(\.isFinite), "the served parameters stay finite")
+    }
+
+    /// One authenticated actor sends finite but huge rewards, again and again, among healthy
+    /// ones: each of its streams ends with INVALID_ARGUMENT naming the lane and the field, no
+    /// update is skipped, the model version keeps rising and the healthy actors learn (their
+    /// mean return leaves random play's ~22 within a step budget).
+    func testOnePoisoningActorCannotStallTraining() throws {
+        BLAS.useSingleThread()
+        let spec = ServerFixture.cartPole
+        let architecture = ModelArchitecture(
+            observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [32], numActions: 2)
+        let store = ParameterStore(
+            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 11), version: 0),
+            layout: architecture.layout)
+        var settings = LearnerSettings()
+        settings.batchSize = 8
+        settings.unrollLength = 16
+        let learner = Learner(architecture: architecture, settings: settings, store: store)
+        let queue = UnrollQueue(capacity: 16, policy: .block)
+        let training = TrainingLoop(learner: learner, queue: queue, replay: nil, seed: 11)
+        var configuration = LearnerServerConfiguration(spec: spec, listenAddresses: ["127.0.0.1:0"])
+        configuration.recording = .init(unrollLength: settings.unrollLength, queue: queue)
+        configuration.skippedUpdates = { training.progress.skippedNonFiniteSteps }
+        let server = try LearnerServer(
+            configuration: configuration, policy: ModelPolicy(architecture: architecture, store: store, maxBatch: 256, seed: 11))
+        training.start()
+        server.start()
+        defer {
+            server.shutdown()
+            training.stop()
+        }
+        let target = "127.0.0.1:\(server.boundPorts[0])"
+        var actorConfiguration = ActorConfiguration(target: target, environment: "cartpole")
+        actorConfiguration.environments = 16
+        let actor = ActorLoop(configuration: actorConfiguration)
+        try actor.start()
+        defer { actor.stop() }
+
+        let channel = WireChannel(target: target)
+        let poller = StreamPoller()
+        defer { poller.shutdown() }
+        let budget: UInt64 = 400_000
+        var refusals = 0
+        var stats = try channel.getStats()
+        while stats.envSteps < budget && stats.meanEpisodeReturn < 60 {
+            // The poisoner comes back after every refusal, a lane of a batch this time.
+            let poisoner = try TestBatchClient(channel: channel, poller: poller, lanes: 4)
+            XCTAssertNotNil(poisoner.roundTrip([.first, .first, .first, .first]))
+            poisoner.send([.mid, .mid, .mid, .mid], rewards: [1, 1, 1e30, 1])
+            XCTAssertEqual(poisoner.closedStatus(), .some(RPCError(
+                .invalidArgument, "lane 2: reward is 1e+30, beyond the server's range of ±1000000.0 (--max-abs-reward)")))
+            refusals += 1
+            usleep(20_000)
+            stats = try channel.getStats()
+        }
+        XCTAssertGreaterThanOrEqual(stats.meanEpisodeReturn, 60, "the healthy actors learned within \(budget) env steps: \(stats)")
+        XCTAssertGreaterThan(refusals, 0)
+        XCTAssertEqual(stats.skippedUpdates, 0, "no update was poisoned")
+        XCTAssertGreaterThan(stats.modelVersion, 10)
+        XCTAssertEqual(server.statistics.invalidStepsByReason[.reward]?.current, UInt64(refusals), "each refusal counted")
     }
 
     func testServedStepsTrainTheServedModel() throws {

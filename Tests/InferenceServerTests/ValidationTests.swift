@@ -65,6 +65,30 @@ final class ValidationTests: XCTestCase {
         }
     }
 
+    /// Finite but huge: it would make every update it joins non-finite.
+    func testRewardBeyondTheServersRange() throws {
+        try assertFault("reward is 1e+30, beyond the server's range of ±1000000.0 (--max-abs-reward)") { client in
+            client.roundTrip(.first)
+            client.send(.mid, observation: [0, 0, 0, 0], reward: 1e30)
+        }
+    }
+
+    func testObservationBeyondTheServersRange() throws {
+        try assertFault("observation element 1 is -2e+07, beyond the server's range of ±1000000.0 (--max-abs-observation)") { client in
+            client.send(.first, observation: [1, -2e7, 3, 4])
+        }
+    }
+
+    /// The bounds are the operator's: with none, huge finite values are served.
+    func testUnboundedValueLimitsServeHugeFiniteValues() throws {
+        try ServerFixture.withServer(configure: { $0.valueLimits = ValueLimits(maxAbsReward: .infinity, maxAbsObservation: .infinity) }) { fixture in
+            let client = try fixture.client()
+            XCTAssertNotNil(client.roundTrip(.first, observation: [3e38, 0, 0, 0]))
+            XCTAssertNotNil(client.roundTrip(.mid, reward: 3e38))
+            XCTAssertEqual(fixture.server.statistics.rejectedSteps, 0)
+        }
+    }
+
     func testDiscountOutsideUnitInterval() throws {
         try assertFault("discount is 1.5, must be in [0, 1]") { client in
             client.roundTrip(.first)
