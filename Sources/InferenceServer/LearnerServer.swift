@@ -32,6 +32,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
             maxReceiveMessageBytes: max(configuration.spec.maxStepMessageBytes,
                                         configuration.spec.maxStepBatchMessageBytes(lanes: configuration.maxLanes)))
         wireConfiguration.pollerThreads = configuration.pollerThreads
+        wireConfiguration.maxLanes = configuration.maxLanes
         wireConfiguration.keepaliveMilliseconds = configuration.keepaliveMilliseconds
         wireConfiguration.security = configuration.security
         wireConfiguration.defences = configuration.defences

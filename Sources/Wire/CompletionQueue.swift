@@ -61,15 +61,20 @@ final class CompletionQueue: @unchecked Sendable {
     let receiveScratch: UnsafeMutableRawBufferPointer
     let receiveArena: MessageArena
 
-    /// - Parameter receiveMessageBytes: the largest message its calls decode (0: none).
-    init(name: String, receiveMessageBytes: Int = 0) {
+    /// - Parameters:
+    ///   - receiveMessageBytes: the largest message its calls decode (0: none).
+    ///   - fieldOccurrences: the most field occurrences a valid message holds (a StepBatch's
+    ///     repeated fields may come unpacked, one tag per lane and field).
+    init(name: String, receiveMessageBytes: Int = 0, fieldOccurrences: Int = 16) {
         self.name = name
         pointer = grpc_completion_queue_create_for_next(nil)
         receiveScratch = .allocate(byteCount: receiveMessageBytes, alignment: 64)
         // The decoded struct plus a copy of its bytes fields; a little room for unknown fields.
         // A StepBatch decodes into more than its wire size: each lane's step type becomes 4
         // bytes (1 on the wire); twice the message is ample for any valid one.
-        receiveArena = MessageArena(capacity: receiveMessageBytes == 0 ? 0 : 2 * receiveMessageBytes + 4096)
+        // protobuf-c also allocates, while it unpacks, a 32-byte record per field occurrence
+        // in slabs that double in size: at most 4 × 32 bytes per occurrence in all.
+        receiveArena = MessageArena(capacity: receiveMessageBytes == 0 ? 0 : 2 * receiveMessageBytes + 4096 + 128 * fieldOccurrences)
     }
 
     /// Starts the poller thread. Events before this call wait in the queue.

@@ -21,6 +21,9 @@ public struct WireServerConfiguration: Sendable {
     public var listenAddresses: [String]
     /// Larger messages are refused by the gRPC core with RESOURCE_EXHAUSTED.
     public var maxReceiveMessageBytes: Int
+    /// Most lanes of an ActBatch message: its three repeated fields may come unpacked, one
+    /// occurrence per lane each, and decoding needs room for every occurrence.
+    public var maxLanes: Int = 256
     /// Completion queues, each with its own poller thread.
     public var pollerThreads: Int = 1
     /// Plain TCP or TLS (optionally mutual).
@@ -88,7 +91,8 @@ public final class WireServer: @unchecked Sendable {
         }
         pointer = arguments.withArgs { grpc_server_create($0, nil) }
         queues = (0..<configuration.pollerThreads).map {
-            CompletionQueue(name: "seedrl-cq\($0)", receiveMessageBytes: configuration.maxReceiveMessageBytes)
+            CompletionQueue(name: "seedrl-cq\($0)", receiveMessageBytes: configuration.maxReceiveMessageBytes,
+                            fieldOccurrences: 3 * configuration.maxLanes + 16)
         }
         for queue in queues { grpc_server_register_completion_queue(pointer, queue.pointer, nil) }
         actMethod = grpc_server_register_method(pointer, "/seedrl.v1.Learner/Act", nil, GRPC_SRM_PAYLOAD_NONE, 0)

@@ -27,6 +27,34 @@ final class ActBatchTests: XCTestCase {
         }
     }
 
+    /// Repeated fields may arrive unpacked (one tag per value: valid protobuf, what some
+    /// encoders write); at the server's 256 lanes that is the largest valid message and its
+    /// decoding the most memory: it must be served like the packed one.
+    func testUnpackedRepeatedFieldsAtTheMostLanesAreServed() throws {
+        try ServerFixture.withServer { fixture in
+            let lanes = 256
+            let client = try fixture.batchClient(lanes: lanes)
+            func unpacked(_ type: UInt8) -> [UInt8] {
+                var message: [UInt8] = []
+                for _ in 0..<lanes { message += [0x08, type] }                                  // step_types, varint
+                for _ in 0..<lanes { message += [0x15] + withUnsafeBytes(of: Float(1).bitPattern.littleEndian, Array.init) }  // rewards
+                for _ in 0..<lanes { message += [0x1D] + withUnsafeBytes(of: Float(1).bitPattern.littleEndian, Array.init) }  // discounts
+                let observations = [UInt8](repeating: 0, count: lanes * 16)
+                var length = observations.count
+                message.append(0x22)
+                while length >= 0x80 { message.append(UInt8(length & 0x7F) | 0x80); length >>= 7 }
+                return message + [UInt8(length)] + observations
+            }
+            XCTAssertTrue(client.stream.send(rawMessage: unpacked(1)))
+            guard case .actions(let first, _)? = client.next() else { return XCTFail("expected an ActionBatch") }
+            XCTAssertEqual(first.count, lanes)
+            XCTAssertTrue(client.stream.send(rawMessage: unpacked(2)))
+            guard case .actions(let second, _)? = client.next() else { return XCTFail("expected an ActionBatch") }
+            XCTAssertEqual(second.count, lanes)
+            XCTAssertEqual(fixture.server.statistics.rejectedSteps, 0)
+        }
+    }
+
     func testTheFirstMessageFixesTheLaneCountWithinTheServersMaximum() throws {
         try ServerFixture.withServer(configure: { $0.maxLanes = 4 }) { fixture in
             let tooMany = try fixture.batchClient(lanes: 5)
