@@ -111,7 +111,7 @@ let package = Package(
             dependencies: ["Runtime", "Contract", "InferenceServer", "LearnerLoop", "LinearAlgebra", "Environments", "Files", "Threading", "Wire", "ActorClient"]
         ),
         .testTarget(name: "LearnerLoopTests", dependencies: ["Contract", "Files", "LearnerLoop", "LinearAlgebra", "Replay", "Randomness", "Environments"]),
-        .testTarget(name: "WireTests", dependencies: ["Contract", "Wire", "CGRPC"]),
+        .testTarget(name: "WireTests", dependencies: ["Contract", "Wire", "CGRPC", "Threading"]),
         .testTarget(name: "ActorClientTests", dependencies: ["Contract", "ActorClient", "Randomness", "Environments"]),
         .testTarget(name: "RunLogTests", dependencies: ["Files", "RunLog", "Wire"]),
         .testTarget(name: "ReplayTests", dependencies: ["Contract", "Replay", "Randomness", "Threading"]),

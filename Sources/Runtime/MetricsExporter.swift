@@ -2,6 +2,7 @@ import InferenceServer
 import LearnerLoop
 import Telemetry
 import Threading
+import Wire
 
 /// Everything a learner process counts, in Prometheus's text format: GetStats' counters,
 /// the server's and the learner's histograms, checkpoints, refusals by reason, and the
@@ -31,6 +32,8 @@ public final class MetricsExporter: Sendable {
         text.counter("seedrl_auth_failures_total", "RPCs refused for a missing or wrong bearer token.", Double(stats.authFailures))
         text.counters("seedrl_invalid_steps_total", "Steps refused, by reason (the stream ends with INVALID_ARGUMENT).",
                       InvalidStepReason.allCases.map { ([("reason", $0.rawValue)], Double(server.invalidStepsByReason[$0]!.current)) })
+        text.counter("seedrl_tls_handshake_failures_total", "TLS handshakes that failed (logged at most once per 10 s).",
+                     Double(CoreLog.tlsHandshakeFailures))
         text.counter("seedrl_listener_restarts_total", "Times the listener was restarted after the core stopped accepting.",
                      Double(system.server.listenerRestarts))
         text.gauge("seedrl_stream_memory_bytes", "Per-stream memory held by open streams.", Double(system.server.streamMemoryInUse))

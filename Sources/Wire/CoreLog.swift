@@ -15,6 +15,11 @@ public enum CoreLog {
     public static var acceptFailures: UInt64 { failedAccepts.load(ordering: .relaxed) }
     /// The last failed accept's reason, e.g. "Too many open files".
     public static var lastAcceptFailure: String { lastFailure.withLock { $0 } }
+    /// Failed TLS handshakes since the process started (anyone can cause one, before any
+    /// authentication: they are counted, and logged at most once per `quietSeconds`).
+    public static var tlsHandshakeFailures: UInt64 { failedHandshakes.load(ordering: .relaxed) }
+    /// How long a rate-limited kind of line stays quiet after one is printed.
+    static let quietSeconds: UInt64 = 10
 
     /// Installs the hook (idempotent; called before the library is first initialised).
     static func install() {
@@ -22,21 +27,42 @@ public enum CoreLog {
         gpr_set_log_function(coreLogSink)
     }
 
-    /// Counts the line if it reports a failed accept, then prints it as the core would.
-    fileprivate static func record(file: String, line: Int32, severity: gpr_log_severity, message: String) {
+    /// Counts the line if it reports a failed accept or handshake, then prints it as the
+    /// core would (a failed handshake only if none was printed in the last `quietSeconds`,
+    /// with how many were not). Returns whether it printed.
+    @discardableResult
+    static func record(file: String, line: Int32, severity: gpr_log_severity, message: String,
+                       now: UInt64 = MonotonicClock.now()) -> Bool {
+        var suffix = ""
         if message.hasPrefix("Failed accept4") {
             lastFailure.withLock { $0 = String(message.dropFirst("Failed accept4: ".count)) }
             failedAccepts.add(1, ordering: .relaxed)
+        } else if message.hasPrefix("Handshake failed") {
+            failedHandshakes.add(1, ordering: .relaxed)
+            let unprinted = handshakeLines.withLock { state -> UInt64? in
+                guard state.lastPrinted == 0 || now - state.lastPrinted >= quietSeconds * 1_000_000_000 else {
+                    state.unprinted += 1
+                    return nil
+                }
+                defer { state = (now, 0) }
+                return state.unprinted
+            }
+            guard let unprinted else { return false }
+            if unprinted > 0 { suffix = " (\(unprinted) more failed TLS handshakes since the last such line, not printed)" }
         }
         let letter = severity == GPR_LOG_SEVERITY_DEBUG ? "D" : severity == GPR_LOG_SEVERITY_INFO ? "I" : "E"
         let name = file.split(separator: "/").last.map(String.init) ?? file
-        let text = "\(letter) grpc \(name):\(line)] \(message)\n"
+        let text = "\(letter) grpc \(name):\(line)] \(message)\(suffix)\n"
         _ = text.withCString { write(2, $0, strlen($0)) }
+        return true
     }
 
     private static let installed = Atomic(false)
     private static let failedAccepts = Atomic<UInt64>(0)
     private static let lastFailure = Locked("")
+    private static let failedHandshakes = Atomic<UInt64>(0)
+    /// When a failed handshake was last printed (monotonic ns; 0: never) and how many since.
+    private static let handshakeLines = Locked<(lastPrinted: UInt64, unprinted: UInt64)>((0, 0))
 }
 
 private func coreLogSink(_ arguments: UnsafeMutablePointer<gpr_log_func_args>?) {
