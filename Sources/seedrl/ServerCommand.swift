@@ -68,7 +68,10 @@ struct ServerCommand: ParsableCommand {
         serving.apply(to: &server)
         server.token = try tokens.resolve()
         server.security = try tls.security()
-        ExposureWarning.log(host: host, configuration: server, logger: logger)
+        for warning in ExposureWarnings.of(host: host, security: server.security, token: server.token,
+                                           metricsHost: try monitoring.endpoint()?.host) {
+            logger.warning("\(warning)")
+        }
         let task = TaskDefaults.of(spec.env)
         var configuration = LearnerConfiguration(server: server)
         configuration.model = serving.model(for: task)

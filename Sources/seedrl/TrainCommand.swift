@@ -79,6 +79,10 @@ struct TrainCommand: ParsableCommand {
         let system = try LearnerSystem(configuration: configuration, logger: logger)
         let metrics = leader ? try MetricsLog.create(in: logdir) : nil
         let prometheus = try monitoring.service(for: system)
+        for warning in ExposureWarnings.of(host: "127.0.0.1", security: .insecure, token: nil,
+                                           metricsHost: try monitoring.endpoint()?.host) {
+            logger.warning("\(warning)")
+        }
         let address = "127.0.0.1:\(system.server.boundPorts[0])"
         let fleet = ActorFleet(plan: .init(target: address, environment: env.rawValue, processes: actors,
                                            environmentsPerProcess: envsPerActor, lanes: lanes,
