@@ -112,15 +112,25 @@ public struct CheckpointDirectory: Sendable {
         return "checkpoint-" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits + ".bin"
     }
 
-    /// Checkpoint file names, newest (highest version) first.
+    /// Checkpoint file names (`checkpoint-<version>.bin`, the version all digits), newest
+    /// (highest version) first. Any other name is not ours: `checkpoint-zzz.bin` would sort
+    /// above every numbered one as text and be taken for the newest.
     func files() -> [String] {
         guard let directory = opendir(path) else { return [] }
         defer { closedir(directory) }
-        var names: [String] = []
+        var found: [(version: UInt64, name: String)] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasPrefix("checkpoint-") && name.hasSuffix(".bin") { names.append(name) }
+            if let version = Self.version(ofFile: name) { found.append((version, name)) }
         }
-        return names.sorted(by: >)
+        return found.sorted { ($0.version, $0.name) > ($1.version, $1.name) }.map(\.name)
+    }
+
+    /// The version a checkpoint file name carries, or nil if it is not one.
+    static func version(ofFile name: String) -> UInt64? {
+        guard name.hasPrefix("checkpoint-") && name.hasSuffix(".bin") else { return nil }
+        let digits = name.dropFirst("checkpoint-".count).dropLast(".bin".count)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return UInt64(digits)
     }
 }

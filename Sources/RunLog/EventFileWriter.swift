@@ -17,7 +17,7 @@ public final class EventFileWriter {
         gethostname(&host, host.count - 1)
         let hostname = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         path = "\(directory)/events.out.tfevents.\(Int(wallTime)).\(hostname).seedrl"
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw MetricsError("cannot create \(path): \(String(cString: strerror(errno)))") }
         append(TensorBoardCodec.fileVersionEvent(wallTime: wallTime))
     }

@@ -14,7 +14,7 @@ public final class MetricsLog {
 
     public init(directory: String, wallTime: Double) throws(MetricsError) {
         let path = "\(directory)/metrics.jsonl"
-        jsonl = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        jsonl = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard jsonl >= 0 else { throw MetricsError("cannot open \(path): \(String(cString: strerror(errno)))") }
         events = try EventFileWriter(directory: directory, wallTime: wallTime)
     }

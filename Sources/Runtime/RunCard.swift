@@ -117,15 +117,34 @@ public struct RunCard: Codable, Sendable, Equatable {
 
     // MARK: Where it ran
 
-    /// HEAD of the seedrl checkout this command runs in, if it runs in one.
+    /// HEAD of the seedrl checkout the running binary was built in (found from
+    /// /proc/self/exe: `<checkout>/.build/.../seedrl`), if it was built in one. Never the
+    /// current directory's: git reads the configuration of the repository it runs in, and
+    /// a hostile one (core.fsmonitor) runs commands.
     static func gitCommit() -> String {
-        guard let file = popen("git rev-parse HEAD 2>/dev/null && git diff --quiet HEAD 2>/dev/null || echo dirty", "r") else { return "unknown" }
+        guard let checkout = builtInCheckout() else { return "unknown" }
+        let quoted = "'" + checkout.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        let command = "git -C \(quoted) rev-parse HEAD 2>/dev/null && git -C \(quoted) diff --quiet HEAD 2>/dev/null || echo dirty"
+        guard let file = popen(command, "r") else { return "unknown" }
         defer { pclose(file) }
         var line = [CChar](repeating: 0, count: 128)
         var lines: [String] = []
         while fgets(&line, Int32(line.count), file) != nil { lines.append(String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)) }
         guard let commit = lines.first, commit.count == 40 else { return "unknown" }
         return lines.count > 1 ? "\(commit) (with uncommitted changes)" : commit
+    }
+
+    /// The directory above the binary's `.build` folder, if it holds a git checkout of a
+    /// Swift package.
+    static func builtInCheckout() -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        let executable = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let range = executable.range(of: "/.build") else { return nil }
+        let checkout = String(executable[..<range.lowerBound])
+        guard access("\(checkout)/.git", F_OK) == 0, access("\(checkout)/Package.swift", F_OK) == 0 else { return nil }
+        return checkout
     }
 
     static func operatingSystem() -> String {

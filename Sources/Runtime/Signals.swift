@@ -21,6 +21,8 @@ public enum Signals {
                                onCheckpointRequest: (@Sendable () -> Void)? = nil) {
         var fds: [Int32] = [0, 0]
         precondition(pipe(&fds) == 0, "pipe failed")
+        // Not inherited by the actor processes `seedrl train` spawns.
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         pipeWriteEnd.store(fds[1], ordering: .sequentiallyConsistent)
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { signal in

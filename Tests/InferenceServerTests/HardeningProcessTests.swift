@@ -128,29 +128,66 @@ final class HardeningProcessTests: XCTestCase {
         XCTAssertEqual(server.child.wait(), 0)
     }
 
+    /// `seedrl train` with one actor process, under way (its metrics log exists).
+    private func startTrainWithActor() throws -> (train: ChildProcess, actor: pid_t) {
+        let logdir = temporaryDirectory()
+        let train = try ChildProcess(["train", "--env", "cartpole", "--actors", "1", "--target-return", "1000",
+                                      "--logdir", logdir, "--quiet", "--log-level", "error"])
+        var actor: pid_t = 0
+        addTeardownBlock {
+            if actor > 0 { kill(actor, SIGKILL) }
+            train.signal(SIGKILL)
+            _ = train.wait()
+        }
+        XCTAssertTrue(eventually(seconds: 60) {
+            let children = (try? readAll("/proc/\(train.pid)/task/\(train.pid)/children")) ?? []
+            actor = pid_t(String(decoding: children, as: UTF8.self).split(separator: " ").first.flatMap { Int32($0) } ?? 0)
+            // Past its exec (until then the child is a copy of the learner, every descriptor included).
+            let command = (try? readAll("/proc/\(actor)/cmdline")) ?? []
+            return actor > 0 && String(decoding: command, as: UTF8.self).contains("\0actor\0")
+                && access("\(logdir)/metrics.jsonl", F_OK) == 0
+        }, "the run is under way")
+        return (train, actor)
+    }
+
     /// A second SIGTERM during a stop does not wait for the stop: the process exits at once
     /// with 128 + SIGTERM. The stop is held up for sure by an actor process that is stopped
     /// (SIGSTOP): `seedrl train` waits up to 5 s for its actors to exit; without the
     /// escalation it would exit 1 (interrupted before its target) after that wait.
     func testASecondSigtermEscalates() throws {
-        let logdir = temporaryDirectory()
-        let train = try ChildProcess(["train", "--env", "cartpole", "--actors", "1", "--target-return", "1000",
-                                      "--logdir", logdir, "--quiet", "--log-level", "error"])
-        addTeardownBlock {
-            train.signal(SIGKILL)
-            _ = train.wait()
-        }
-        var actor: pid_t = 0
-        XCTAssertTrue(eventually(seconds: 60) {
-            let children = (try? readAll("/proc/\(train.pid)/task/\(train.pid)/children")) ?? []
-            actor = pid_t(String(decoding: children, as: UTF8.self).split(separator: " ").first.flatMap { Int32($0) } ?? 0)
-            return actor > 0 && access("\(logdir)/metrics.jsonl", F_OK) == 0
-        }, "the run is under way")
+        let (train, actor) = try startTrainWithActor()
         kill(actor, SIGSTOP)
-        defer { kill(actor, SIGKILL) }
         train.signal(SIGTERM)
+        // Two signals sent back to back may merge into one: wait until the first is being
+        // handled, i.e. the learner's stop has sent SIGTERM to the stopped actor (pending there).
+        XCTAssertTrue(eventually(seconds: 60) {
+            let status = String(decoding: (try? readAll("/proc/\(actor)/status")) ?? [], as: UTF8.self)
+            let pending = status.split(separator: "\n").first { $0.hasPrefix("ShdPnd:") }?.split(separator: "\t").last
+            return pending.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces), radix: 16) }.map { $0 & (1 << (UInt64(SIGTERM) - 1)) != 0 } ?? false
+        }, "the stop is under way, waiting for the stopped actor")
         train.signal(SIGTERM)
         XCTAssertEqual(train.wait(), 128 + SIGTERM, "the second signal ended the process without waiting for the stopped actor")
+    }
+
+    /// The learner's signal pipe is not inherited by the actors it spawns (an actor holding
+    /// its write end could fake a signal; its read end would keep it open after the learner).
+    func testSpawnedActorsInheritNoPipeOfTheLearner() throws {
+        let (train, actor) = try startTrainWithActor()
+        func pipes(_ pid: pid_t, skippingStandardStreams: Bool) -> Set<String> {
+            var found = Set<String>()
+            for fd in 0..<256 where !(skippingStandardStreams && fd < 3) {
+                var target = [CChar](repeating: 0, count: 256)
+                let length = readlink("/proc/\(pid)/fd/\(fd)", &target, target.count - 1)
+                guard length > 0 else { continue }
+                let text = String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                if text.hasPrefix("pipe:") { found.insert(text) }
+            }
+            return found
+        }
+        // Pipes this test process holds (from whoever started it) reach both by inheritance: not theirs.
+        let inherited = pipes(getpid(), skippingStandardStreams: false)
+        let shared = pipes(actor, skippingStandardStreams: true).intersection(pipes(train.pid, skippingStandardStreams: false))
+        XCTAssertEqual(shared.subtracting(inherited), [], "pipes the actor shares with the learner beyond its standard streams")
     }
 
     func testAnEmptyTokenIsRefused() throws {

@@ -85,6 +85,22 @@ final class CheckpointHardeningTests: XCTestCase {
         XCTAssertEqual(checkpoints.files(), [CheckpointDirectory.fileName(version: 4)], "the good checkpoint stays the newest")
     }
 
+    /// `checkpoint-zzz.bin` sorted above every numbered name as text and was taken for the
+    /// newest; only `checkpoint-<digits>.bin` is a checkpoint, ordered by its number.
+    func testOnlyNumberedNamesAreCheckpointsAndTheHighestNumberIsNewest() throws {
+        let path = directory()
+        let checkpoints = CheckpointDirectory(path: path, keep: 5)
+        try checkpoints.save(checkpoint(version: 4))
+        try checkpoints.save(checkpoint(version: 10))
+        for name in ["checkpoint-zzz.bin", "checkpoint-.bin", "checkpoint-9x.bin", "checkpoint-99999999999999999999999.bin"] {
+            try AtomicFile.write(checkpoint(version: 77).encoded(), to: "\(path)/\(name)")
+        }
+        try AtomicFile.write(checkpoint(version: 3).encoded(), to: "\(path)/checkpoint-3.bin")  // unpadded: still a number
+        XCTAssertEqual(checkpoints.files(), [CheckpointDirectory.fileName(version: 10), CheckpointDirectory.fileName(version: 4),
+                                             "checkpoint-3.bin"])
+        XCTAssertEqual(checkpoints.newestValid().checkpoint?.version, 10)
+    }
+
     /// The case from the review: after --fresh in a directory of a longer run, every new
     /// checkpoint sorted lowest and was unlinked at once, and the next start resumed the old run.
     func testAFreshStartMovesTheEarlierRunAsideAndKeepsItsOwnCheckpoints() throws {

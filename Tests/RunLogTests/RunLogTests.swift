@@ -39,6 +39,17 @@ final class RunLogTests: XCTestCase {
         XCTAssertEqual(record, ["time": 1700000001, "env_steps": 1000, "episode/return": 21.5, "losses/policy": -0.25])
     }
 
+    /// A log directory where metrics.jsonl is a symlink (planted to make the run write
+    /// elsewhere) is refused rather than followed.
+    func testALogFileThatIsASymlinkIsNotFollowed() throws {
+        let dir = "/tmp/seedrl-runlog-link-\(getpid())"
+        defer { _ = system("rm -rf \(dir)") }
+        try AtomicFile.makeDirectories(dir)
+        XCTAssertEqual(symlink("\(dir)/elsewhere", "\(dir)/metrics.jsonl"), 0)
+        XCTAssertThrowsError(try MetricsLog.create(in: dir))
+        XCTAssertNotEqual(access("\(dir)/elsewhere", F_OK), 0, "nothing was written through the link")
+    }
+
     /// TensorBoard drops a Summary.Value whose oneof case is unset: a zero must still be
     /// on the wire as field 2 (fixed32), or every scalar that stays 0 (queue depth, refusals)
     /// vanishes from TensorBoard.

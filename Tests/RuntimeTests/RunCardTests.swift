@@ -5,7 +5,7 @@ import Environments
 import Files
 import InferenceServer
 import Logging
-import Runtime
+@testable import Runtime
 import XCTest
 
 final class RunCardTests: XCTestCase {
@@ -35,5 +35,25 @@ final class RunCardTests: XCTestCase {
         var info = stat()
         XCTAssertEqual(stat("\(directory)/run.json", &info), 0)
         XCTAssertEqual(info.st_mode & 0o777, 0o600)
+    }
+
+    /// The commit is the checkout the binary was built in, read with `git -C` there: never
+    /// the current directory's repository (whose configuration could run commands).
+    func testTheCommitComesFromTheBinarysCheckoutNotTheCurrentDirectory() throws {
+        let checkout = try XCTUnwrap(RunCard.builtInCheckout(), "the tests run from a checkout's .build")
+        let elsewhere = "/tmp/seedrl-foreign-repo-\(getpid())"
+        defer { _ = system("rm -rf \(elsewhere)") }
+        XCTAssertEqual(system("git init -q \(elsewhere) && git -C \(elsewhere) -c user.name=t -c user.email=t@t commit -q --allow-empty -m x"), 0)
+        var previous = [CChar](repeating: 0, count: 4096)
+        XCTAssertNotNil(getcwd(&previous, previous.count))
+        XCTAssertEqual(chdir(elsewhere), 0)
+        defer { _ = chdir(previous) }
+        let commit = RunCard.gitCommit()
+        let file = popen("git -C '\(checkout)' rev-parse HEAD", "r")!
+        var line = [CChar](repeating: 0, count: 64)
+        _ = fgets(&line, Int32(line.count), file)
+        pclose(file)
+        let expected = String(cString: line).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(commit.hasPrefix(expected), "\(commit) is the checkout's HEAD \(expected)")
     }
 }
