@@ -23,6 +23,8 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
     /// first message's lanes (nothing else is allocated before a message is valid).
     private var validators: [StepValidator]
     private let limits: ValueLimits
+    /// The server's counters (held strongly: this may outlive the hub by a moment).
+    private let statistics: ServerStatistics
     /// The lanes' episodes and unrolls, created with their memory once a first message is valid.
     var lanes: [Lane] = []
     var laneCount: Int { lanes.count }
@@ -55,10 +57,18 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
         self.unrollLength = unrollLength
         rowStride = (max(policy.preparedRowBytes, 1) + 63) & ~63
         self.limits = limits
+        statistics = server.statistics
         validators = stream.method == .act ? [StepValidator(spec: spec, limits: limits)] : []
     }
 
     deinit {
+        // The last owner is gone (the hub's registry, the batch queue, the inference thread),
+        // so the lanes' builders are settled: count what they had begun and is now dropped.
+        for lane in lanes {
+            guard let builder = lane.unrollBuilder, builder.count > 1 else { continue }
+            statistics.partialUnrollsDropped.add()
+            statistics.partialUnrollStepsDropped.add(UInt64(builder.count - 1))
+        }
         rows?.deallocate()
         states?.deallocate()
     }

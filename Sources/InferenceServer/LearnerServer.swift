@@ -81,6 +81,9 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         lifecycle.withLock { _ in
             transport.withLock { $0 }?.shutdown(endingStreamsWith: .unavailable, message: "server shutting down")
         }
+        logger.info("stopped serving", metadata: [
+            "partial_unrolls_dropped": "\(statistics.partialUnrollsDropped.current)",
+            "their_env_steps": "\(statistics.partialUnrollStepsDropped.current)"])
     }
 
     /// Times the listener was restarted because the core stopped accepting.

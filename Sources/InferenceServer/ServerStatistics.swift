@@ -18,6 +18,10 @@ public final class ServerStatistics: Sendable {
         Dictionary(uniqueKeysWithValues: InvalidStepReason.allCases.map { ($0, AtomicCounter()) })
     /// Streams admitted since start (an actor's reconnect is a new stream).
     public let streamsOpened = AtomicCounter()
+    /// Unrolls a lane had begun when its stream ended (a reconnect, a stop), dropped with
+    /// their new timesteps: the learner never saw those steps.
+    public let partialUnrollsDropped = AtomicCounter()
+    public let partialUnrollStepsDropped = AtomicCounter()
     /// Inside the server, from a message's arrival to its reply going out (seconds).
     public let roundTrip = Histogram.doubling(from: 10e-6, count: 16, unit: 1e-9)
     /// From a message's arrival to the start of the inference batch that took it (seconds).

@@ -34,6 +34,8 @@ public final class MetricsExporter: Sendable {
                       InvalidStepReason.allCases.map { ([("reason", $0.rawValue)], Double(server.invalidStepsByReason[$0]!.current)) })
         text.counter("seedrl_tls_handshake_failures_total", "TLS handshakes that failed (logged at most once per 10 s).",
                      Double(CoreLog.tlsHandshakeFailures))
+        text.counter("seedrl_partial_unrolls_dropped_total", "Unrolls begun by lanes whose stream ended (reconnect, stop): never trained on.",
+                     Double(server.partialUnrollsDropped.current))
         text.counter("seedrl_listener_restarts_total", "Times the listener was restarted after the core stopped accepting.",
                      Double(system.server.listenerRestarts))
         text.gauge("seedrl_stream_memory_bytes", "Per-stream memory held by open streams.", Double(system.server.streamMemoryInUse))

@@ -175,6 +175,8 @@ final class RecordingTests: XCTestCase {
             leaving.roundTrip(.mid, reward: 1)
             leaving.stream.cancel()  // two timesteps recorded: a partial unroll
             _ = leaving.closedStatus()
+            XCTAssertTrue(eventually { fixture.server.statistics.partialUnrollsDropped.current == 1 }, "the dropped partial unroll is counted")
+            XCTAssertEqual(fixture.server.statistics.partialUnrollStepsDropped.current, 1, "with its one new timestep after FIRST")
 
             let staying = try fixture.client()
             staying.roundTrip(.first, observation: [0, 0, 0, 0])
