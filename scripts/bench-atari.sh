@@ -15,7 +15,7 @@ steps="${STEPS:-2000000}"; envs="${ENVS:-32}"
 seedrl="${SEEDRL:-$root/.build/release/seedrl}"
 [ -x "$seedrl" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 . "$root/scripts/python-venv.sh"
-"$venv/bin/python3" -c "import ale_py, cv2" 2>/dev/null || "$venv/bin/pip" install -q "$root/python[atari]"
+pinned "$venv" ale-py opencv-python-headless  # python/'s [atari] extra, at the tested versions
 actions=$("$venv/bin/python3" -c "import gymnasium as gym, ale_py; gym.register_envs(ale_py); print(gym.make('ALE/$game-v5').action_space.n)")
 mkdir -p "$out"
 # The settings that learned Pong (BENCHMARKS.md): Adam 6e-4, 80 transitions per update

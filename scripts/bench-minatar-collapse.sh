@@ -13,7 +13,7 @@ steps="${STEPS:-1000000}"
 seedrl="$root/.build/release/seedrl"
 [ -x "$seedrl" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 . "$root/scripts/python-venv.sh"
-"$venv/bin/python3" -c "import minatar" 2>/dev/null || "$venv/bin/pip" install -q "minatar>=1.0.15"
+pinned "$venv" MinAtar
 mkdir -p "$out"
 port=18741
 run() {  # name, env id, server flags...

@@ -15,7 +15,7 @@ out="${3:?out dir}"; seed="${4:-1}"
 seedrl="${SEEDRL:-$root/.build/release/seedrl}"
 [ -x "$seedrl" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 . "$root/scripts/python-venv.sh"
-"$venv/bin/python3" -c "import minatar" 2>/dev/null || "$venv/bin/pip" install -q "minatar>=1.0.15"
+pinned "$venv" MinAtar
 rm -rf "$out/run"; mkdir -p "$out"
 "$seedrl" server --obs-shape "10,10,$channels" --obs-dtype uint8 --num-actions 6 --torso minatar --discount 0.99 \
   --port 18791 --seed "$seed" --logdir "$out/run" --fresh --status-seconds 5 --log-level error ${ARGS:-} >/dev/null &

@@ -19,8 +19,8 @@ cases=("$@")
 
 venv="$root/.build/hostile-venv"
 [ -x "$venv/bin/python3" ] || python3 -m venv "$venv"
-"$venv/bin/python3" -c "import h2, grpc" 2>/dev/null \
-  || "$venv/bin/python3" -m pip install -q --disable-pip-version-check h2 grpcio
+. "$root/scripts/python-pins.sh"
+pinned "$venv" h2 grpcio
 
 tmp="$(mktemp -d /tmp/seedrl-hostile-XXXXXX)"
 server=""

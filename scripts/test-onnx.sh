@@ -12,8 +12,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 seedrl="${1:-$root/.build/debug/seedrl}"
 [ -x "$seedrl" ] || { echo "build first (swift build)" >&2; exit 1; }
 . "$root/scripts/python-venv.sh"
-"$venv/bin/python3" -c "import onnxruntime, onnx" 2>/dev/null \
-  || "$venv/bin/pip" install -q --disable-pip-version-check onnxruntime onnx
+pinned "$venv" onnxruntime onnx
 work="$(mktemp -d /tmp/seedrl-onnx-XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 

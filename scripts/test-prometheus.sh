@@ -9,7 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 seedrl="${1:-$root/.build/debug/seedrl}"
 [ -x "$seedrl" ] || { echo "build first (swift build)" >&2; exit 1; }
 . "$root/scripts/python-venv.sh"
-"$venv/bin/python3" -c "import prometheus_client" 2>/dev/null || "$venv/bin/pip" install -q --disable-pip-version-check prometheus-client
+pinned "$venv" prometheus_client
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 work="$(mktemp -d /tmp/seedrl-prometheus-XXXXXX)"
 pids=()

@@ -5,10 +5,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seedrl="${1:-$root/.build/debug/seedrl}"
-venv="$root/.build/python-venv"
-[ -x "$venv/bin/python3" ] || python3 -m venv "$venv"
-"$venv/bin/python3" -c "import tensorboard" 2>/dev/null \
-  || "$venv/bin/python3" -m pip install -q --disable-pip-version-check "tensorboard>=2.14"
+. "$root/scripts/python-venv.sh"
+pinned "$venv" tensorboard
 run="$(mktemp -d)"
 trap 'rm -rf "$run"' EXIT
 # Train until the log holds what the checks read (three records with episodes in them),
