@@ -13,5 +13,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ge
 
 from .actor import Actor  # noqa: E402
 from .channel import connect  # noqa: E402
+from .reconnect import Backoff  # noqa: E402
 
-__all__ = ["Actor", "connect"]
+__all__ = ["Actor", "Backoff", "connect"]

@@ -1,16 +1,21 @@
 """seedrl-actor: the command line."""
 import argparse
 import json
+import logging
 import os
+import signal
 import sys
+import threading
 
+import grpc
 import numpy as np
 
 from seedrl.v1 import learner_pb2
 
-from .actor import Actor
-from .channel import connect
+from .actor import Actor, describe
+from .channel import MIN_KEEPALIVE_SECONDS, connect
 from .environments import BoolFramesAsUint8, import_modules, make_factory
+from .reconnect import Backoff
 from .spaces import SpecMismatch
 
 
@@ -27,9 +32,15 @@ def parse(argv):
     parser.add_argument("--lanes", type=int, default=None,
                         help="environments per ActBatch stream (default: all, as few streams as the server allows; 1: one Act stream each)")
     parser.add_argument("--async", dest="asynchronous", action="store_true", help="step each stream's environments in subprocesses")
-    parser.add_argument("--seconds", type=float, default=None, help="stop after this long")
-    parser.add_argument("--steps", type=int, default=None, help="stop after this many env steps")
+    parser.add_argument("--seconds", type=float, default=None, help="stop after this long (reconnects included)")
+    parser.add_argument("--steps", type=int, default=None, help="stop after this many env steps (counted across reconnects)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--max-backoff-seconds", type=float, default=Backoff.max_seconds,
+                        help="longest wait between reconnect attempts (backoff doubles from 0.1 s, ±20%% jitter)")
+    parser.add_argument("--connect-timeout-seconds", type=float, default=60.0,
+                        help="how long to wait for an unreachable learner at start")
+    parser.add_argument("--keepalive-seconds", type=float, default=5.0,
+                        help=f"keepalive ping period: a dead link is noticed within about twice this (0: off; else at least {MIN_KEEPALIVE_SECONDS:g})")
     parser.add_argument("--token", default=os.environ.get("SEEDRL_TOKEN"), help="bearer token (default $SEEDRL_TOKEN)")
     parser.add_argument("--token-file", help="read the bearer token from this file (its first line); wins over --token")
     parser.add_argument("--tls-ca", help="PEM CA to trust: connect over TLS")
@@ -48,11 +59,43 @@ def parse(argv):
         parser.error("--tls-cert needs --tls-ca")
     if args.envs < 1 or (args.lanes is not None and args.lanes < 1):
         parser.error("--envs and --lanes must be at least 1")
+    if args.keepalive_seconds != 0 and args.keepalive_seconds < MIN_KEEPALIVE_SECONDS:
+        parser.error(f"--keepalive-seconds must be 0 (off) or at least {MIN_KEEPALIVE_SECONDS:g}: "
+                     "the server refuses pings less than 1 s apart")
+    if args.max_backoff_seconds < Backoff.initial_seconds:
+        parser.error(f"--max-backoff-seconds must be at least {Backoff.initial_seconds}")
     return args
+
+
+def server_stats(actor):
+    """The server's GetStats for the summary, and the error instead when it does not answer
+    (the learner may be gone by the end of the run)."""
+    try:
+        stats = actor.stub.GetStats(learner_pb2.GetStatsRequest(), metadata=actor.metadata, timeout=5)
+    except grpc.RpcError as error:
+        return None, describe(error)
+    return {"steps_served": stats.steps_served, "env_steps": stats.env_steps, "model_version": stats.model_version,
+            "episodes_completed": stats.episodes_completed, "frames_trained": stats.frames_trained,
+            "mean_episode_return": stats.mean_episode_return}, None
+
+
+def stop_on_signals(actor):
+    """SIGINT and SIGTERM end the run as its budget would (the summary still prints). A
+    second SIGINT kills; SIGTERM may come twice (`timeout` signals its child and then its
+    process group) and stays graceful. The stop runs on a thread of its own: it takes a
+    lock the interrupted main thread may hold."""
+    def handle(signum, _frame):
+        if signum == signal.SIGINT:
+            signal.signal(signum, signal.SIG_DFL)
+        threading.Thread(target=actor.stop, daemon=True).start()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handle)
 
 
 def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(format="seedrl-actor: %(message)s", level=logging.WARNING)
     import_modules(args.imports)
     factory = make_factory(args.env, atari=args.atari, training=not args.evaluation)
     probe = factory()
@@ -60,18 +103,20 @@ def main(argv=None):
         inner = factory
         factory = lambda: BoolFramesAsUint8(inner())  # noqa: E731
     probe.close()
-    channel = connect(args.server, args.tls_ca, args.tls_cert, args.tls_key, args.tls_server_name)
+    channel = connect(args.server, args.tls_ca, args.tls_cert, args.tls_key, args.tls_server_name,
+                      keepalive_seconds=args.keepalive_seconds)
     actor = Actor(factory, channel=channel, num_envs=args.envs, lanes=args.lanes, asynchronous=args.asynchronous,
-                  seed=args.seed, token=args.token, name=args.env)
+                  seed=args.seed, token=args.token, name=args.env, backoff=Backoff(max_seconds=args.max_backoff_seconds),
+                  connect_timeout=args.connect_timeout_seconds)
+    stop_on_signals(actor)
     try:
         summary = actor.run(seconds=args.seconds, steps=args.steps)
     except SpecMismatch as mismatch:
         sys.exit(f"seedrl-actor: {mismatch}")
-    stats = actor.stub.GetStats(learner_pb2.GetStatsRequest(), metadata=actor.metadata, timeout=10)
-    summary["server"] = {"steps_served": stats.steps_served, "env_steps": stats.env_steps, "model_version": stats.model_version,
-                         "episodes_completed": stats.episodes_completed, "frames_trained": stats.frames_trained,
-                         "mean_episode_return": stats.mean_episode_return}
-    print(json.dumps(summary))
+    except grpc.RpcError as error:
+        sys.exit(f"seedrl-actor: GetSpec from {args.server} failed: {describe(error)}")
+    summary["server"], summary["server_error"] = server_stats(actor)
+    print(json.dumps(summary), flush=True)
     return 1 if summary["errors"] else 0
 
 
