@@ -40,7 +40,7 @@ wait $server
 
 # A third-party environment registered by --import (MinAtar registers nothing on import:
 # the actor calls its register_envs()), with bool frames sent as uint8.
-"$venv/bin/python3" -c "import minatar" 2>/dev/null || "$venv/bin/pip" install -q --disable-pip-version-check "minatar>=1.0.15"
+pinned "$venv" MinAtar
 minatar_socket="$socket.minatar"
 trap 'kill $server 2>/dev/null || true; rm -f "$socket" "$minatar_socket"' EXIT
 "$seedrl" server --obs-shape 10,10,4 --obs-dtype uint8 --num-actions 3 --port 0 --unix "$minatar_socket" --log-level error --status-seconds 1000 >/dev/null &
