@@ -156,14 +156,17 @@ final class HardeningProcessTests: XCTestCase {
     /// escalation it would exit 1 (interrupted before its target) after that wait.
     func testASecondSigtermEscalates() throws {
         let (train, actor) = try startTrainWithActor()
+        func status(_ field: String) -> Substring? {
+            let text = String(decoding: (try? readAll("/proc/\(actor)/status")) ?? [], as: UTF8.self)
+            return text.split(separator: "\n").first { $0.hasPrefix(field) }?.split(separator: "\t").last
+        }
         kill(actor, SIGSTOP)
+        XCTAssertTrue(eventually(seconds: 60) { status("State:")?.hasPrefix("T") ?? false }, "the actor is stopped")
         train.signal(SIGTERM)
         // Two signals sent back to back may merge into one: wait until the first is being
         // handled, i.e. the learner's stop has sent SIGTERM to the stopped actor (pending there).
         XCTAssertTrue(eventually(seconds: 60) {
-            let status = String(decoding: (try? readAll("/proc/\(actor)/status")) ?? [], as: UTF8.self)
-            let pending = status.split(separator: "\n").first { $0.hasPrefix("ShdPnd:") }?.split(separator: "\t").last
-            return pending.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces), radix: 16) }.map { $0 & (1 << (UInt64(SIGTERM) - 1)) != 0 } ?? false
+            status("ShdPnd:").flatMap { UInt64($0, radix: 16) }.map { $0 & (1 << (UInt64(SIGTERM) - 1)) != 0 } ?? false
         }, "the stop is under way, waiting for the stopped actor")
         train.signal(SIGTERM)
         XCTAssertEqual(train.wait(), 128 + SIGTERM, "the second signal ended the process without waiting for the stopped actor")
