@@ -31,22 +31,14 @@ public enum CoreLog {
     /// core would (a failed handshake only if none was printed in the last `quietSeconds`,
     /// with how many were not). Returns whether it printed.
     @discardableResult
-    static func record(file: String, line: Int32, severity: gpr_log_severity, message: String,
-                       now: UInt64 = MonotonicClock.now()) -> Bool {
+    static func record(file: String, line: Int32, severity: gpr_log_severity, message: String) -> Bool {
         var suffix = ""
         if message.hasPrefix("Failed accept4") {
             lastFailure.withLock { $0 = String(message.dropFirst("Failed accept4: ".count)) }
             failedAccepts.add(1, ordering: .relaxed)
         } else if message.hasPrefix("Handshake failed") {
             failedHandshakes.add(1, ordering: .relaxed)
-            let unprinted = handshakeLines.withLock { state -> UInt64? in
-                guard state.lastPrinted == 0 || now - state.lastPrinted >= quietSeconds * 1_000_000_000 else {
-                    state.unprinted += 1
-                    return nil
-                }
-                defer { state = (now, 0) }
-                return state.unprinted
-            }
+            let unprinted = handshakeLines.withLock { $0.admit(now: MonotonicClock.now()) }
             guard let unprinted else { return false }
             if unprinted > 0 { suffix = " (\(unprinted) more failed TLS handshakes since the last such line, not printed)" }
         }
@@ -61,12 +53,33 @@ public enum CoreLog {
     private static let failedAccepts = Atomic<UInt64>(0)
     private static let lastFailure = Locked("")
     private static let failedHandshakes = Atomic<UInt64>(0)
-    /// When a failed handshake was last printed (monotonic ns; 0: never) and how many since.
-    private static let handshakeLines = Locked<(lastPrinted: UInt64, unprinted: UInt64)>((0, 0))
+    private static let handshakeLines = Locked(QuietLines(quietNanoseconds: quietSeconds * 1_000_000_000))
 }
 
 private func coreLogSink(_ arguments: UnsafeMutablePointer<gpr_log_func_args>?) {
     guard let arguments else { return }
     CoreLog.record(file: String(cString: arguments.pointee.file), line: arguments.pointee.line,
                    severity: arguments.pointee.severity, message: String(cString: arguments.pointee.message))
+}
+
+/// One kind of log line, printed at most once per quiet period: a pure value, so it is
+/// tested with any clock.
+struct QuietLines {
+    let quietNanoseconds: UInt64
+    /// When a line was last printed (monotonic ns; nil: never) and how many were not since.
+    private(set) var lastPrinted: UInt64?
+    private(set) var unprinted: UInt64 = 0
+
+    init(quietNanoseconds: UInt64) { self.quietNanoseconds = quietNanoseconds }
+
+    /// Whether a line at `now` is printed: nil if not (it is counted), else how many were
+    /// not printed before it. A clock that went backwards counts as still quiet.
+    mutating func admit(now: UInt64) -> UInt64? {
+        if let lastPrinted, now < lastPrinted || now - lastPrinted < quietNanoseconds {
+            unprinted += 1
+            return nil
+        }
+        defer { (lastPrinted, unprinted) = (now, 0) }
+        return unprinted
+    }
 }
