@@ -8,9 +8,14 @@ import Contract
 /// order below, then a CRC-32 of everything before it. Readers refuse other versions.
 public struct Checkpoint: Sendable, Equatable {
     public static let magic = Array("SEEDRLCK".utf8)
-    /// 3 adds the torso's kind after the core's size; 2 added the LSTM core's size after
-    /// the hidden sizes. 1 and 2 (MLP torsos) are still read.
-    public static let formatVersion: UInt32 = 3
+    /// 4 names the torso, the core, the policy head and the algorithm by string (a file
+    /// must not change meaning when an enum gains or reorders a case); 3 stored the torso
+    /// by its enum index after the core's size; 2 added the LSTM core's size after the
+    /// hidden sizes. 1 to 3 are still read.
+    public static let formatVersion: UInt32 = 4
+    /// The names format 4 may carry that this build can use.
+    public static let knownHeads = ["categorical"]
+    public static let knownAlgorithms = ["vtrace"]
 
     public var envName: String
     public var observationShape: [Int]
@@ -19,6 +24,10 @@ public struct Checkpoint: Sendable, Equatable {
     /// The LSTM core's width; nil for a feed-forward model.
     public var lstmSize: Int?
     public var torso: TorsoKind = .mlp
+    /// How actions are drawn from the model's output ("categorical": a class index).
+    public var head = "categorical"
+    /// What trained it ("vtrace").
+    public var algorithm = "vtrace"
     public var numActions: Int
     public var version: UInt64
     public var framesTrained: UInt64
@@ -60,20 +69,35 @@ public struct Checkpoint: Sendable, Equatable {
 
     // MARK: Encoding
 
-    public func encoded() -> [UInt8] {
+    public func encoded() -> [UInt8] { encoded(format: Self.formatVersion) }
+
+    /// Format 3's torso index is the order of TorsoKind's cases when it was written, frozen
+    /// here: the enum may change, those files may not.
+    static let format3Torsos: [TorsoKind] = [.mlp, .minatar, .nature, .impala]
+
+    /// The bytes in `format` (3 or the current one; tests write format 3 to check that
+    /// older files still read).
+    func encoded(format: UInt32) -> [UInt8] {
         var out = Self.magic
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         func ints(_ values: [Int]) { u32(UInt32(values.count)); values.forEach { u64(UInt64($0)) } }
         func floats(_ values: [Float]) { u64(UInt64(values.count)); values.forEach { u32($0.bitPattern) } }
-        u32(Self.formatVersion)
+        u32(format)
         let name = Array(envName.utf8)
         u32(UInt32(name.count)); out += name
         ints(observationShape)
         u32(observationIsUInt8 ? 1 : 0)
         ints(hiddenSizes)
         u64(UInt64(lstmSize ?? 0))
-        u32(UInt32(TorsoKind.allCases.firstIndex(of: torso)!))
+        if format >= 4 {
+            for name in [torso.rawValue, lstmSize == nil ? "none" : "lstm", head, algorithm] {
+                let bytes = Array(name.utf8)
+                u32(UInt32(bytes.count)); out += bytes
+            }
+        } else {
+            u32(UInt32(Self.format3Torsos.firstIndex(of: torso)!))
+        }
         u64(UInt64(numActions))
         u64(version); u64(framesTrained)
         floats(parameters); floats(optimizerFirst); floats(optimizerSecond)
@@ -112,9 +136,28 @@ public struct Checkpoint: Sendable, Equatable {
         let core = format >= 2 ? try reader.u64() : 0
         guard core <= 1 << 16 else { throw DecodingError(description: "implausible LSTM size \(core)") }
         lstmSize = core > 0 ? Int(core) : nil
-        let torsoIndex = format >= 3 ? Int(try reader.u32()) : 0
-        guard torsoIndex < TorsoKind.allCases.count else { throw DecodingError(description: "unknown torso \(torsoIndex)") }
-        torso = TorsoKind.allCases[torsoIndex]
+        if format >= 4 {
+            let names = try (0..<4).map { _ throws(DecodingError) in try reader.name() }
+            guard let kind = TorsoKind(rawValue: names[0]) else {
+                throw DecodingError(description: "unknown torso '\(names[0])' (this build knows \(TorsoKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            torso = kind
+            guard names[1] == (lstmSize == nil ? "none" : "lstm") else {
+                throw DecodingError(description: "core '\(names[1])' does not match the LSTM size \(core)")
+            }
+            guard Self.knownHeads.contains(names[2]) else {
+                throw DecodingError(description: "unknown policy head '\(names[2])' (this build knows \(Self.knownHeads.joined(separator: ", ")))")
+            }
+            guard Self.knownAlgorithms.contains(names[3]) else {
+                throw DecodingError(description: "unknown algorithm '\(names[3])' (this build knows \(Self.knownAlgorithms.joined(separator: ", ")))")
+            }
+            head = names[2]
+            algorithm = names[3]
+        } else {
+            let torsoIndex = format >= 3 ? Int(try reader.u32()) : 0
+            guard torsoIndex < Self.format3Torsos.count else { throw DecodingError(description: "unknown torso \(torsoIndex)") }
+            torso = Self.format3Torsos[torsoIndex]
+        }
         let actions = try reader.u64()
         guard actions >= 1 && actions <= 1 << 16 else { throw DecodingError(description: "implausible action count \(actions)") }
         numActions = Int(actions)
@@ -185,6 +228,13 @@ private struct ByteReader {
 
     mutating func u64() throws(Checkpoint.DecodingError) -> UInt64 {
         littleEndian(try bytes(8), as: UInt64.self)
+    }
+
+    /// A short name (a torso, a head...): a u32 length, then UTF-8.
+    mutating func name() throws(Checkpoint.DecodingError) -> String {
+        let count = Int(try u32())
+        guard count <= 64 else { throw Checkpoint.DecodingError(description: "implausible name length \(count)") }
+        return String(decoding: try bytes(count), as: UTF8.self)
     }
 
     mutating func ints() throws(Checkpoint.DecodingError) -> [Int] {

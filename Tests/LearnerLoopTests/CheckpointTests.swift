@@ -43,7 +43,7 @@ final class CheckpointTests: XCTestCase {
         future[8] = 9  // format version 9
         future += withUnsafeBytes(of: CRC32.ieee.checksum(future).littleEndian) { Array($0) }
         XCTAssertThrowsError(try Checkpoint(decoding: future)) {
-            XCTAssertEqual("\($0)", "format version 9 is not supported (this build reads 1 to 3)")
+            XCTAssertEqual("\($0)", "format version 9 is not supported (this build reads 1 to 4)")
         }
     }
 
@@ -60,7 +60,8 @@ final class CheckpointTests: XCTestCase {
         // also without the 8-byte core size after the hidden sizes.
         let mlp = sample()
         let coreField = 8 + 4 + 4 + "CartPole".utf8.count + 4 + 8 + 4 + 4 + 8  // magic, format, name, shape [4], dtype, hidden [8]
-        var formatTwo = mlp.encoded().dropLast(4).map { $0 }
+        XCTAssertEqual(try Checkpoint(decoding: mlp.encoded(format: 3)), mlp, "format 3 still reads")
+        var formatTwo = mlp.encoded(format: 3).dropLast(4).map { $0 }
         formatTwo[8] = 2
         XCTAssertEqual(Array(formatTwo[(coreField + 8)..<(coreField + 12)]), [0, 0, 0, 0], "torso 0: the MLP")
         formatTwo.removeSubrange((coreField + 8)..<(coreField + 12))
@@ -91,6 +92,39 @@ final class CheckpointTests: XCTestCase {
         checkpoint.torso = .nature  // 10×10 frames cannot take an 8×8/4 then 4×4/2 conv
         XCTAssertThrowsError(try Checkpoint(decoding: checkpoint.encoded())) {
             XCTAssertEqual("\($0)", "frames of 10×10 are too small for the nature torso")
+        }
+    }
+}
+
+extension CheckpointTests {
+    /// Format 4 names the torso, core, head and algorithm: the file says what it holds, in
+    /// words, and a name this build does not know is refused with the ones it does.
+    func testFormatFourNamesItsPartsAndRefusesUnknownNames() throws {
+        let architecture = ModelArchitecture(observation: ObservationFormat(shape: [10, 10, 4], dtype: .uint8), torso: .minatar,
+                                             hiddenSizes: [], numActions: 6, lstmSize: 8)
+        let parameters = ParameterInitializer.initialValues(for: architecture, seed: 3)
+        let checkpoint = Checkpoint(envName: "MinAtar/Breakout", architecture: architecture, version: 7, framesTrained: 70,
+                                    parameters: parameters, optimizer: Optimizer(settings: OptimizerSettings(), parameterCount: parameters.count))
+        let bytes = checkpoint.encoded()
+        for name in ["minatar", "lstm", "categorical", "vtrace"] {
+            XCTAssertNotNil(bytes.firstRange(of: Array(name.utf8)), "\(name) is in the file")
+        }
+        XCTAssertEqual(try Checkpoint(decoding: bytes), checkpoint)
+        XCTAssertEqual(try Checkpoint(decoding: checkpoint.encoded(format: 3)).torso, .minatar, "format 3's index still reads")
+        func replacing(_ old: String, with new: String) -> [UInt8] {
+            var body = Array(bytes.dropLast(4))
+            let range = body.firstRange(of: Array(old.utf8))!
+            body.replaceSubrange(range, with: Array(new.utf8))
+            return body + withUnsafeBytes(of: CRC32.ieee.checksum(body).littleEndian) { Array($0) }
+        }
+        XCTAssertThrowsError(try Checkpoint(decoding: replacing("categorical", with: "gaussianxxx"))) {
+            XCTAssertEqual("\($0)", "unknown policy head 'gaussianxxx' (this build knows categorical)")
+        }
+        XCTAssertThrowsError(try Checkpoint(decoding: replacing("vtrace", with: "ppoooo"))) {
+            XCTAssertEqual("\($0)", "unknown algorithm 'ppoooo' (this build knows vtrace)")
+        }
+        XCTAssertThrowsError(try Checkpoint(decoding: replacing("minatar", with: "natures"))) {
+            XCTAssertEqual("\($0)", "unknown torso 'natures' (this build knows mlp, minatar, nature, impala)")
         }
     }
 }
