@@ -35,8 +35,9 @@ public struct LearnerServerConfiguration: Sendable {
     /// whatever is pending goes when inference is free (best for a cheap MLP, measured).
     public var maxDelayMicroseconds: Int = 0
     /// Rewards and float32 observation elements beyond these are refused (INVALID_ARGUMENT
-    /// naming the lane and field): finite but huge values would poison every update.
-    public var valueLimits = ValueLimits()
+    /// naming the lane and field): finite but huge values would poison every update. The
+    /// command line turns them off for a server that only serves.
+    public var valueLimits = ValueLimits.training
     /// When set, every RPC must carry `authorization: Bearer <token>`.
     public var token: String?
     /// Plain TCP or TLS (optionally mutual).

@@ -80,13 +80,18 @@ public struct StepValidator: Sendable {
 /// unclipped scores, MuJoCo's velocities) and keep V-trace's returns and the gradients of a
 /// batch finite in float32 (1e6 / (1 - 0.99) squared is 1e16).
 public struct ValueLimits: Sendable, Equatable {
-    public var maxAbsReward: Double = 1e6
-    public var maxAbsObservation: Double = 1e6
+    public var maxAbsReward: Double
+    public var maxAbsObservation: Double
 
     public init(maxAbsReward: Double = 1e6, maxAbsObservation: Double = 1e6) {
         self.maxAbsReward = maxAbsReward
         self.maxAbsObservation = maxAbsObservation
     }
+
+    /// What a training server refuses beyond (the defaults).
+    public static let training = ValueLimits()
+    /// No bound: a server that only serves inference has no update to protect.
+    public static let unbounded = ValueLimits(maxAbsReward: .infinity, maxAbsObservation: .infinity)
 }
 
 public struct StepError: Error, Equatable, CustomStringConvertible {

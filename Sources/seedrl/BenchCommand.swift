@@ -93,7 +93,7 @@ struct BenchCommand: ParsableCommand {
             BLAS.useSingleThread()
             let observationSpec = try spec.resolve(default: KnownEnvironment.cartpole.spec)
             var server = LearnerServerConfiguration(spec: observationSpec, listenAddresses: ["127.0.0.1:0"])
-            serving.apply(to: &server)
+            serving.apply(to: &server, training: false)
             server.maxStreams = max(server.maxStreams, try streamCounts().max()! * max(lanes, 1))
             server.maxLanes = max(server.maxLanes, lanes)
             server.maxStreamsPerPeer = server.maxStreamsPerPeer.map { max($0, server.maxStreams) }

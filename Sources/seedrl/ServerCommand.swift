@@ -65,7 +65,7 @@ struct ServerCommand: ParsableCommand {
         var addresses = ["\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(port)"]
         if let unix { addresses.append("unix:\(job.map { "\(unix).\($0.rank)" } ?? unix)") }
         var server = LearnerServerConfiguration(spec: try spec.resolve(default: nil), listenAddresses: addresses)
-        serving.apply(to: &server)
+        serving.apply(to: &server, training: !noTrain)
         server.token = try tokens.resolve()
         server.security = try tls.security()
         for warning in ExposureWarnings.of(host: host, security: server.security, token: server.token,

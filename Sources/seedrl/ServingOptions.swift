@@ -44,11 +44,11 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Ask a connection older than this many seconds to reconnect (GOAWAY; 0: never).")
     var maxConnectionAgeSeconds: Double = 0
 
-    @Option(help: "Refuse (INVALID_ARGUMENT, naming the lane) a reward whose magnitude is beyond this: a finite but huge reward would make every update it joins non-finite (inf: no bound).")
-    var maxAbsReward: Double = ValueLimits().maxAbsReward
+    @Option(help: "Refuse (INVALID_ARGUMENT, naming the lane) a reward whose magnitude is beyond this: a finite but huge reward would make every update it joins non-finite (default: \(ValueLimits.training.maxAbsReward) when training, no bound when only serving; inf: no bound).")
+    var maxAbsReward: Double?
 
-    @Option(help: "Refuse a float32 observation element whose magnitude is beyond this, for the same reason (inf: no bound).")
-    var maxAbsObservation: Double = ValueLimits().maxAbsObservation
+    @Option(help: "Refuse a float32 observation element whose magnitude is beyond this, for the same reason (default: \(ValueLimits.training.maxAbsObservation) when training, no bound when only serving; inf: no bound).")
+    var maxAbsObservation: Double?
 
     @Option(help: "Completion-queue poller threads.")
     var pollerThreads: Int = 1
@@ -78,8 +78,8 @@ struct ServingOptions: ParsableArguments {
         try checkSeconds(streamIdle, "--stream-idle-seconds")
         try checkSeconds(maxConnectionIdleSeconds, "--max-connection-idle-seconds")
         try checkSeconds(maxConnectionAgeSeconds, "--max-connection-age-seconds")
-        try checkBound(maxAbsReward, "--max-abs-reward")
-        try checkBound(maxAbsObservation, "--max-abs-observation")
+        if let maxAbsReward { try checkBound(maxAbsReward, "--max-abs-reward") }
+        if let maxAbsObservation { try checkBound(maxAbsObservation, "--max-abs-observation") }
         if maxStreams < 1 { throw ValidationError("--max-streams must be at least 1") }
         if maxLanes < 1 { throw ValidationError("--max-lanes must be at least 1") }
         if maxStreamsPerPeer < 0 || streamIdle < 0 { throw ValidationError("--max-streams-per-peer and --stream-idle-seconds must not be negative") }
@@ -114,13 +114,21 @@ struct ServingOptions: ParsableArguments {
         return model
     }
 
-    func apply(to configuration: inout LearnerServerConfiguration) {
+    /// The value bounds: they protect training, so a server that only serves has none
+    /// unless asked (the reference load generator sends arbitrary float bit patterns).
+    func valueLimits(training: Bool) -> ValueLimits {
+        let defaults = training ? ValueLimits.training : ValueLimits.unbounded
+        return ValueLimits(maxAbsReward: maxAbsReward ?? defaults.maxAbsReward,
+                           maxAbsObservation: maxAbsObservation ?? defaults.maxAbsObservation)
+    }
+
+    func apply(to configuration: inout LearnerServerConfiguration, training: Bool) {
         configuration.maxBatch = maxBatch
         configuration.maxDelayMicroseconds = Int((maxDelay * 1e6).rounded())
         configuration.maxStreams = maxStreams
         configuration.maxLanes = maxLanes
         configuration.pollerThreads = pollerThreads
-        configuration.valueLimits = ValueLimits(maxAbsReward: maxAbsReward, maxAbsObservation: maxAbsObservation)
+        configuration.valueLimits = valueLimits(training: training)
         configuration.maxStreamsPerPeer = maxStreamsPerPeer > 0 ? maxStreamsPerPeer : nil
         configuration.streamIdleSeconds = streamIdle > 0 ? streamIdle : nil
         configuration.keepaliveMilliseconds = keepaliveSeconds > 0 ? Int(keepaliveSeconds * 1000) : nil

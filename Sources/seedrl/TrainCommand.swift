@@ -66,7 +66,7 @@ struct TrainCommand: ParsableCommand {
         let actors = self.actors ?? task.actors, envsPerActor = self.envsPerActor ?? task.environmentsPerActor
         let maxSteps = self.maxSteps ?? task.maxSteps
         var server = LearnerServerConfiguration(spec: env.spec, listenAddresses: ["127.0.0.1:0"])
-        serving.apply(to: &server)
+        serving.apply(to: &server, training: true)
         // Every local actor is the same peer (loopback): the per-peer limit must admit them all.
         server.maxStreamsPerPeer = server.maxStreamsPerPeer.map { max($0, actors * envsPerActor) }
         var configuration = LearnerConfiguration(server: server)

@@ -97,6 +97,29 @@ final class HardeningProcessTests: XCTestCase {
         XCTAssertFalse(commandLine.contains(Array(secret.utf8)))
     }
 
+    /// The value bounds protect training: a training server refuses a reward of 1e30 by
+    /// default, a server that only serves takes it (the reference load generator sends
+    /// arbitrary float bit patterns), and an operator's flag sets a bound either way.
+    func testValueBoundsAreOnWhenTrainingAndOffWhenOnlyServing() throws {
+        let poller = StreamPoller()
+        defer { poller.shutdown() }
+        for (flags, refused) in [([String](), true), (["--no-train"], false), (["--no-train", "--max-abs-reward", "10"], true)] {
+            let server = try startServer(flags)
+            let client = try TestActClient(channel: server.channel, poller: poller)
+            XCTAssertNotNil(client.roundTrip(.first))
+            client.send(.mid, observation: [0, 0, 0, 0], reward: 1e30)
+            if refused {
+                XCTAssertEqual(client.closedStatus()??.code, .invalidArgument, "\(flags)")
+            } else {
+                guard case .action? = client.next() else { return XCTFail("\(flags): the reward of 1e30 is served") }
+                client.stream.cancel()
+                _ = client.closedStatus()
+            }
+            server.child.signal(SIGTERM)
+            XCTAssertEqual(server.child.wait(), 0)
+        }
+    }
+
     /// `-seconds` flags become integer milliseconds somewhere: inf or 1e300 used to trap at
     /// start; they are refused with a usage error (exit 64) instead.
     func testUnrepresentableSecondsAreRefusedNotTrapped() throws {

@@ -91,10 +91,12 @@ struct  Seedrl__V1__Spec
  * Act rules (each violation ends the stream with INVALID_ARGUMENT and a message naming the
  * field; other streams are unaffected): the first Step is FIRST, after LAST comes FIRST; the
  * step type is known; the observation has exactly the spec's size; on MID and LAST the reward
- * is finite and its magnitude at most the server's bound (default 1e6, `--max-abs-reward`),
- * the discount in [0, 1]; every float32 observation element is finite and its magnitude at
- * most the server's bound (default 1e6, `--max-abs-observation`). Finite but huge values
- * would make every learner update they join non-finite, so one actor could stall training.
+ * is finite and, on a training server, its magnitude at most the server's bound (default
+ * 1e6, `--max-abs-reward`), the discount in [0, 1]; every float32 observation element is
+ * finite and, on a training server, its magnitude at most the server's bound (default 1e6,
+ * `--max-abs-observation`). Finite but huge values would make every learner update they join
+ * non-finite, so one actor could stall training; a server that only serves has no bound
+ * unless its operator sets one.
  */
 struct  Seedrl__V1__Step
 {
