@@ -1,12 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Threading
 
 /// `seedrl actor` processes on this machine, talking to the learner over loopback gRPC
 /// (the real network path): `seedrl train`'s actors. Started last and stopped first.
 public final class ActorFleet: Service, @unchecked Sendable {
-    // `children` is written by start and shutdown on the owner's thread; `allExited` only
-    // reads their pids' states.
+    // `children` is behind its lock: start and shutdown run on the owner's thread while
+    // the progress monitor's thread asks `allExited` (ThreadSanitizer caught the two
+    // touching the array at once when it was a plain property).
     public struct Plan: Sendable {
         public var target: String
         public var environment: String
@@ -40,7 +42,7 @@ public final class ActorFleet: Service, @unchecked Sendable {
 
     public let name = "actors"
     public let plan: Plan
-    private var children: [ChildProcess] = []
+    private let children = Locked<[ChildProcess]>([])
 
     public init(plan: Plan) {
         self.plan = plan
@@ -48,18 +50,22 @@ public final class ActorFleet: Service, @unchecked Sendable {
 
     public func start() throws {
         for index in 0..<plan.processes {
-            children.append(try ChildProcess(arguments: plan.arguments(index: index),
-                                              output: .file("\(plan.logDirectory)/actor-\(index).log")))
+            let child = try ChildProcess(arguments: plan.arguments(index: index),
+                                         output: .file("\(plan.logDirectory)/actor-\(index).log"))
+            children.withLock { $0.append(child) }
         }
     }
 
     /// SIGTERM to every actor, then up to 5 s for each to exit (SIGKILL after).
     public func shutdown() throws {
-        children.forEach { $0.signal(SIGTERM) }
-        children.forEach { $0.wait(seconds: 5) }
-        children = []
+        let stopping = children.withLock { children in
+            defer { children = [] }
+            return children
+        }
+        stopping.forEach { $0.signal(SIGTERM) }
+        stopping.forEach { $0.wait(seconds: 5) }
     }
 
     /// Whether every actor process has exited (they stop on a fatal error).
-    public var allExited: Bool { !children.isEmpty && children.allSatisfy { $0.poll() != nil } }
+    public var allExited: Bool { children.withLock { !$0.isEmpty && $0.allSatisfy { $0.poll() != nil } } }
 }
