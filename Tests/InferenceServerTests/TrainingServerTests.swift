@@ -59,26 +59,7 @@ final class TrainingServerTests: XCTestCase {
     /// update is skipped, the model version keeps rising and the healthy actors learn (their
     /// mean return leaves random play's ~22 within a step budget).
     func testOnePoisoningActorCannotStallTraining() throws {
-        BLAS.useSingleThread()
-        let spec = ServerFixture.cartPole
-        let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [32], numActions: 2)
-        let store = ParameterStore(
-            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 11), version: 0),
-            layout: architecture.layout)
-        var settings = LearnerSettings()
-        settings.batchSize = 8
-        settings.unrollLength = 16
-        let learner = Learner(architecture: architecture, settings: settings, store: store)
-        let queue = UnrollQueue(capacity: 16, policy: .block)
-        let training = TrainingLoop(learner: learner, queue: queue, replay: nil, seed: 11)
-        var configuration = LearnerServerConfiguration(spec: spec, listenAddresses: ["127.0.0.1:0"])
-        configuration.recording = .init(unrollLength: settings.unrollLength, queue: queue)
-        configuration.skippedUpdates = { training.progress.skippedNonFiniteSteps }
-        let server = try LearnerServer(
-            configuration: configuration, policy: ModelPolicy(architecture: architecture, store: store, maxBatch: 256, seed: 11))
-        training.start()
-        server.start()
+        let (server, training, _, _) = try trainingServer(hidden: 32, batchSize: 8, unrollLength: 16, queueCapacity: 16, seed: 11)
         defer {
             server.shutdown()
             training.stop()
@@ -114,27 +95,36 @@ final class TrainingServerTests: XCTestCase {
         XCTAssertEqual(server.statistics.invalidStepsByReason[.reward]?.current, UInt64(refusals), "each refusal counted")
     }
 
-    func testServedStepsTrainTheServedModel() throws {
+    /// A CartPole MLP learner training in place behind a real server on a loopback port,
+    /// both started: the learner, its queue and the server share the model's parameters.
+    private func trainingServer(hidden: Int, batchSize: Int, unrollLength: Int, queueCapacity: Int, seed: UInt64) throws
+        -> (server: LearnerServer, training: TrainingLoop, queue: UnrollQueue, learner: Learner) {
         BLAS.useSingleThread()
-        let spec = ServerFixture.cartPole
         let architecture = ModelArchitecture(
-            observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [16], numActions: 2)
+            observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [hidden], numActions: 2)
         let store = ParameterStore(
-            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 3), version: 0),
+            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: seed), version: 0),
             layout: architecture.layout)
         var settings = LearnerSettings()
-        settings.batchSize = 4
-        settings.unrollLength = 5
+        settings.batchSize = batchSize
+        settings.unrollLength = unrollLength
+        let queue = UnrollQueue(capacity: queueCapacity, policy: .block)
         let learner = Learner(architecture: architecture, settings: settings, store: store)
-        let queue = UnrollQueue(capacity: 8, policy: .block)
-        let training = TrainingLoop(learner: learner, queue: queue, replay: nil, seed: 3)
-        var configuration = LearnerServerConfiguration(spec: spec, listenAddresses: ["127.0.0.1:0"])
-        configuration.recording = .init(unrollLength: settings.unrollLength, queue: queue)
+        let training = TrainingLoop(learner: learner, queue: queue, replay: nil, seed: seed)
+        var configuration = LearnerServerConfiguration(spec: ServerFixture.cartPole, listenAddresses: ["127.0.0.1:0"])
+        configuration.recording = .init(unrollLength: unrollLength, queue: queue)
         configuration.framesTrained = { training.progress.framesTrained }
+        configuration.skippedUpdates = { training.progress.skippedNonFiniteSteps }
         let server = try LearnerServer(
-            configuration: configuration, policy: ModelPolicy(architecture: architecture, store: store, maxBatch: 256, seed: 3))
+            configuration: configuration, policy: ModelPolicy(architecture: architecture, store: store, maxBatch: 256, seed: seed))
         training.start()
         server.start()
+        return (server, training, queue, learner)
+    }
+
+    func testServedStepsTrainTheServedModel() throws {
+        let (server, training, queue, learner) = try trainingServer(hidden: 16, batchSize: 4, unrollLength: 5, queueCapacity: 8, seed: 3)
+        let settings = (batchSize: 4, unrollLength: 5)
         let target = "127.0.0.1:\(server.boundPorts[0])"
         var actorConfiguration = ActorConfiguration(target: target, environment: "cartpole")
         actorConfiguration.environments = 8

@@ -30,6 +30,16 @@ final class ListenerRestartTests: XCTestCase {
         return configuration
     }
 
+    /// A thread that restarts the listener of `learner` once its run serves (a client gets
+    /// the spec from `port`), as the watchdog would after a failed accept.
+    private func restartListener(of learner: LearnerSystem, onceServingOn port: Int) -> OSThread {
+        OSThread(name: "test-restart") {
+            let channel = WireChannel(target: "127.0.0.1:\(port)")
+            for _ in 0..<2000 where (try? channel.getSpec()) == nil { usleep(5_000) }
+            learner.server.restartListener(reason: "test")
+        }
+    }
+
     /// The squatter holds the port for the first two binds: the third succeeds and the
     /// server is reachable again on its port.
     func testARestartRetriesTheBindUntilThePortIsFree() throws {
@@ -89,12 +99,7 @@ final class ListenerRestartTests: XCTestCase {
         learner.server.beforeRebind = { attempt in
             if attempt == 0 { squatter.withLock { $0 = PortSquatter(port: port) } }
         }
-        let restarter = OSThread(name: "test-restart") {
-            // Once the run serves: a client gets its spec.
-            let channel = WireChannel(target: "127.0.0.1:\(port)")
-            for _ in 0..<2000 where (try? channel.getSpec()) == nil { usleep(5_000) }
-            learner.server.restartListener(reason: "test")
-        }
+        let restarter = restartListener(of: learner, onceServingOn: port)
         defer { restarter.join() }
         let outcome = try run.run()
         guard case .listenerLost(let reason) = outcome.reason else { return XCTFail("stopped for \(outcome.reason)") }
@@ -121,11 +126,7 @@ final class ListenerRestartTests: XCTestCase {
             if attempt == 0 { squatter.withLock { $0 = PortSquatter(port: port) } }
             if attempt == 3 { run?.stop(.interrupted) }  // what the SIGTERM handler calls
         }
-        let restarter = OSThread(name: "test-restart") {
-            let channel = WireChannel(target: "127.0.0.1:\(port)")
-            for _ in 0..<2000 where (try? channel.getSpec()) == nil { usleep(5_000) }
-            learner.server.restartListener(reason: "test")
-        }
+        let restarter = restartListener(of: learner, onceServingOn: port)
         defer { restarter.join() }
         let outcome = try run.run()
         XCTAssertEqual(outcome.reason, .interrupted)
