@@ -46,7 +46,10 @@ let package = Package(
 
         // The one Swift bridge to OpenSSL: what is wrong with a PEM certificate or key.
         .target(name: "Certificates", dependencies: ["COpenSSL"]),
-        // The one Swift bridge to the gRPC C core and protobuf-c.
+        // File formats other programs read, encoded with protobuf-c: TensorBoard's event
+        // records and ONNX models. Not the transport: nothing here knows gRPC.
+        .target(name: "FileFormats", dependencies: ["CSeedProto"]),
+        // The one Swift bridge to the gRPC C core (and protobuf-c for the contract's messages).
         .target(
             name: "Wire",
             dependencies: ["CGRPC", "CSeedProto", "Contract", "Threading", "Certificates", .product(name: "Logging", package: "swift-log")]
@@ -54,7 +57,7 @@ let package = Package(
 
         .target(name: "BatchQueue", dependencies: ["Threading"]),
         // A run's log on disk (metrics as JSON lines and TensorBoard event files) and SVG plots.
-        .target(name: "RunLog", dependencies: ["Files", "Threading", "Wire"]),
+        .target(name: "RunLog", dependencies: ["Files", "Threading", "FileFormats"]),
         .target(name: "Replay", dependencies: ["Contract", "Threading", "Randomness"]),
         // The one Swift bridge to OpenBLAS.
         .target(name: "LinearAlgebra", dependencies: ["COpenBLAS"]),
@@ -83,7 +86,7 @@ let package = Package(
             name: "Runtime",
             dependencies: [
                 "Contract", "Wire", "InferenceServer", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
-                "Environments", "RunLog", "LinearAlgebra", "Collective", "Files", "Telemetry", "CSystem",
+                "Environments", "RunLog", "LinearAlgebra", "Collective", "Files", "Telemetry", "CSystem", "FileFormats",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -91,7 +94,7 @@ let package = Package(
             name: "seedrl",
             dependencies: [
                 "Contract", "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
-                "CSystem", "Environments", "RunLog", "LinearAlgebra", "Collective", "Certificates", "Files", "Runtime",
+                "CSystem", "Environments", "RunLog", "LinearAlgebra", "Collective", "Certificates", "Files", "Runtime", "FileFormats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -108,12 +111,13 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "Threading"]),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "Contract", "InferenceServer", "LearnerLoop", "LinearAlgebra", "Environments", "Files", "Threading", "Wire", "ActorClient"]
+            dependencies: ["Runtime", "Contract", "InferenceServer", "LearnerLoop", "LinearAlgebra", "Environments", "Files", "Threading", "Wire", "ActorClient", "FileFormats"]
         ),
         .testTarget(name: "LearnerLoopTests", dependencies: ["Contract", "Files", "LearnerLoop", "LinearAlgebra", "Replay", "Randomness", "Environments"]),
         .testTarget(name: "WireTests", dependencies: ["Contract", "Wire", "CGRPC", "Threading"]),
         .testTarget(name: "ActorClientTests", dependencies: ["Contract", "ActorClient", "Randomness", "Environments"]),
-        .testTarget(name: "RunLogTests", dependencies: ["Files", "RunLog", "Wire"]),
+        .testTarget(name: "RunLogTests", dependencies: ["Files", "RunLog"]),
+        .testTarget(name: "FileFormatsTests", dependencies: ["FileFormats"]),
         .testTarget(name: "ReplayTests", dependencies: ["Contract", "Replay", "Randomness", "Threading"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Contract", "Environments"], resources: [.copy("Fixtures")]),
         .testTarget(

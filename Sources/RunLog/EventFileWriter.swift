@@ -2,7 +2,7 @@ import Files
 #if canImport(Glibc)
 import Glibc
 #endif
-import Wire
+import FileFormats
 
 /// A TensorBoard event file (`events.out.tfevents.<time>.<host>`): TFRecord framing —
 /// length (u64), masked CRC-32C of the length, the Event, masked CRC-32C of the Event —

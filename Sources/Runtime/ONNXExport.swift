@@ -1,6 +1,6 @@
 import Contract
 import LearnerLoop
-import Wire
+import FileFormats
 
 /// A checkpoint's policy as an ONNX graph (opset 13), for inference outside seedrl:
 /// input `observation` [batch, …shape] in the checkpoint's dtype (uint8 frames are scaled

@@ -2,7 +2,7 @@ import ArgumentParser
 import Files
 import LearnerLoop
 import Runtime
-import Wire
+import FileFormats
 
 /// `seedrl export`: a checkpoint's policy as an ONNX model for inference elsewhere.
 struct ExportCommand: ParsableCommand {

@@ -7,7 +7,6 @@ import Foundation
 import FoundationXML
 #endif
 @testable import RunLog
-import Wire
 import XCTest
 
 final class RunLogTests: XCTestCase {
@@ -48,16 +47,6 @@ final class RunLogTests: XCTestCase {
         XCTAssertEqual(symlink("\(dir)/elsewhere", "\(dir)/metrics.jsonl"), 0)
         XCTAssertThrowsError(try MetricsLog.create(in: dir))
         XCTAssertNotEqual(access("\(dir)/elsewhere", F_OK), 0, "nothing was written through the link")
-    }
-
-    /// TensorBoard drops a Summary.Value whose oneof case is unset: a zero must still be
-    /// on the wire as field 2 (fixed32), or every scalar that stays 0 (queue depth, refusals)
-    /// vanishes from TensorBoard.
-    func testZeroScalarsAreEncoded() {
-        let event = TensorBoardCodec.scalarsEvent(wallTime: 1, step: 7, scalars: [("queue/unrolls", 0)])
-        let tag = Array("queue/unrolls".utf8)
-        let value: [UInt8] = [0x0A, UInt8(tag.count)] + tag + [0x15, 0, 0, 0, 0]
-        XCTAssertNotNil(event.firstRange(of: value), "the zero simple_value is encoded: \(event)")
     }
 
     func testChartsAreWellFormedSVG() throws {

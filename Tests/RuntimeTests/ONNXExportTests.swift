@@ -1,7 +1,7 @@
 import Contract
 import LearnerLoop
 import Runtime
-import Wire
+import FileFormats
 import XCTest
 
 /// The ONNX graph's structure and encoding. Its numbers are checked against seedrl's own
