@@ -1,4 +1,6 @@
-/// Hyperparameters of the V-trace learner; defaults solve CartPole-v1.
+/// Hyperparameters of the V-trace learner; defaults solve CartPole-v1. Each setting has its
+/// one default here (or in the settings type it belongs to): the command line's help text
+/// and the task presets read them, never restate them.
 public struct LearnerSettings: Sendable, Equatable {
     /// T: transitions per unroll (unrolls hold T+1 timesteps).
     public var unrollLength = 20
@@ -16,11 +18,7 @@ public struct LearnerSettings: Sendable, Equatable {
     /// as one with signal, and MinAtar Breakout's policy collapsed (BENCHMARKS.md).
     public var normalizeAdvantages = false
     public var vtrace = VTrace.Parameters()
-    public var optimizer: OptimizerSettings = {
-        var settings = OptimizerSettings()
-        settings.learningRate = 2e-3
-        return settings
-    }()
+    public var optimizer = OptimizerSettings()
     /// Global-norm gradient clipping; nil turns it off.
     public var maxGradientNorm: Float? = 40
     /// The learning rate decays linearly to 0 over this many trained frames; nil keeps it.

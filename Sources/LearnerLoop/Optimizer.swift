@@ -9,7 +9,8 @@ public enum OptimizerKind: String, Sendable, CaseIterable {
 
 public struct OptimizerSettings: Sendable, Equatable {
     public var kind: OptimizerKind = .adam
-    public var learningRate: Float = 1e-3
+    /// The learning rate's one default (the command line's help and every task read it here).
+    public var learningRate: Float = 2e-3
     /// Adam's β1, β2, ε.
     public var beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
     /// RMSProp in Keras' form (TF2, as SEED RL's code uses): the mean square starts at 0

@@ -1,16 +1,13 @@
 import Environments
 import LearnerLoop
 
-/// Hyperparameters a task trains with when the command line does not say: CartPole's
-/// (the learner's own defaults) for the classic tasks, and what was measured to work for
-/// MinAtar's frames (BENCHMARKS.md, "Learning from pixels").
+/// What a task trains with when the command line does not say: the learner's own defaults
+/// (`LearnerSettings`, which solve CartPole) for the classic tasks and external specs, and
+/// only what differs for MinAtar's frames (BENCHMARKS.md, "Learning from pixels"). It holds
+/// no value of its own for a learner setting: it starts from `LearnerSettings()`.
 public struct TaskDefaults: Sendable, Equatable {
     public var torso: TorsoKind?
-    public var discount: Float = 0.98
-    public var learningRate: Float = 2e-3
-    public var batchSize = 8
-    public var unrollLength = 20
-    public var entropyCost: Float = 0.01
+    public var learning = LearnerSettings()
     /// Actor processes and environments (lanes) per process for `seedrl train`.
     public var actors = 1
     public var environmentsPerActor = 64
@@ -25,7 +22,7 @@ public struct TaskDefaults: Sendable, Equatable {
         switch environment {
         case .minatarBreakout?, .minatarAsterix?, .minatarFreeway?, .minatarSpaceInvaders?:
             defaults.torso = .minatar
-            defaults.discount = 0.99
+            defaults.learning.discount = 0.99
             defaults.maxSteps = 5_000_000
         default:
             break

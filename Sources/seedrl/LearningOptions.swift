@@ -7,53 +7,53 @@ import Runtime
 /// (`TaskDefaults`: CartPole's for the classic tasks and external specs, MinAtar's for its
 /// games); the rest are the same for every task.
 struct LearningOptions: ParsableArguments {
-    @Option(help: "T: transitions per unroll. (default: 20)")
+    @Option(help: "T: transitions per unroll. (default: \(LearnerSettings().unrollLength))")
     var unrollLength: Int?
 
-    @Option(help: "B: unrolls per training step. (default: 8)")
+    @Option(help: "B: unrolls per training step. (default: \(LearnerSettings().batchSize))")
     var batchSize: Int?
 
     @Option(help: "Optimizer (rmsprop in the Keras form: mean square from 0).")
-    var optimizer: OptimizerKind = .adam
+    var optimizer: OptimizerKind = OptimizerSettings().kind
 
-    @Option(help: "Learning rate. (default: 0.002)")
+    @Option(help: "Learning rate. (default: \(LearnerSettings().optimizer.learningRate))")
     var learningRate: Float?
 
     @Option(help: "Decay the learning rate linearly to 0 over this many trained frames (0: constant).")
     var learningRateDecayFrames: UInt64 = 0
 
-    @Option(help: "Discount γ. (default: 0.98; 0.99 for MinAtar)")
+    @Option(help: "Discount γ. (default: \(LearnerSettings().discount); \(TaskDefaults.of(.minatarBreakout).learning.discount) for MinAtar)")
     var discount: Float?
 
     @Option(help: "Weight of the baseline (value) loss.")
-    var baselineCost: Float = 0.5
+    var baselineCost: Float = LearnerSettings().baselineCost
 
-    @Option(help: "Weight of the entropy bonus. (default: 0.01)")
+    @Option(help: "Weight of the entropy bonus. (default: \(LearnerSettings().entropyCost))")
     var entropyCost: Float?
 
     @Flag(help: "Normalise each batch's policy-gradient advantages to mean 0, std 1 (as PPO does; without PPO's clipping it can collapse the policy: use a low learning rate).")
     var normalizeAdvantages = false
 
     @Option(help: "Clip the global gradient norm to this (0: no clipping).")
-    var maxGradNorm: Float = 40
+    var maxGradNorm: Float = LearnerSettings().maxGradientNorm ?? 0
 
     @Option(help: "V-trace ρ̄ (importance weight clip for targets).")
-    var clipRho: Float = 1
+    var clipRho: Float = VTrace.Parameters().clipRho
 
     @Option(help: "V-trace c̄ (trace-cutting clip).")
-    var clipC: Float = 1
+    var clipC: Float = VTrace.Parameters().clipC
 
     @Option(help: "Importance weight clip for policy-gradient advantages.")
-    var clipPgRho: Float = 1
+    var clipPgRho: Float = VTrace.Parameters().clipPGRho
 
     @Option(help: "V-trace λ.")
-    var lambda: Float = 1
+    var lambda: Float = VTrace.Parameters().lambda
 
     @Option(help: "Unrolls waiting for the learner at most (back-pressure beyond).")
-    var unrollQueue: Int = 256
+    var unrollQueue: Int = LearningConfiguration().unrollQueueCapacity
 
     @Option(help: "When the unroll queue is full: block (inference waits) or drop the oldest.")
-    var unrollQueuePolicy: UnrollQueuePolicy = .block
+    var unrollQueuePolicy: UnrollQueuePolicy = LearningConfiguration().unrollQueuePolicy
 
     @Option(help: "Fraction of each batch re-drawn from the replay buffer, in [0, 1).")
     var replayRatio: Double = 0
@@ -69,19 +69,20 @@ struct LearningOptions: ParsableArguments {
         if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
         if let discount, !(0...1).contains(discount) { throw ValidationError("--discount must be in [0, 1]") }
         if let entropyCost, !(entropyCost >= 0) { throw ValidationError("--entropy-cost must not be negative") }
-        if unrollQueue < (batchSize ?? 8) { throw ValidationError("--unroll-queue must hold at least one batch (\(batchSize ?? 8))") }
+        let batch = batchSize ?? LearnerSettings().batchSize
+        if unrollQueue < batch { throw ValidationError("--unroll-queue must hold at least one batch (\(batch))") }
         if !(0..<1).contains(replayRatio) { throw ValidationError("--replay-ratio must be in [0, 1)") }
         if replayCapacity < 1 { throw ValidationError("--replay-capacity must be at least 1") }
     }
 
     /// The settings, each unset flag taken from `task`.
     func settings(for task: TaskDefaults = TaskDefaults()) -> LearnerSettings {
-        var settings = LearnerSettings()
-        settings.unrollLength = unrollLength ?? task.unrollLength
-        settings.batchSize = batchSize ?? task.batchSize
-        settings.discount = discount ?? task.discount
+        var settings = task.learning
+        settings.unrollLength = unrollLength ?? settings.unrollLength
+        settings.batchSize = batchSize ?? settings.batchSize
+        settings.discount = discount ?? settings.discount
         settings.baselineCost = baselineCost
-        settings.entropyCost = entropyCost ?? task.entropyCost
+        settings.entropyCost = entropyCost ?? settings.entropyCost
         settings.normalizeAdvantages = normalizeAdvantages
         settings.maxGradientNorm = maxGradNorm > 0 ? maxGradNorm : nil
         settings.learningRateDecayFrames = learningRateDecayFrames > 0 ? learningRateDecayFrames : nil
@@ -90,7 +91,7 @@ struct LearningOptions: ParsableArguments {
         settings.vtrace.clipPGRho = clipPgRho
         settings.vtrace.lambda = lambda
         settings.optimizer.kind = optimizer
-        settings.optimizer.learningRate = learningRate ?? task.learningRate
+        settings.optimizer.learningRate = learningRate ?? settings.optimizer.learningRate
         return settings
     }
 
