@@ -66,7 +66,12 @@ let package = Package(
         // Release builds of the two modules on the per-step path skip Swift's dynamic
         // exclusivity checks (a thread-local access set per class-property access: ~7 % of
         // the server's CPU with ActBatch lanes, in perf); debug builds and tests keep them.
-        .target(name: "LearnerLoop", dependencies: ["Contract", "Files", "Replay", "LinearAlgebra", "Threading", "Randomness", "Telemetry"],
+        // The model that inference, evaluation, export and training all run: input scaling →
+        // torso → optional LSTM core → heads, forward and backward, its parameters.
+        .target(name: "Model", dependencies: ["Contract", "LinearAlgebra", "Threading", "Randomness"],
+                swiftSettings: [.unsafeFlags(["-O"]), uncheckedExclusivityInRelease]),
+        // Learning on the model: V-trace, losses, optimizers, the training loop, checkpoints.
+        .target(name: "LearnerLoop", dependencies: ["Contract", "Model", "Files", "Replay", "LinearAlgebra", "Threading", "Randomness", "Telemetry"],
                 swiftSettings: [.unsafeFlags(["-O"]), uncheckedExclusivityInRelease]),
         // The one Swift bridge to MPI: data-parallel learners across processes and hosts.
         .target(name: "Collective", dependencies: ["CMPI"]),
@@ -85,7 +90,7 @@ let package = Package(
         .target(
             name: "Runtime",
             dependencies: [
-                "Contract", "Wire", "InferenceServer", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
+                "Contract", "Wire", "InferenceServer", "Replay", "LearnerLoop", "Model", "ActorClient", "Threading", "Randomness",
                 "Environments", "RunLog", "LinearAlgebra", "Collective", "Files", "Telemetry", "CSystem", "FileFormats",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -93,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "seedrl",
             dependencies: [
-                "Contract", "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "ActorClient", "Threading", "Randomness",
+                "Contract", "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "Model", "ActorClient", "Threading", "Randomness",
                 "CSystem", "Environments", "RunLog", "LinearAlgebra", "Collective", "Certificates", "Files", "Runtime", "FileFormats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -111,9 +116,10 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "Threading"]),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["Runtime", "Contract", "InferenceServer", "LearnerLoop", "LinearAlgebra", "Environments", "Files", "Threading", "Wire", "ActorClient", "FileFormats"]
+            dependencies: ["Runtime", "Contract", "InferenceServer", "LearnerLoop", "Model", "LinearAlgebra", "Environments", "Files", "Threading", "Wire", "ActorClient", "FileFormats"]
         ),
-        .testTarget(name: "LearnerLoopTests", dependencies: ["Contract", "Files", "LearnerLoop", "LinearAlgebra", "Replay", "Randomness", "Environments"]),
+        .testTarget(name: "LearnerLoopTests", dependencies: ["Contract", "Files", "LearnerLoop", "Model", "LinearAlgebra", "Replay", "Randomness", "Environments"]),
+        .testTarget(name: "ModelTests", dependencies: ["Contract", "Model", "LinearAlgebra", "Randomness"]),
         .testTarget(name: "WireTests", dependencies: ["Contract", "Wire", "CGRPC", "Threading"]),
         .testTarget(name: "ActorClientTests", dependencies: ["Contract", "ActorClient", "Randomness", "Environments"]),
         .testTarget(name: "RunLogTests", dependencies: ["Files", "RunLog"]),
@@ -122,7 +128,7 @@ let package = Package(
         .testTarget(name: "EnvironmentsTests", dependencies: ["Contract", "Environments"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceServerTests",
-            dependencies: ["Contract", "Files", "InferenceServer", "LearnerLoop", "LinearAlgebra", "Runtime", "ActorClient", "Wire", "Threading", "Replay", "Environments"]
+            dependencies: ["Contract", "Files", "InferenceServer", "LearnerLoop", "Model", "LinearAlgebra", "Runtime", "ActorClient", "Wire", "Threading", "Replay", "Environments"]
         ),
     ]
 )

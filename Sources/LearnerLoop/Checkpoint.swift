@@ -1,5 +1,6 @@
 import Files
 import Contract
+import Model
 /// Everything needed to continue training or to evaluate: the architecture, the
 /// parameters and their version, the optimizer's state, the counters, the learner's random
 /// generator, and the configuration it was trained with (as text, for people).

@@ -1,6 +1,7 @@
 import Contract
 import Replay
 import Threading
+import Model
 
 /// One V-trace learner step, top to bottom: encode the batch of unrolls, run the model
 /// forward on every timestep, compute V-trace targets per unroll, turn the loss into

@@ -1,5 +1,6 @@
 import InferenceServer
 import LearnerLoop
+import Model
 import Logging
 import Telemetry
 

@@ -1,5 +1,6 @@
 import Collective
 import LearnerLoop
+import Model
 
 extension MPIGroup: DataParallelGroup {}
 

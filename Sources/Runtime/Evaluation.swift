@@ -1,5 +1,6 @@
 import Environments
 import LearnerLoop
+import Model
 
 /// A checkpoint's policy on local environments, no server: the same policy code the
 /// server runs (prepare each observation, act on the batch of one, carry a recurrent

@@ -1,4 +1,5 @@
 import LearnerLoop
+import Model
 import Threading
 
 /// The learner alone on synthetic unrolls: frames trained per second and, in a

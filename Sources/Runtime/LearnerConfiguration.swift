@@ -1,6 +1,7 @@
 import Contract
 import InferenceServer
 import LearnerLoop
+import Model
 import Replay
 
 /// The model a learner builds when it does not resume one.

@@ -1,5 +1,6 @@
 import InferenceServer
 import LearnerLoop
+import Model
 import Telemetry
 import Threading
 import Wire

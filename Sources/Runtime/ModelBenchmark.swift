@@ -1,6 +1,7 @@
 import Contract
 import InferenceServer
 import LearnerLoop
+import Model
 import LinearAlgebra
 import Randomness
 import Threading

@@ -1,5 +1,6 @@
 import Contract
 import LearnerLoop
+import Model
 import FileFormats
 
 /// A checkpoint's policy as an ONNX graph (opset 13), for inference outside seedrl:

@@ -1,5 +1,6 @@
 import Contract
 import LearnerLoop
+import Model
 import Randomness
 
 /// What seedrl's own forward pass gives for seeded observations: the yardstick an

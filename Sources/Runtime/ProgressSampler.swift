@@ -1,5 +1,6 @@
 import InferenceServer
 import LearnerLoop
+import Model
 import Threading
 
 /// One reading of a running learner, as the status line and the metrics log show it:

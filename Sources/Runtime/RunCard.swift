@@ -5,6 +5,7 @@ import Collective
 import Files
 import Foundation
 import LearnerLoop
+import Model
 import LinearAlgebra
 import Threading
 import Wire

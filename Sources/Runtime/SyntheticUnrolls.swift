@@ -1,5 +1,6 @@
 import Contract
 import LearnerLoop
+import Model
 import Randomness
 import Replay
 

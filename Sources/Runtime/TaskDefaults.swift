@@ -1,5 +1,6 @@
 import Environments
 import LearnerLoop
+import Model
 
 /// What a task trains with when the command line does not say: the learner's own defaults
 /// (`LearnerSettings`, which solve CartPole) for the classic tasks and external specs, and

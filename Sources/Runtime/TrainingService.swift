@@ -1,4 +1,5 @@
 import LearnerLoop
+import Model
 import Logging
 
 /// The learner thread as a service. Started first: in a data-parallel job it joins the

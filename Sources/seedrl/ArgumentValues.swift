@@ -1,6 +1,7 @@
 import ArgumentParser
 import Environments
 import LearnerLoop
+import Model
 import Logging
 import Replay
 

@@ -6,6 +6,7 @@ import Environments
 import Runtime
 import InferenceServer
 import LearnerLoop
+import Model
 import RunLog
 import Logging
 import Threading

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LearnerLoop
+import Model
 import Runtime
 
 /// Checkpointing flags shared by `server` and `train`.

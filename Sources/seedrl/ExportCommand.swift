@@ -1,6 +1,7 @@
 import ArgumentParser
 import Files
 import LearnerLoop
+import Model
 import Runtime
 import FileFormats
 

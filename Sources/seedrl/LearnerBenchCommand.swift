@@ -3,6 +3,7 @@ import ArgumentParser
 import Environments
 import Runtime
 import LearnerLoop
+import Model
 import LinearAlgebra
 import Threading
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LearnerLoop
+import Model
 import Replay
 import Runtime
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Environments
 import LearnerLoop
+import Model
 import Runtime
 
 /// `seedrl model-bench`: what a model costs here, one thread (GFLOP/s against sgemm's).

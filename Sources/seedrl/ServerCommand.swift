@@ -1,6 +1,7 @@
 import ArgumentParser
 import InferenceServer
 import LearnerLoop
+import Model
 import Logging
 import RunLog
 import Runtime

@@ -1,6 +1,7 @@
 import ArgumentParser
 import InferenceServer
 import LearnerLoop
+import Model
 import Runtime
 
 /// Flags shared by everything that runs a server (server, train, bench's embedded one).

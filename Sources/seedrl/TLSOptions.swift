@@ -2,6 +2,7 @@ import Files
 import ArgumentParser
 import Certificates
 import LearnerLoop
+import Model
 import Wire
 
 /// Server-side TLS flags.

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import ArgumentParser
 import LearnerLoop
+import Model
 
 /// The bearer token, written once for every command: from `--token-file` or
 /// `$SEEDRL_TOKEN` (neither shows in the process list), or `--token` (which does).

@@ -3,6 +3,7 @@ import ActorClient
 import Environments
 import InferenceServer
 import LearnerLoop
+import Model
 import Threading
 import Wire
 import XCTest

@@ -1,6 +1,7 @@
 import Contract
 import InferenceServer
 import LearnerLoop
+import Model
 import Replay
 import Wire
 import XCTest

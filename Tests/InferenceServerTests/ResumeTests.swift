@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import LearnerLoop
+import Model
 import Wire
 import Runtime
 import XCTest

@@ -1,6 +1,7 @@
 import Contract
 import InferenceServer
 import LearnerLoop
+import Model
 import Wire
 import XCTest
 import LinearAlgebra

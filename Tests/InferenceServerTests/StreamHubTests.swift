@@ -1,6 +1,7 @@
 import Contract
 @testable import InferenceServer
 import LearnerLoop
+import Model
 import Replay
 import Runtime
 import Threading

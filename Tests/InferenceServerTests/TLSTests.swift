@@ -5,6 +5,7 @@ import Glibc
 #endif
 import InferenceServer
 import LearnerLoop
+import Model
 import Wire
 import XCTest
 

@@ -2,6 +2,7 @@ import Contract
 import ActorClient
 import InferenceServer
 import LearnerLoop
+import Model
 import Replay
 import Threading
 import Wire

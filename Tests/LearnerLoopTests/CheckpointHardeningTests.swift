@@ -4,6 +4,7 @@ import Contract
 import Glibc
 #endif
 @testable import LearnerLoop
+@testable import Model
 import Randomness
 import XCTest
 

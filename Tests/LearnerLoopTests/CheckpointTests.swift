@@ -4,6 +4,7 @@ import Contract
 import Glibc
 #endif
 @testable import LearnerLoop
+@testable import Model
 import XCTest
 
 final class CheckpointTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Contract
 import Environments
 import LearnerLoop
+import Model
 import Randomness
 import Replay
 import XCTest

@@ -1,4 +1,5 @@
 @testable import LearnerLoop
+@testable import Model
 import Replay
 import XCTest
 

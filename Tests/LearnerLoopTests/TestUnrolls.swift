@@ -1,5 +1,6 @@
 import Contract
 @testable import LearnerLoop
+@testable import Model
 import Randomness
 import Replay
 

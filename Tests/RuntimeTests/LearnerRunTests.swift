@@ -7,6 +7,7 @@ import Environments
 import Files
 import InferenceServer
 import LearnerLoop
+import Model
 import LinearAlgebra
 import Logging
 import Runtime

@@ -6,6 +6,7 @@ import Environments
 import Files
 @testable import InferenceServer
 import LearnerLoop
+import Model
 import Logging
 import Runtime
 import Threading

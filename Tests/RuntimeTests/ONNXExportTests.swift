@@ -1,5 +1,6 @@
 import Contract
 import LearnerLoop
+import Model
 import Runtime
 import FileFormats
 import XCTest

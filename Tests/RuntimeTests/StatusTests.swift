@@ -1,4 +1,5 @@
 import LearnerLoop
+import Model
 import Runtime
 import XCTest
 

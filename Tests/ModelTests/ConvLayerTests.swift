@@ -1,5 +1,5 @@
 import Contract
-@testable import LearnerLoop
+@testable import Model
 import LinearAlgebra
 import Randomness
 import XCTest

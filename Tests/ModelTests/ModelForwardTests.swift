@@ -2,7 +2,7 @@ import Contract
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import LearnerLoop
+@testable import Model
 import Randomness
 import XCTest
 import LinearAlgebra
