@@ -3,10 +3,10 @@ import Replay
 import Threading
 import Model
 
-/// One V-trace learner step, top to bottom: encode the batch of unrolls, run the model
-/// forward on every timestep, compute V-trace targets per unroll, turn the loss into
-/// gradients on the head, backpropagate, clip, apply the optimizer, publish the new
-/// parameter version. Owned by the learner thread.
+/// One learner step, top to bottom: encode the batch of unrolls, run the model forward on
+/// every timestep, let the algorithm (V-trace) turn its loss into gradients on the head,
+/// backpropagate, clip, apply the optimizer, publish the new parameter version. Owned by
+/// the learner thread.
 public final class Learner: @unchecked Sendable {
     // @unchecked: every buffer is confined to the learner thread; `store` is thread-safe.
     public let architecture: ModelArchitecture
@@ -27,11 +27,8 @@ public final class Learner: @unchecked Sendable {
     private let initialStateRows: UnsafeMutablePointer<UnsafePointer<Float>>
     private let resets: UnsafeMutablePointer<Bool>
     private var gradient: [Float]
-    // V-trace scratch: inputs per unroll (length T), results for the whole batch (B×T,
-    // unroll b at b·T) so advantages can be normalised across the batch before the loss.
-    private var logRhos: [Float], discounts: [Float], rewards: [Float]
-    private let values: UnsafeMutablePointer<Float>, vs: UnsafeMutablePointer<Float>
-    private let advantages: UnsafeMutablePointer<Float>, valid: UnsafeMutablePointer<Bool>
+    /// What makes the head's gradient from the batch: the algorithm.
+    private let algorithm: Algorithm
 
     public init(architecture: ModelArchitecture, settings: LearnerSettings, store: ParameterStore) {
         self.architecture = architecture
@@ -52,11 +49,7 @@ public final class Learner: @unchecked Sendable {
         for b in 0..<settings.batchSize { initialStateRows[b] = UnsafePointer(initialStates + b * stateSize) }
         resets = .allocate(capacity: rows)
         gradient = Array(repeating: 0, count: parameters.count)
-        let t = settings.unrollLength
-        logRhos = Array(repeating: 0, count: t); discounts = logRhos; rewards = logRhos
-        let bt = settings.batchSize * t
-        values = .allocate(capacity: bt); vs = .allocate(capacity: bt); advantages = .allocate(capacity: bt)
-        valid = .allocate(capacity: bt)
+        algorithm = VTraceAlgorithm(architecture: architecture, settings: settings)
     }
 
     deinit {
@@ -65,10 +58,6 @@ public final class Learner: @unchecked Sendable {
         initialStates.deallocate()
         initialStateRows.deallocate()
         resets.deallocate()
-        values.deallocate()
-        vs.deallocate()
-        advantages.deallocate()
-        valid.deallocate()
     }
 
     /// Continues from a checkpoint: parameters, optimizer state and frame count.
@@ -105,7 +94,6 @@ public final class Learner: @unchecked Sendable {
     public func computeGradient(_ unrolls: [Unroll], weights: [Float]? = nil) -> TrainingStepReport {
         let batch = settings.batchSize, length = settings.unrollLength, timesteps = length + 1
         precondition(unrolls.count == batch && unrolls.allSatisfy { $0.length == length })
-        let numActions = architecture.numActions, headSize = architecture.headSize
         let versionBefore = store.version  // for the policy lag
 
         // 1. Every timestep of every unroll is one row of the forward pass.
@@ -131,54 +119,11 @@ public final class Learner: @unchecked Sendable {
                            initialState: stateSize > 0 ? UnsafePointer(initialStateRows) : nil, resets: resets, workspace: forward)
         }
 
-        // 2. V-trace per unroll, then the loss's gradient on each head row.
-        let transitions = unrolls.reduce(0) { total, unroll in total + (0..<length).count { unroll.isTransition($0) } }
-        let perTransition = 1 / Float(max(transitions, 1))
-        backward.headGradient.update(repeating: 0, count: rows * headSize)
+        // 2. The algorithm's loss, as gradients on each head row.
+        backward.headGradient.update(repeating: 0, count: rows * architecture.headSize)
         var report = TrainingStepReport()
-        var lagSum = 0.0
-        for (b, unroll) in unrolls.enumerated() {
-            let first = b * length
-            for t in 0..<length {
-                let head = forward.headRow(b * timesteps + t)
-                let action = Int(unroll.actions[t])
-                let target = LogSoftmax(logits: head, count: numActions).log(action)
-                let behaviour = unroll.logits.withUnsafeBufferPointer {
-                    LogSoftmax(logits: $0.baseAddress! + t * numActions, count: numActions).log(action)
-                }
-                logRhos[t] = target - behaviour
-                valid[first + t] = unroll.isTransition(t)
-                discounts[t] = valid[first + t] ? settings.discount * unroll.discounts[t + 1] : 0
-                rewards[t] = valid[first + t] ? unroll.rewards[t + 1] : 0
-                values[first + t] = head[numActions]
-            }
-            let bootstrap = forward.headRow(b * timesteps + length)[numActions]
-            VTrace.compute(logRhos: logRhos, discounts: discounts, rewards: rewards, values: values + first,
-                           bootstrap: bootstrap, valid: valid + first, count: length, parameters: settings.vtrace,
-                           vs: vs + first, advantages: advantages + first)
-            // Priorities are the raw advantages, whatever the loss is given.
-            var priority = 0.0, transitionsInUnroll = 0
-            for t in 0..<length where valid[first + t] {
-                priority += Double(abs(advantages[first + t]))
-                transitionsInUnroll += 1
-            }
-            report.unrollPriorities.append(priority / Double(max(1, transitionsInUnroll)))
-        }
-        if settings.normalizeAdvantages { AdvantageNormalization.apply(advantages, valid: valid, count: batch * length) }
-        for (b, unroll) in unrolls.enumerated() {
-            let weight = weights?[b] ?? 1
-            for t in 0..<length where valid[b * length + t] {
-                let row = b * timesteps + t, index = b * length + t
-                let terms = ActorCriticLoss.row(
-                    logits: forward.headRow(row), numActions: numActions, action: Int(unroll.actions[t]),
-                    value: values[index], target: vs[index], advantage: advantages[index], settings: settings,
-                    scale: weight * perTransition, gradient: backward.headGradient + row * headSize)
-                report.policyLoss += terms.policy * perTransition
-                report.baselineLoss += terms.baseline * perTransition
-                report.entropy += terms.entropy * perTransition
-                lagSum += Double(versionBefore &- unroll.versions[t])
-            }
-        }
+        algorithm.headGradient(unrolls: unrolls, weights: weights, forward: forward, versionBefore: versionBefore,
+                               into: backward.headGradient, report: &report)
 
         // 3. Backward: the gradient of this batch's loss.
         gradient.withUnsafeMutableBufferPointer { gradient in
@@ -188,7 +133,6 @@ public final class Learner: @unchecked Sendable {
             }
         }
         report.frames = batch * length
-        report.policyLag = transitions > 0 ? lagSum / Double(transitions) : 0
         return report
     }
 

@@ -1,0 +1,16 @@
+import Model
+import Replay
+
+/// What turns a batch of unrolls, already run through the model, into the gradient of
+/// the loss on the model's head rows: the part of a learner step that differs between
+/// algorithms (V-trace today; PPO next). The learner owns everything around it: encoding,
+/// the forward pass, the backward pass from the head gradient, clipping, the optimizer
+/// and publishing. Owned by the learner thread; implementations keep their scratch.
+protocol Algorithm: AnyObject {
+    /// Writes ∂loss/∂head into `headGradient` (zeroed by the caller; `rows` rows of
+    /// `architecture.headSize`, unroll b's timestep t at row b·(T+1) + t) for `unrolls`,
+    /// each unroll's loss weighted by `weights` (nil: 1), and reports the losses,
+    /// priorities and policy lag (`versionBefore`: the learner's version now).
+    func headGradient(unrolls: [Unroll], weights: [Float]?, forward: ForwardWorkspace, versionBefore: UInt64,
+                      into headGradient: UnsafeMutablePointer<Float>, report: inout TrainingStepReport)
+}

@@ -1,0 +1,87 @@
+import Contract
+import Model
+import Replay
+
+/// IMPALA's single-pass V-trace actor-critic (SEED RL's loss): per unroll, importance
+/// ratios of the learner's policy against the behaviour policy that acted, V-trace targets
+/// and advantages; then per transition the policy-gradient, baseline and entropy terms'
+/// gradient on the head row (`ActorCriticLoss`).
+final class VTraceAlgorithm: Algorithm {
+    // Confined to the learner thread, like the learner that owns it.
+    private let architecture: ModelArchitecture
+    private let settings: LearnerSettings
+    // Inputs per unroll (length T); results for the whole batch (B×T, unroll b at b·T),
+    // so advantages can be normalised across the batch before the loss.
+    private var logRhos: [Float], discounts: [Float], rewards: [Float]
+    private let values: UnsafeMutablePointer<Float>, vs: UnsafeMutablePointer<Float>
+    private let advantages: UnsafeMutablePointer<Float>, valid: UnsafeMutablePointer<Bool>
+
+    init(architecture: ModelArchitecture, settings: LearnerSettings) {
+        self.architecture = architecture
+        self.settings = settings
+        let t = settings.unrollLength
+        logRhos = Array(repeating: 0, count: t); discounts = logRhos; rewards = logRhos
+        let bt = settings.batchSize * t
+        values = .allocate(capacity: bt); vs = .allocate(capacity: bt); advantages = .allocate(capacity: bt)
+        valid = .allocate(capacity: bt)
+    }
+
+    deinit {
+        values.deallocate()
+        vs.deallocate()
+        advantages.deallocate()
+        valid.deallocate()
+    }
+
+    func headGradient(unrolls: [Unroll], weights: [Float]?, forward: ForwardWorkspace, versionBefore: UInt64,
+                      into headGradient: UnsafeMutablePointer<Float>, report: inout TrainingStepReport) {
+        let batch = settings.batchSize, length = settings.unrollLength, timesteps = length + 1
+        let numActions = architecture.numActions, headSize = architecture.headSize
+        let transitions = unrolls.reduce(0) { total, unroll in total + (0..<length).count { unroll.isTransition($0) } }
+        let perTransition = 1 / Float(max(transitions, 1))
+        var lagSum = 0.0
+        for (b, unroll) in unrolls.enumerated() {
+            let first = b * length
+            for t in 0..<length {
+                let head = forward.headRow(b * timesteps + t)
+                let action = Int(unroll.actions[t])
+                let target = LogSoftmax(logits: head, count: numActions).log(action)
+                let behaviour = unroll.logits.withUnsafeBufferPointer {
+                    LogSoftmax(logits: $0.baseAddress! + t * numActions, count: numActions).log(action)
+                }
+                logRhos[t] = target - behaviour
+                valid[first + t] = unroll.isTransition(t)
+                discounts[t] = valid[first + t] ? settings.discount * unroll.discounts[t + 1] : 0
+                rewards[t] = valid[first + t] ? unroll.rewards[t + 1] : 0
+                values[first + t] = head[numActions]
+            }
+            let bootstrap = forward.headRow(b * timesteps + length)[numActions]
+            VTrace.compute(logRhos: logRhos, discounts: discounts, rewards: rewards, values: values + first,
+                           bootstrap: bootstrap, valid: valid + first, count: length, parameters: settings.vtrace,
+                           vs: vs + first, advantages: advantages + first)
+            // Priorities are the raw advantages, whatever the loss is given.
+            var priority = 0.0, transitionsInUnroll = 0
+            for t in 0..<length where valid[first + t] {
+                priority += Double(abs(advantages[first + t]))
+                transitionsInUnroll += 1
+            }
+            report.unrollPriorities.append(priority / Double(max(1, transitionsInUnroll)))
+        }
+        if settings.normalizeAdvantages { AdvantageNormalization.apply(advantages, valid: valid, count: batch * length) }
+        for (b, unroll) in unrolls.enumerated() {
+            let weight = weights?[b] ?? 1
+            for t in 0..<length where valid[b * length + t] {
+                let row = b * timesteps + t, index = b * length + t
+                let terms = ActorCriticLoss.row(
+                    logits: forward.headRow(row), numActions: numActions, action: Int(unroll.actions[t]),
+                    value: values[index], target: vs[index], advantage: advantages[index], settings: settings,
+                    scale: weight * perTransition, gradient: headGradient + row * headSize)
+                report.policyLoss += terms.policy * perTransition
+                report.baselineLoss += terms.baseline * perTransition
+                report.entropy += terms.entropy * perTransition
+                lagSum += Double(versionBefore &- unroll.versions[t])
+            }
+        }
+        report.policyLag = transitions > 0 ? lagSum / Double(transitions) : 0
+    }
+}
