@@ -10,8 +10,8 @@ import Threading
 /// freed after a burst (20,000 rapidly reset streams, a connection flood, a thousand
 /// streams that left) stays resident for good: 95 MiB measured after 20,000 resets, all of
 /// it free chunks that `malloc_trim` returns. This service looks every `periodSeconds`
-/// and trims only when more than `thresholdBytes` are free, so the steady state (whose
-/// free chunks stay far below that) is never trimmed and never faults pages back in.
+/// and trims only when more than `thresholdBytes` of freed heap are still resident, so
+/// the steady state (far below that) is never trimmed and never faults pages back in.
 public final class HeapTrimmer: Service, @unchecked Sendable {
     // Immutable after init except `thread` (start/shutdown, one caller).
     public let name = "heap-trimmer"

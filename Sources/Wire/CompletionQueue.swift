@@ -101,7 +101,6 @@ final class CompletionQueue: @unchecked Sendable {
     /// inference thread at any moment, so shutdown closes this gate and waits for the
     /// starts already past it before shutting the C queue down.
     private let starts = Atomic<Int>(0)
-    private let shutDown = Atomic(false)
 
     /// Runs `start` (which starts a batch on a call of this queue, or requests a call on
     /// it) unless the queue is closing; false if it is, or if `start` says it failed.
@@ -117,8 +116,8 @@ final class CompletionQueue: @unchecked Sendable {
     /// Shuts the queue down and waits until the poller has delivered every pending
     /// event (each comes back, failed, so tags are released) and exited. Idempotent.
     func shutdownAndJoin() {
-        guard !shutDown.exchange(true, ordering: .sequentiallyConsistent) else { return }
-        _ = starts.bitwiseOr(1, ordering: .sequentiallyConsistent)
+        // The closing bit doubles as "already shut down": only the first caller goes on.
+        guard starts.bitwiseOr(1, ordering: .sequentiallyConsistent).oldValue & 1 == 0 else { return }
         while starts.load(ordering: .acquiring) > 1 { sched_yield() }
         grpc_completion_queue_shutdown(pointer)
         thread?.join()
