@@ -4,7 +4,7 @@
 Usage: check-onnx.py MODEL.onnx REFERENCE.json [TOLERANCE]
 
 The model must pass ONNX's own checker (with shape inference), and onnxruntime's logits
-and values for the reference's observations must equal seedrl's within TOLERANCE
+(a Gaussian policy's means) and values for the reference's observations must equal seedrl's within TOLERANCE
 (default 1e-5: absolute up to magnitude 1, relative above it, since a float32 value of 60
 carries only ~5 decimals after the point); its greedy action must be the argmax of
 seedrl's logits wherever their top two differ by more than the tolerance, and its
@@ -32,6 +32,8 @@ def main() -> int:
     expected_values = np.asarray(reference["values"], dtype=np.float32)
 
     session = onnxruntime.InferenceSession(model_path, providers=["CPUExecutionProvider"])
+    if "logStd" in reference:
+        return check_gaussian(session, reference, observations, expected_logits, expected_values, tolerance)
     logits, probabilities, action, value = session.run(["logits", "probabilities", "action", "value"],
                                                        {"observation": observations})
     def scaled_diff(actual, expected):
@@ -56,6 +58,27 @@ def main() -> int:
     print(json.dumps(result))
     ok = (result["max_scaled_logit_diff"] <= tolerance and result["max_scaled_value_diff"] <= tolerance
           and result["max_abs_probability_diff"] <= tolerance and result["greedy_actions_equal"])
+    return 0 if ok else 1
+
+
+def check_gaussian(session, reference, observations, expected_means, expected_values, tolerance):
+    mean, log_std, action, value = session.run(["mean", "log_std", "action", "value"], {"observation": observations})
+    low = np.asarray(reference["actionLow"], dtype=np.float32)
+    high = np.asarray(reference["actionHigh"], dtype=np.float32)
+    def scaled_diff(actual, expected):
+        return float((np.abs(actual - expected) / np.maximum(1.0, np.abs(expected))).max())
+    result = {
+        "model": reference.get("model", ""),
+        "rows": int(observations.shape[0]),
+        "max_scaled_mean_diff": scaled_diff(mean, expected_means),
+        "max_scaled_value_diff": scaled_diff(value, expected_values),
+        "log_std_diff": float(np.abs(log_std - np.asarray(reference["logStd"], dtype=np.float32)).max()),
+        "action_is_clipped_mean": bool(np.allclose(action, np.clip(mean, low, high), atol=0)),
+        "actions_within_box": bool(((action >= low) & (action <= high)).all()),
+    }
+    print(json.dumps(result))
+    ok = (result["max_scaled_mean_diff"] <= tolerance and result["max_scaled_value_diff"] <= tolerance
+          and result["log_std_diff"] <= tolerance and result["action_is_clipped_mean"] and result["actions_within_box"])
     return 0 if ok else 1
 
 

@@ -23,7 +23,9 @@ def main() -> int:
         total, done = 0.0, False
         while not done:
             (action,) = session.run(["action"], {"observation": np.asarray(observation, dtype=dtype)[None]})
-            observation, reward, terminated, truncated, _ = env.step(int(action[0]))
+            # A box's action row as it is (the graph clipped it); a class index as an int.
+            chosen = action[0] if isinstance(env.action_space, gym.spaces.Box) else int(action[0])
+            observation, reward, terminated, truncated, _ = env.step(chosen)
             total += float(reward)
             done = terminated or truncated
         returns.append(total)

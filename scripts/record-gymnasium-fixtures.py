@@ -3,7 +3,7 @@
 
     python3 -m pip install gymnasium==1.* && scripts/record-gymnasium-fixtures.py
 
-Writes Tests/EnvironmentsTests/Fixtures/{cartpole,mountaincar,acrobot}.json: episodes
+Writes Tests/EnvironmentsTests/Fixtures/{cartpole,mountaincar,acrobot,pendulum}.json: episodes
 from fixed initial states under fixed action sequences, with every observation, reward,
 terminated and truncated flag as Gymnasium produced them.
 """
@@ -30,7 +30,7 @@ def record(env_id, name, initial_states, policy, set_state):
         while True:
             action = policy(index, env.unwrapped.state, rng)
             observation, reward, terminated, truncated, _ = env.step(action)
-            steps.append({"action": action, "observation": [float("%.8g" % v) for v in observation],
+            steps.append({"action": action.tolist() if isinstance(action, np.ndarray) else action, "observation": [float("%.8g" % v) for v in observation],
                           "reward": float(reward), "terminated": bool(terminated), "truncated": bool(truncated)})
             if terminated or truncated:
                 break
@@ -61,3 +61,19 @@ record("Acrobot-v1", "acrobot",
        [[float(np.float32(rng.uniform(-0.1, 0.1))) for _ in range(4)] for _ in range(3)],
        lambda i, s, r: r.randrange(3) if i < 1 else (2 if s[3] > 0 else 0),
        set_array(np.float32))
+# Pendulum: continuous torques. Random ones (inside and outside [-2, 2], which the env
+# clips) swing it about until truncation at 200; a controller pumps energy (θ̈ = 15 sin θ
+# + 3u, so E = θ̇²/2 + 15 cos θ is 15 upright and still) and balances near the top.
+def pendulum_policy(i, s, r):
+    if i < 2:
+        return np.array([r.uniform(-3, 3)], dtype=np.float32)
+    angle = ((s[0] + np.pi) % (2 * np.pi)) - np.pi
+    if np.cos(angle) > 0.85:
+        torque = np.clip(-8 * angle - 2 * s[1], -2, 2)
+    else:
+        torque = 2 * np.sign(s[1] * (15 - (0.5 * s[1] ** 2 + 15 * np.cos(angle))) + 1e-9)
+    return np.array([torque], dtype=np.float32)
+
+
+record("Pendulum-v1", "pendulum", [[rng.uniform(-np.pi, np.pi), rng.uniform(-1, 1)] for _ in range(3)] + [[np.pi - 0.1, 0.0]],
+       pendulum_policy, set_array(np.float64))

@@ -2,10 +2,12 @@
 # ONNX export end to end, against a real ONNX runtime (PyPI onnxruntime and onnx):
 # checkpoints of every torso (a CartPole policy trained to its goal, a MinAtar policy
 # trained briefly, and fresh Nature, IMPALA and pooled-MLP models from a server over
-# external frames of odd sizes) are exported; each model must pass ONNX's checker, and its
+# external frames of odd sizes) and of the Gaussian head (a Pendulum policy trained to its
+# goal, one trained briefly with normalised observations) are exported; each model must pass ONNX's checker, and its
 # outputs for seeded observations must equal seedrl's own forward pass within 1e-5
 # (scripts/check-onnx.py). Then the CartPole policy, played greedily by onnxruntime in
-# Gymnasium's CartPole-v1, must score what `seedrl eval --greedy` scores.
+# Gymnasium's CartPole-v1, must score what `seedrl eval --greedy` scores, and so must the
+# Pendulum policy (its mean action) in Gymnasium's Pendulum-v1.
 # Usage: scripts/test-onnx.sh [SEEDRL_BINARY]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -28,12 +30,14 @@ fresh_checkpoint() {
 
 "$seedrl" train --env cartpole --seed 1 --logdir "$work/cartpole" --quiet --log-level error
 "$seedrl" train --env minatar-breakout --seed 1 --max-steps 20000 --logdir "$work/minatar" --quiet --log-level error
+"$seedrl" train --env pendulum --seed 1 --logdir "$work/pendulum" --quiet --log-level error
+"$seedrl" train --env pendulum --seed 1 --target-return=-5000 --normalize-observations --logdir "$work/pendulum-normalized" --quiet --log-level error
 fresh_checkpoint nature --obs-shape 84,84,4 --obs-dtype uint8 --num-actions 6 --torso nature
 fresh_checkpoint impala --obs-shape 45,39,3 --obs-dtype uint8 --num-actions 5 --torso impala
 fresh_checkpoint impala-float --obs-shape 20,17,2 --obs-dtype float32 --num-actions 4 --torso impala
 fresh_checkpoint pooled --obs-shape 64,48,4 --obs-dtype uint8 --num-actions 3 --torso mlp --hidden 32,16
 
-for name in cartpole minatar nature impala impala-float pooled; do
+for name in cartpole minatar nature impala impala-float pooled pendulum pendulum-normalized; do
   "$seedrl" export --checkpoint "$work/$name" --onnx "$work/$name.onnx" --reference "$work/$name.json" >/dev/null
   "$venv/bin/python3" "$root/scripts/check-onnx.py" "$work/$name.onnx" "$work/$name.json" \
     || { echo "onnx: $name differs from seedrl's forward pass" >&2; exit 1; }
@@ -55,4 +59,14 @@ seedrl_mean=$(echo "$evaluated" | sed -E 's/.*return ([0-9.]+) .*/\1/')
 # must score the same within 5 % of the episode limit.
 python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if abs(a - b) <= 25 else 1)' "$onnx_mean" "$seedrl_mean" \
   || { echo "onnx: CartPole greedy return $onnx_mean in Gymnasium, $seedrl_mean in seedrl eval" >&2; exit 1; }
+# Pendulum starts from random states too, and a policy just trained to -200 still fails to
+# swing up from the odd one (about -1,400 that episode): both greedy means must show
+# control (above -400; a random policy scores about -1,200).
+played=$("$venv/bin/python3" "$root/scripts/play-onnx.py" "$work/pendulum.onnx" Pendulum-v1 20 1)
+evaluated=$("$seedrl" eval --checkpoint "$work/pendulum" --env pendulum --episodes 20 --greedy)
+echo "$played"; echo "$evaluated"
+onnx_mean=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["mean_return"])' "$played")
+seedrl_mean=$(echo "$evaluated" | sed -E 's/.*return (-?[0-9.]+) .*/\1/')
+python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if min(a, b) > -400 else 1)' "$onnx_mean" "$seedrl_mean" \
+  || { echo "onnx: Pendulum greedy return $onnx_mean in Gymnasium, $seedrl_mean in seedrl eval" >&2; exit 1; }
 echo "onnx: passed"

@@ -91,7 +91,7 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$socket" "$minatar_socket" "$hos
 for _ in $(seq 100); do [ -S "$hostile" ] && break; sleep 0.1; done
 status=0
 log=$(timeout 60 "$seedrl" actor --server "unix:$hostile" --env acrobot --envs 2 --status-seconds 1000 2>&1) || status=$?
-if [ "$status" = 0 ] || [ "$status" -ge 124 ] || ! grep -q "outside 0..<3" <<<"$log"; then
+if [ "$status" = 0 ] || [ "$status" -ge 124 ] || ! grep -q "action 7, outside discrete(3)" <<<"$log"; then
   echo "actor against an out-of-range action: exit $status, expected a clear error"; echo "$log" | tail -5; exit 1
 fi
 echo "python actor: hostile server refused ($(grep -o 'the server sent action [^,]*, outside [^ ]*' <<<"$log" | head -1))"

@@ -66,14 +66,13 @@ public final class ActorLoop: @unchecked Sendable {
         supervisor = OSThread(name: "seedrl-reconnect") { [self] in superviseReconnects() }
     }
 
-    /// "server expects observation shape [84, 84, 4] uint8 with 6 actions, env cartpole
-    /// gives [4] float32 with 2 actions", or nil when they agree.
+    /// "server expects observation shape [84, 84, 4] uint8, actions discrete(6); env
+    /// pendulum gives [3] float32, actions box[1] in [-2, 2]", or nil when they agree.
     static func mismatch(served: SpecMessage, environment: String, spec: ObservationSpec) -> String? {
         let servedSpec = ObservationSpec(envName: served.env, shape: served.observationShape.map(Int.init),
-                                         dtype: served.observationDType, numActions: Int(served.numActions))
+                                         dtype: served.observationDType, action: served.action)
         if servedSpec.isCompatible(with: spec) { return nil }
-        return "server expects observation shape \(servedSpec.shapeDescription) with \(servedSpec.numActions) actions, "
-            + "env \(environment) gives \(spec.shapeDescription) with \(spec.numActions) actions"
+        return "server expects observation shape \(servedSpec.fullDescription); env \(environment) gives \(spec.fullDescription)"
     }
 
     /// Environments per stream: as asked, else all of them on as few streams as the

@@ -8,6 +8,8 @@ final class EnvironmentStream: ActorStream, ClientStreamDelegate, @unchecked Sen
     private unowned let actor: ActorLoop
     private var stream: ClientStream?
     private var observation: UnsafeMutableRawBufferPointer
+    /// The action row the environment takes next.
+    private let actionRow: UnsafeMutablePointer<Float>
     private var lastSentWasLast = false
     private var episodeReturn = 0.0
     private var servedSinceOpen = false
@@ -22,9 +24,13 @@ final class EnvironmentStream: ActorStream, ClientStreamDelegate, @unchecked Sen
         self.environment = environment
         self.actor = actor
         observation = .allocate(byteCount: environment.spec.byteCount, alignment: 16)
+        actionRow = .allocate(capacity: environment.spec.action.width)
     }
 
-    deinit { observation.deallocate() }
+    deinit {
+        observation.deallocate()
+        actionRow.deallocate()
+    }
 
     var environmentCount: Int { 1 }
 
@@ -54,14 +60,11 @@ final class EnvironmentStream: ActorStream, ClientStreamDelegate, @unchecked Sen
             begin()
             return
         }
-        // The action comes off the network: an index outside the spec would trap inside the
-        // environment (Acrobot indexes its torque table), so it ends the actor with a clear error.
-        guard action.action >= 0, Int(action.action) < environment.spec.numActions else {
-            actor.refuse(self, call: stream, error: RPCError(.outOfRange,
-                "the server sent action \(action.action), outside 0..<\(environment.spec.numActions) for \(environment.spec.envName)"))
+        if let problem = ReceivedAction.read(action, spec: environment.spec.action, into: actionRow) {
+            actor.refuse(self, call: stream, error: RPCError(.outOfRange, "\(problem) for \(environment.spec.envName)"))
             return
         }
-        let outcome = environment.step(action: Int(action.action), observation: observation)
+        let outcome = environment.step(action: actionRow, observation: observation)
         episodeReturn += Double(outcome.reward)
         if outcome.isLast {
             lastSentWasLast = true
@@ -70,6 +73,9 @@ final class EnvironmentStream: ActorStream, ClientStreamDelegate, @unchecked Sen
         stream.send(stepType: outcome.isLast ? .last : .mid, reward: outcome.reward, discount: outcome.discount,
                     observation: UnsafeRawBufferPointer(observation))
     }
+
+    /// An Act stream receives no batches.
+    func stream(_ stream: ClientStream, received batch: ActionBatchView) {}
 
     func stream(_ stream: ClientStream, closedWith error: RPCError?) {
         self.stream = nil

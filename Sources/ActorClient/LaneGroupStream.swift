@@ -17,6 +17,8 @@ final class LaneGroupStream: ActorStream, ClientStreamDelegate, @unchecked Senda
     private var rewards: [Float]
     private var discounts: [Float]
     private var observations: UnsafeMutableRawBufferPointer
+    /// The action row a lane's environment takes next.
+    private let actionRow: UnsafeMutablePointer<Float>
     private var lastSentWasLast: [Bool]
     private var episodeReturns: [Double]
     private var servedSinceOpen = false
@@ -34,11 +36,15 @@ final class LaneGroupStream: ActorStream, ClientStreamDelegate, @unchecked Senda
         rewards = Array(repeating: 0, count: lanes)
         discounts = Array(repeating: 1, count: lanes)
         observations = .allocate(byteCount: lanes * observationBytes, alignment: 64)
+        actionRow = .allocate(capacity: environments[0].spec.action.width)
         lastSentWasLast = Array(repeating: false, count: lanes)
         episodeReturns = Array(repeating: 0, count: lanes)
     }
 
-    deinit { observations.deallocate() }
+    deinit {
+        observations.deallocate()
+        actionRow.deallocate()
+    }
 
     var environmentCount: Int { environments.count }
 
@@ -81,30 +87,25 @@ final class LaneGroupStream: ActorStream, ClientStreamDelegate, @unchecked Senda
 
     func stream(_ stream: ClientStream, received action: ActionMessage) {}
 
-    func stream(_ stream: ClientStream, receivedActions actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) {
+    func stream(_ stream: ClientStream, received batch: ActionBatchView) {
         actor.served(environments.count)
         if !servedSinceOpen {
             servedSinceOpen = true
             actor.streamServedAfterReconnect(self)
         }
-        let numActions = environments[0].spec.numActions
-        guard actions.count == environments.count else {
-            return actor.refuse(self, call: stream, error: RPCError(.outOfRange,
-                "the server answered \(actions.count) actions for \(environments.count) lanes"))
+        let spec = environments[0].spec.action
+        if let problem = ReceivedAction.countProblem(batch, lanes: environments.count, spec: spec) {
+            return actor.refuse(self, call: stream, error: RPCError(.outOfRange, problem))
         }
         for lane in environments.indices {
             if lastSentWasLast[lane] {
                 reset(lane)
                 continue
             }
-            // The action comes off the network: an index outside the spec would trap inside
-            // an environment (Acrobot indexes its torque table).
-            let action = actions[lane]
-            guard action >= 0, Int(action) < numActions else {
-                return actor.refuse(self, call: stream, error: RPCError(.outOfRange,
-                    "the server sent action \(action) to lane \(lane), outside 0..<\(numActions) for \(environments[lane].spec.envName)"))
+            if let problem = ReceivedAction.read(batch, lane: lane, spec: spec, into: actionRow) {
+                return actor.refuse(self, call: stream, error: RPCError(.outOfRange, "\(problem) for \(environments[lane].spec.envName)"))
             }
-            let outcome = environments[lane].step(action: Int(action), observation: observation(lane))
+            let outcome = environments[lane].step(action: actionRow, observation: observation(lane))
             episodeReturns[lane] += Double(outcome.reward)
             if outcome.isLast {
                 lastSentWasLast[lane] = true

@@ -92,7 +92,7 @@ public final class LoadGenerator: @unchecked Sendable {
             let shard = pollers[index % pollers.count]
             let stream = PingPongStream(
                 index: index, shard: shard, window: window, observations: observations,
-                episodeLength: c.episodeLength, finished: finished, lanes: c.lanes)
+                episodeLength: c.episodeLength, finished: finished, lanes: c.lanes, action: spec.action)
             do {
                 try stream.open(channel: channels[index % channels.count])
                 streams.append(stream)

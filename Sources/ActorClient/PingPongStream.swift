@@ -22,10 +22,13 @@ final class PingPongStream: ClientStreamDelegate, @unchecked Sendable {
     private var stepTypes: [UInt32]
     private let rewards: [Float]
     private var discounts: [Float]
+    /// The served action space, to check each batch's size against.
+    private let action: ActionSpec
 
     init(index: Int, shard: PollerShard, window: Window, observations: SyntheticObservations,
-         episodeLength: Int, finished: Countdown, lanes: Int = 0) {
+         episodeLength: Int, finished: Countdown, lanes: Int = 0, action: ActionSpec = .discrete(1)) {
         self.index = index
+        self.action = action
         self.lanes = lanes
         stepTypes = Array(repeating: 0, count: lanes)
         rewards = Array(repeating: 1, count: lanes)
@@ -76,8 +79,8 @@ final class PingPongStream: ClientStreamDelegate, @unchecked Sendable {
         }
     }
 
-    func stream(_ stream: ClientStream, receivedActions actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) {
-        if actions.count != lanes { shard.badReplies.add(1, ordering: .relaxed) }
+    func stream(_ stream: ClientStream, received batch: ActionBatchView) {
+        if ReceivedAction.countProblem(batch, lanes: lanes, spec: action) != nil { shard.badReplies.add(1, ordering: .relaxed) }
         answered()
     }
 

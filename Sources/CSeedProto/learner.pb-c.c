@@ -97,6 +97,186 @@ void   seedrl__v1__spec__free_unpacked
   assert(message->base.descriptor == &seedrl__v1__spec__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   seedrl__v1__action_space__init
+                     (Seedrl__V1__ActionSpace         *message)
+{
+  static const Seedrl__V1__ActionSpace init_value = SEEDRL__V1__ACTION_SPACE__INIT;
+  *message = init_value;
+}
+size_t seedrl__v1__action_space__get_packed_size
+                     (const Seedrl__V1__ActionSpace *message)
+{
+  assert(message->base.descriptor == &seedrl__v1__action_space__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t seedrl__v1__action_space__pack
+                     (const Seedrl__V1__ActionSpace *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &seedrl__v1__action_space__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t seedrl__v1__action_space__pack_to_buffer
+                     (const Seedrl__V1__ActionSpace *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &seedrl__v1__action_space__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Seedrl__V1__ActionSpace *
+       seedrl__v1__action_space__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Seedrl__V1__ActionSpace *)
+     protobuf_c_message_unpack (&seedrl__v1__action_space__descriptor,
+                                allocator, len, data);
+}
+void   seedrl__v1__action_space__free_unpacked
+                     (Seedrl__V1__ActionSpace *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &seedrl__v1__action_space__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   seedrl__v1__discrete_space__init
+                     (Seedrl__V1__DiscreteSpace         *message)
+{
+  static const Seedrl__V1__DiscreteSpace init_value = SEEDRL__V1__DISCRETE_SPACE__INIT;
+  *message = init_value;
+}
+size_t seedrl__v1__discrete_space__get_packed_size
+                     (const Seedrl__V1__DiscreteSpace *message)
+{
+  assert(message->base.descriptor == &seedrl__v1__discrete_space__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t seedrl__v1__discrete_space__pack
+                     (const Seedrl__V1__DiscreteSpace *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &seedrl__v1__discrete_space__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t seedrl__v1__discrete_space__pack_to_buffer
+                     (const Seedrl__V1__DiscreteSpace *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &seedrl__v1__discrete_space__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Seedrl__V1__DiscreteSpace *
+       seedrl__v1__discrete_space__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Seedrl__V1__DiscreteSpace *)
+     protobuf_c_message_unpack (&seedrl__v1__discrete_space__descriptor,
+                                allocator, len, data);
+}
+void   seedrl__v1__discrete_space__free_unpacked
+                     (Seedrl__V1__DiscreteSpace *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &seedrl__v1__discrete_space__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   seedrl__v1__box_space__init
+                     (Seedrl__V1__BoxSpace         *message)
+{
+  static const Seedrl__V1__BoxSpace init_value = SEEDRL__V1__BOX_SPACE__INIT;
+  *message = init_value;
+}
+size_t seedrl__v1__box_space__get_packed_size
+                     (const Seedrl__V1__BoxSpace *message)
+{
+  assert(message->base.descriptor == &seedrl__v1__box_space__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t seedrl__v1__box_space__pack
+                     (const Seedrl__V1__BoxSpace *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &seedrl__v1__box_space__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t seedrl__v1__box_space__pack_to_buffer
+                     (const Seedrl__V1__BoxSpace *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &seedrl__v1__box_space__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Seedrl__V1__BoxSpace *
+       seedrl__v1__box_space__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Seedrl__V1__BoxSpace *)
+     protobuf_c_message_unpack (&seedrl__v1__box_space__descriptor,
+                                allocator, len, data);
+}
+void   seedrl__v1__box_space__free_unpacked
+                     (Seedrl__V1__BoxSpace *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &seedrl__v1__box_space__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   seedrl__v1__multi_discrete_space__init
+                     (Seedrl__V1__MultiDiscreteSpace         *message)
+{
+  static const Seedrl__V1__MultiDiscreteSpace init_value = SEEDRL__V1__MULTI_DISCRETE_SPACE__INIT;
+  *message = init_value;
+}
+size_t seedrl__v1__multi_discrete_space__get_packed_size
+                     (const Seedrl__V1__MultiDiscreteSpace *message)
+{
+  assert(message->base.descriptor == &seedrl__v1__multi_discrete_space__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t seedrl__v1__multi_discrete_space__pack
+                     (const Seedrl__V1__MultiDiscreteSpace *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &seedrl__v1__multi_discrete_space__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t seedrl__v1__multi_discrete_space__pack_to_buffer
+                     (const Seedrl__V1__MultiDiscreteSpace *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &seedrl__v1__multi_discrete_space__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Seedrl__V1__MultiDiscreteSpace *
+       seedrl__v1__multi_discrete_space__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Seedrl__V1__MultiDiscreteSpace *)
+     protobuf_c_message_unpack (&seedrl__v1__multi_discrete_space__descriptor,
+                                allocator, len, data);
+}
+void   seedrl__v1__multi_discrete_space__free_unpacked
+                     (Seedrl__V1__MultiDiscreteSpace *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &seedrl__v1__multi_discrete_space__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   seedrl__v1__step__init
                      (Seedrl__V1__Step         *message)
 {
@@ -385,7 +565,7 @@ const ProtobufCMessageDescriptor seedrl__v1__get_spec_request__descriptor =
   (ProtobufCMessageInit) seedrl__v1__get_spec_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor seedrl__v1__spec__field_descriptors[6] =
+static const ProtobufCFieldDescriptor seedrl__v1__spec__field_descriptors[7] =
 {
   {
     "env",
@@ -459,8 +639,21 @@ static const ProtobufCFieldDescriptor seedrl__v1__spec__field_descriptors[6] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "action_space",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Seedrl__V1__Spec, action_space),
+    &seedrl__v1__action_space__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned seedrl__v1__spec__field_indices_by_name[] = {
+  6,   /* field[6] = action_space */
   0,   /* field[0] = env */
   5,   /* field[5] = max_lanes */
   4,   /* field[4] = model_version */
@@ -471,7 +664,7 @@ static const unsigned seedrl__v1__spec__field_indices_by_name[] = {
 static const ProtobufCIntRange seedrl__v1__spec__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor seedrl__v1__spec__descriptor =
 {
@@ -481,11 +674,215 @@ const ProtobufCMessageDescriptor seedrl__v1__spec__descriptor =
   "Seedrl__V1__Spec",
   "seedrl.v1",
   sizeof(Seedrl__V1__Spec),
-  6,
+  7,
   seedrl__v1__spec__field_descriptors,
   seedrl__v1__spec__field_indices_by_name,
   1,  seedrl__v1__spec__number_ranges,
   (ProtobufCMessageInit) seedrl__v1__spec__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor seedrl__v1__action_space__field_descriptors[3] =
+{
+  {
+    "discrete",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Seedrl__V1__ActionSpace, kind_case),
+    offsetof(Seedrl__V1__ActionSpace, discrete),
+    &seedrl__v1__discrete_space__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "box",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Seedrl__V1__ActionSpace, kind_case),
+    offsetof(Seedrl__V1__ActionSpace, box),
+    &seedrl__v1__box_space__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "multi_discrete",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Seedrl__V1__ActionSpace, kind_case),
+    offsetof(Seedrl__V1__ActionSpace, multi_discrete),
+    &seedrl__v1__multi_discrete_space__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned seedrl__v1__action_space__field_indices_by_name[] = {
+  1,   /* field[1] = box */
+  0,   /* field[0] = discrete */
+  2,   /* field[2] = multi_discrete */
+};
+static const ProtobufCIntRange seedrl__v1__action_space__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor seedrl__v1__action_space__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "seedrl.v1.ActionSpace",
+  "ActionSpace",
+  "Seedrl__V1__ActionSpace",
+  "seedrl.v1",
+  sizeof(Seedrl__V1__ActionSpace),
+  3,
+  seedrl__v1__action_space__field_descriptors,
+  seedrl__v1__action_space__field_indices_by_name,
+  1,  seedrl__v1__action_space__number_ranges,
+  (ProtobufCMessageInit) seedrl__v1__action_space__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor seedrl__v1__discrete_space__field_descriptors[1] =
+{
+  {
+    "n",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Seedrl__V1__DiscreteSpace, n),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned seedrl__v1__discrete_space__field_indices_by_name[] = {
+  0,   /* field[0] = n */
+};
+static const ProtobufCIntRange seedrl__v1__discrete_space__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor seedrl__v1__discrete_space__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "seedrl.v1.DiscreteSpace",
+  "DiscreteSpace",
+  "Seedrl__V1__DiscreteSpace",
+  "seedrl.v1",
+  sizeof(Seedrl__V1__DiscreteSpace),
+  1,
+  seedrl__v1__discrete_space__field_descriptors,
+  seedrl__v1__discrete_space__field_indices_by_name,
+  1,  seedrl__v1__discrete_space__number_ranges,
+  (ProtobufCMessageInit) seedrl__v1__discrete_space__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor seedrl__v1__box_space__field_descriptors[3] =
+{
+  {
+    "shape",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Seedrl__V1__BoxSpace, n_shape),
+    offsetof(Seedrl__V1__BoxSpace, shape),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "low",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Seedrl__V1__BoxSpace, n_low),
+    offsetof(Seedrl__V1__BoxSpace, low),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "high",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Seedrl__V1__BoxSpace, n_high),
+    offsetof(Seedrl__V1__BoxSpace, high),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned seedrl__v1__box_space__field_indices_by_name[] = {
+  2,   /* field[2] = high */
+  1,   /* field[1] = low */
+  0,   /* field[0] = shape */
+};
+static const ProtobufCIntRange seedrl__v1__box_space__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor seedrl__v1__box_space__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "seedrl.v1.BoxSpace",
+  "BoxSpace",
+  "Seedrl__V1__BoxSpace",
+  "seedrl.v1",
+  sizeof(Seedrl__V1__BoxSpace),
+  3,
+  seedrl__v1__box_space__field_descriptors,
+  seedrl__v1__box_space__field_indices_by_name,
+  1,  seedrl__v1__box_space__number_ranges,
+  (ProtobufCMessageInit) seedrl__v1__box_space__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor seedrl__v1__multi_discrete_space__field_descriptors[1] =
+{
+  {
+    "nvec",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Seedrl__V1__MultiDiscreteSpace, n_nvec),
+    offsetof(Seedrl__V1__MultiDiscreteSpace, nvec),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned seedrl__v1__multi_discrete_space__field_indices_by_name[] = {
+  0,   /* field[0] = nvec */
+};
+static const ProtobufCIntRange seedrl__v1__multi_discrete_space__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor seedrl__v1__multi_discrete_space__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "seedrl.v1.MultiDiscreteSpace",
+  "MultiDiscreteSpace",
+  "Seedrl__V1__MultiDiscreteSpace",
+  "seedrl.v1",
+  sizeof(Seedrl__V1__MultiDiscreteSpace),
+  1,
+  seedrl__v1__multi_discrete_space__field_descriptors,
+  seedrl__v1__multi_discrete_space__field_indices_by_name,
+  1,  seedrl__v1__multi_discrete_space__number_ranges,
+  (ProtobufCMessageInit) seedrl__v1__multi_discrete_space__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor seedrl__v1__step__field_descriptors[4] =
@@ -565,7 +962,7 @@ const ProtobufCMessageDescriptor seedrl__v1__step__descriptor =
   (ProtobufCMessageInit) seedrl__v1__step__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor seedrl__v1__action__field_descriptors[2] =
+static const ProtobufCFieldDescriptor seedrl__v1__action__field_descriptors[4] =
 {
   {
     "action",
@@ -591,15 +988,41 @@ static const ProtobufCFieldDescriptor seedrl__v1__action__field_descriptors[2] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "continuous",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Seedrl__V1__Action, n_continuous),
+    offsetof(Seedrl__V1__Action, continuous),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "discrete",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Seedrl__V1__Action, n_discrete),
+    offsetof(Seedrl__V1__Action, discrete),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned seedrl__v1__action__field_indices_by_name[] = {
   0,   /* field[0] = action */
+  2,   /* field[2] = continuous */
+  3,   /* field[3] = discrete */
   1,   /* field[1] = model_version */
 };
 static const ProtobufCIntRange seedrl__v1__action__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor seedrl__v1__action__descriptor =
 {
@@ -609,7 +1032,7 @@ const ProtobufCMessageDescriptor seedrl__v1__action__descriptor =
   "Seedrl__V1__Action",
   "seedrl.v1",
   sizeof(Seedrl__V1__Action),
-  2,
+  4,
   seedrl__v1__action__field_descriptors,
   seedrl__v1__action__field_indices_by_name,
   1,  seedrl__v1__action__number_ranges,
@@ -693,7 +1116,7 @@ const ProtobufCMessageDescriptor seedrl__v1__step_batch__descriptor =
   (ProtobufCMessageInit) seedrl__v1__step_batch__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor seedrl__v1__action_batch__field_descriptors[2] =
+static const ProtobufCFieldDescriptor seedrl__v1__action_batch__field_descriptors[4] =
 {
   {
     "actions",
@@ -719,15 +1142,41 @@ static const ProtobufCFieldDescriptor seedrl__v1__action_batch__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "continuous_actions",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_FLOAT,
+    offsetof(Seedrl__V1__ActionBatch, n_continuous_actions),
+    offsetof(Seedrl__V1__ActionBatch, continuous_actions),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "discrete_actions",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Seedrl__V1__ActionBatch, n_discrete_actions),
+    offsetof(Seedrl__V1__ActionBatch, discrete_actions),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned seedrl__v1__action_batch__field_indices_by_name[] = {
   0,   /* field[0] = actions */
+  2,   /* field[2] = continuous_actions */
+  3,   /* field[3] = discrete_actions */
   1,   /* field[1] = model_version */
 };
 static const ProtobufCIntRange seedrl__v1__action_batch__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor seedrl__v1__action_batch__descriptor =
 {
@@ -737,7 +1186,7 @@ const ProtobufCMessageDescriptor seedrl__v1__action_batch__descriptor =
   "Seedrl__V1__ActionBatch",
   "seedrl.v1",
   sizeof(Seedrl__V1__ActionBatch),
-  2,
+  4,
   seedrl__v1__action_batch__field_descriptors,
   seedrl__v1__action_batch__field_indices_by_name,
   1,  seedrl__v1__action_batch__number_ranges,

@@ -8,7 +8,7 @@ import Glibc
 /// over one 0.2 s step, angles wrapped to [−π, π], velocities bounded, reward −1 per step
 /// and 0 on reaching the height, truncation after 500 steps. Expressions keep Gymnasium's
 /// order of operations so results agree to the last bit.
-public final class Acrobot: Environment {
+public final class Acrobot: DiscreteEnvironment {
     public static let maxEpisodeSteps = 500
     static let dt = 0.2
     static let m1 = 1.0, m2 = 1.0, l1 = 1.0, lc1 = 0.5, lc2 = 0.5, moment = 1.0, g = 9.8

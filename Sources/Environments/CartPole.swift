@@ -5,7 +5,7 @@ import Randomness
 /// at τ = 0.02 s, termination beyond ±2.4 m or ±12°, reward 1 per step including the
 /// terminating one, initial state uniform in ±0.05, truncation after 500 steps (LAST with
 /// discount 1). State in Double like Gymnasium's Python floats, observations as float32.
-public final class CartPole: Environment {
+public final class CartPole: DiscreteEnvironment {
     public static let maxEpisodeSteps = 500
     static let gravity = 9.8, massCart = 1.0, massPole = 0.1, length = 0.5, forceMagnitude = 10.0, tau = 0.02
     static let totalMass = massPole + massCart, poleMassLength = massPole * length

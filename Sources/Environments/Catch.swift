@@ -5,7 +5,7 @@ import Randomness
 /// the paddle on the bottom row moves left, stays or moves right. Reward +1 for a catch,
 /// −1 for a miss, when the ball reaches the bottom (LAST, discount 0). The observation is
 /// the board, 1 where the ball and the paddle are.
-public final class Catch: Environment {
+public final class Catch: DiscreteEnvironment {
     public static let rows = 10, columns = 5
 
     public let spec = ObservationSpec(envName: "Catch", shape: [rows, columns], dtype: .float32, numActions: 3)

@@ -9,8 +9,29 @@ public protocol Environment: AnyObject {
     var spec: ObservationSpec { get }
     /// Starts a new episode; writes the first observation.
     func reset(observation: UnsafeMutableRawBufferPointer)
-    /// Applies `action`; writes the next observation and says what happened.
+    /// Applies the action row (`spec.action.width` floats, see `ActionSpec`: a box's values
+    /// already within bounds); writes the next observation and says what happened.
+    func step(action: UnsafePointer<Float>, observation: UnsafeMutableRawBufferPointer) -> StepOutcome
+}
+
+/// An environment whose action is one class index.
+public protocol DiscreteEnvironment: Environment {
+    /// Applies action `action` (in 0..<spec's count).
     func step(action: Int, observation: UnsafeMutableRawBufferPointer) -> StepOutcome
+}
+
+extension DiscreteEnvironment {
+    public func step(action: UnsafePointer<Float>, observation: UnsafeMutableRawBufferPointer) -> StepOutcome {
+        step(action: Int(action[0]), observation: observation)
+    }
+}
+
+extension Environment {
+    /// Applies the class index `action` (a discrete environment's; scripted policies, tests).
+    public func step(action: Int, observation: UnsafeMutableRawBufferPointer) -> StepOutcome {
+        var row = Float(action)
+        return step(action: &row, observation: observation)
+    }
 }
 
 /// The result of one environment step.
@@ -30,7 +51,7 @@ public struct StepOutcome: Sendable, Equatable {
 
 /// The environments seedrl knows by name, for the command line, actors and the evaluator.
 public enum KnownEnvironment: String, Sendable, CaseIterable {
-    case cartpole, acrobot, mountaincar
+    case cartpole, acrobot, mountaincar, pendulum
     case `catch`, recall
     case pixelCatch = "pixel-catch"
     case syntheticFrames = "synthetic-frames"
@@ -48,6 +69,7 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
         case "cartpole-v1": self = .cartpole
         case "acrobot-v1": self = .acrobot
         case "mountaincar-v0": self = .mountaincar
+        case "pendulum-v1": self = .pendulum
         case "frames": self = .syntheticFrames
         // MinAtar's Gymnasium ids with the full action set (-v1 is the minimal one).
         case "minatar/breakout-v0": self = .minatarBreakout
@@ -65,6 +87,7 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
         case .cartpole: CartPole(seed: seed)
         case .acrobot: Acrobot(seed: seed)
         case .mountaincar: MountainCar(seed: seed)
+        case .pendulum: Pendulum(seed: seed)
         case .catch: Catch(seed: seed)
         case .pixelCatch: PixelCatch(seed: seed)
         case .recall: Recall(seed: seed)
@@ -87,6 +110,7 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
         case .cartpole: 475
         case .acrobot: -100
         case .mountaincar: -110
+        case .pendulum: -200  // no reward_threshold in Gymnasium: the continuous-control issue's target
         case .catch, .pixelCatch: 1
         case .recall: 1
         case .syntheticFrames, .minatarBreakout, .minatarAsterix, .minatarFreeway, .minatarSpaceInvaders: nil

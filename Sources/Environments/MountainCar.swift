@@ -7,7 +7,7 @@ import Glibc
 /// MountainCar-v0 as Gymnasium defines it (classic_control/mountain_car.py): position
 /// and velocity clipped, reward −1 per step, termination at the goal (position ≥ 0.5),
 /// truncation after 200 steps (LAST with discount 1). Three actions: push left, none, right.
-public final class MountainCar: Environment {
+public final class MountainCar: DiscreteEnvironment {
     public static let maxEpisodeSteps = 200
     static let minPosition = -1.2, maxPosition = 0.6, maxSpeed = 0.07, goalPosition = 0.5, goalVelocity = 0.0
     static let force = 0.001, gravity = 0.0025

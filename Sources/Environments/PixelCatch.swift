@@ -6,7 +6,7 @@ import Contract
 /// the MLP torso does to frames this size) merges neighbouring columns, so the MLP cannot
 /// tell where to go. The deterministic learning test uses it to show the conv torso
 /// learns what the pooled MLP cannot.
-public final class PixelCatch: Environment {
+public final class PixelCatch: DiscreteEnvironment {
     public static let size = 32
     public let spec = ObservationSpec(envName: "PixelCatch", shape: [size, size, 1], dtype: .uint8, numActions: 3)
     private let game: Catch

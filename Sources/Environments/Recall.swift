@@ -9,7 +9,7 @@ import Randomness
 /// can carry the cue across the delay (mean return 1).
 ///
 /// Observation [cue is 0, cue is 1, query], float32; 2 actions.
-public final class Recall: Environment {
+public final class Recall: DiscreteEnvironment {
     public let delay: Int
     public let spec = ObservationSpec(envName: "Recall", shape: [3], dtype: .float32, numActions: 2)
     private var generator: SeededGenerator

@@ -5,7 +5,7 @@ import Randomness
 /// (a moving bright square on seeded noise, the last four frames stacked), 6 actions,
 /// reward 1 when the action matches the square's quadrant, episodes of 200 steps
 /// (truncated). Cheap to step, so the measurement is of the transport, not the game.
-public final class SyntheticFrames: Environment {
+public final class SyntheticFrames: DiscreteEnvironment {
     public static let size = 84, stack = 4, episodeLength = 200
 
     public let spec = ObservationSpec(envName: "SyntheticFrames", shape: [size, size, stack], dtype: .uint8, numActions: 6)

@@ -80,7 +80,7 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
     /// state and partial unroll.
     static func memoryBytes(policy: Policy, spec: ObservationSpec, unrollLength: Int?) -> Int {
         let unroll = unrollLength.map {
-            Unroll.storageBytes(length: $0, observationBytes: spec.byteCount, numActions: spec.numActions, stateSize: policy.stateSize)
+            Unroll.storageBytes(length: $0, observationBytes: spec.byteCount, actionWidth: spec.action.width, stateSize: policy.stateSize)
         } ?? 0
         return max(policy.preparedRowBytes, 1) + policy.stateSize * MemoryLayout<Float>.size * (unrollLength == nil ? 1 : 2) + unroll
     }
@@ -99,7 +99,7 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
         }
         lanes = (0..<count).map { _ in
             Lane(unrollBuilder: unrollLength.map {
-                UnrollBuilder(length: $0, observationBytes: spec.byteCount, numActions: spec.numActions, stateSize: stateSize)
+                UnrollBuilder(length: $0, observationBytes: spec.byteCount, actionWidth: spec.action.width, stateSize: stateSize)
             })
         }
         return nil

@@ -13,14 +13,17 @@ final class InferenceLoop: @unchecked Sendable {
     private let policy: Policy
     private let statistics: ServerStatistics
     private let unrolls: UnrollQueue?
-    private let numActions: Int
+    private let actionWidth: Int
     /// Row i's prepared input, held by its stream (valid until that stream is replied
     /// to: only then may its next Step arrive).
     private let preparedRows: UnsafeMutablePointer<UnsafeRawPointer>
     /// Row i's recurrent state, held by its stream (nil rows: a feed-forward policy).
     private let stateRows: UnsafeMutablePointer<UnsafeMutablePointer<Float>>?
-    private let actions: UnsafeMutablePointer<Int32>
-    private let logits: UnsafeMutablePointer<Float>
+    /// The policy's action rows and their log-probabilities, row by row.
+    private let actions: UnsafeMutablePointer<Float>
+    private let logProbabilities: UnsafeMutablePointer<Float>
+    /// The actions as the replies send them.
+    private let replyActions: ReplyActions
     private var thread: OSThread?
 
     /// - Parameter maxRows: most rows one batch can have (the larger of the batching
@@ -30,19 +33,20 @@ final class InferenceLoop: @unchecked Sendable {
         self.policy = policy
         self.statistics = statistics
         self.unrolls = unrolls
-        numActions = policy.numActions
+        actionWidth = policy.action.width
         let maxBatch = maxRows
         preparedRows = .allocate(capacity: maxBatch)
         stateRows = policy.stateSize > 0 ? .allocate(capacity: maxBatch) : nil
-        actions = .allocate(capacity: maxBatch)
-        logits = .allocate(capacity: maxBatch * numActions)
+        actions = .allocate(capacity: maxBatch * actionWidth)
+        logProbabilities = .allocate(capacity: maxBatch)
+        replyActions = ReplyActions(action: policy.action, maxRows: maxBatch)
     }
 
     deinit {
         preparedRows.deallocate()
         stateRows?.deallocate()
         actions.deallocate()
-        logits.deallocate()
+        logProbabilities.deallocate()
     }
 
     func start() {
@@ -72,7 +76,8 @@ final class InferenceLoop: @unchecked Sendable {
                 }
             }
             let version = policy.act(preparedRows: preparedRows, states: stateRows.map { UnsafePointer($0) }, count: rowCount,
-                                     actions: actions, logits: logits)
+                                     actions: actions, logProbabilities: logProbabilities)
+            replyActions.convert(actions, rows: rowCount)
             // Before the replies: a replied stream may receive (and stage) its next message.
             if unrolls != nil { commit(batch, version: version, completed: &completed) }
             // Counted before the replies go out: a client that has its actions may ask
@@ -86,7 +91,7 @@ final class InferenceLoop: @unchecked Sendable {
                 let lanes = stream.laneCount
                 stream.awaitingClientSince.store(repliedAt, ordering: .relaxed)
                 statistics.roundTrip.observe(repliedAt &- stream.receivedAt)
-                if !stream.stream.reply(actions: UnsafeBufferPointer(start: actions + firstRow, count: lanes), modelVersion: version) {
+                if !stream.stream.reply(actions: replyActions.payload(first: firstRow, count: lanes), modelVersion: version) {
                     unsent += UInt64(lanes)
                 }
                 firstRow += lanes
@@ -108,8 +113,8 @@ final class InferenceLoop: @unchecked Sendable {
         var row = 0
         for stream in batch {
             for lane in 0..<stream.laneCount {
-                if let unroll = stream.lanes[lane].unrollBuilder?.commit(action: actions[row], logits: logits + row * numActions,
-                                                                         version: version) {
+                if let unroll = stream.lanes[lane].unrollBuilder?.commit(
+                    action: actions + row * actionWidth, logProbability: logProbabilities[row], version: version) {
                     completed.append(unroll)
                 }
                 row += 1

@@ -61,7 +61,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         watchdog = ListenerWatchdog { [weak self] reason in self?.restartListener(reason: reason) }
         logger.info("serving", metadata: [
             "addresses": "\(configuration.listenAddresses)", "ports": "\(boundPorts)",
-            "spec": "\(configuration.spec.shapeDescription)", "actions": "\(configuration.spec.numActions)",
+            "spec": "\(configuration.spec.shapeDescription)", "actions": "\(configuration.spec.action.description)",
         ])
     }
 

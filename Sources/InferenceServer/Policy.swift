@@ -6,8 +6,11 @@
 /// `prepare` turns one raw observation into the model's input row on the receiving
 /// (poller) thread, while its bytes are in cache, and `act` runs the batch on the
 /// inference thread.
+import Contract
+
 public protocol Policy: AnyObject, Sendable {
-    var numActions: Int { get }
+    /// The actions it chooses.
+    var action: ActionSpec { get }
     /// The newest parameter version (thread-safe; for GetSpec and GetStats).
     var modelVersion: UInt64 { get }
     /// Bytes of one prepared input row (each stream holds one).
@@ -19,13 +22,14 @@ public protocol Policy: AnyObject, Sendable {
     /// thread, for different streams at once.
     func prepare(observation: UnsafeRawBufferPointer, into row: UnsafeMutableRawPointer)
     /// Chooses actions for `count` prepared rows (row `i` at `preparedRows[i]`, each
-    /// where its stream keeps it: no gathering copy first); writes `actions[0..<count]`
-    /// and behaviour logits (`count × numActions`); returns the version of the
-    /// parameters that chose them. Called from the inference thread only.
+    /// where its stream keeps it: no gathering copy first); writes the action rows
+    /// (`count × action.width`, a box's unclipped) and their log-probabilities under the
+    /// policy that chose them; returns the version of the parameters that chose them.
+    /// Called from the inference thread only.
     /// With a recurrent policy, row `i` steps from the state at `states[i]` (the stream's
     /// own, zeroed at an episode's start) and leaves its new state there.
     func act(
         preparedRows: UnsafePointer<UnsafeRawPointer>, states: UnsafePointer<UnsafeMutablePointer<Float>>?, count: Int,
-        actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>
+        actions: UnsafeMutablePointer<Float>, logProbabilities: UnsafeMutablePointer<Float>
     ) -> UInt64
 }

@@ -11,9 +11,9 @@ public protocol StepTransport: AnyObject, Sendable {
     var context: CallContext { get }
     /// Act (one lane) or ActBatch (lanes fixed by the first message).
     var method: StreamMethod { get }
-    /// Answers the message last received (an Action from `actions[0]` for Act, an
-    /// ActionBatch for ActBatch) and asks for the next; false if the stream has ended.
-    func reply(actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) -> Bool
+    /// Answers the message last received (an Action from lane 0 for Act, an ActionBatch
+    /// for ActBatch) and asks for the next; false if the stream has ended.
+    func reply(actions: ActionPayload, modelVersion: UInt64) -> Bool
     /// Ends the stream with a status (after anything already sent).
     func finish(_ code: StatusCode, _ message: String)
     /// Ends the stream at once, whatever is unsent.

@@ -35,8 +35,9 @@ public final class StreamHub: @unchecked Sendable {
         guard spec.byteCount > 0, spec.dtype != .unspecified else {
             throw RPCError(.invalidArgument, "observation spec \(spec.shapeDescription) is empty or has no dtype")
         }
-        guard spec.numActions >= 1, spec.numActions == policy.numActions else {
-            throw RPCError(.invalidArgument, "spec has \(spec.numActions) actions, the policy \(policy.numActions)")
+        if let problem = spec.action.problem { throw RPCError(.invalidArgument, problem) }
+        guard spec.action == policy.action else {
+            throw RPCError(.invalidArgument, "spec has actions \(spec.action.description), the policy \(policy.action.description)")
         }
         guard configuration.maxStreams >= 1 else {
             throw RPCError(.invalidArgument, "max streams must be at least 1, got \(configuration.maxStreams)")
@@ -209,7 +210,7 @@ public final class StreamHub: @unchecked Sendable {
         let spec = configuration.spec
         return .success(SpecMessage(
             env: spec.envName, observationShape: spec.shape.map(Int64.init), observationDType: spec.dtype,
-            numActions: Int32(spec.numActions), modelVersion: policy.modelVersion, maxLanes: UInt32(configuration.maxLanes)))
+            action: spec.action, modelVersion: policy.modelVersion, maxLanes: UInt32(configuration.maxLanes)))
     }
 
     public func getStats(context: CallContext) -> Result<StatsMessage, RPCError> {

@@ -1,11 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Model
 
-/// SEED's V-trace loss for one row (a transition): policy gradient
-/// −A·log π(a), baseline ½·c_b·(v_s − V)², entropy bonus −c_e·H(π); each scaled by
-/// `scale` (importance weight / number of transitions). Writes ∂loss/∂logits and
-/// ∂loss/∂V into `gradient` (the head row) and returns the three unscaled terms.
+/// SEED's V-trace loss for one row (a transition): policy gradient −A·log π(a), baseline
+/// ½·c_b·(v_s − V)², entropy bonus −c_e·H(π); each scaled by `scale` (importance weight /
+/// number of transitions). The policy head writes ∂loss/∂(its outputs) into `gradient`
+/// (the head row) and adds ∂loss/∂(its own parameters) to `headParameterGradient`; the
+/// value's gradient follows its outputs. Returns the three unscaled terms.
 enum ActorCriticLoss {
     struct Terms {
         var policy: Float
@@ -14,43 +13,15 @@ enum ActorCriticLoss {
     }
 
     static func row(
-        logits: UnsafePointer<Float>, numActions: Int, action: Int, value: Float,
-        target: Float, advantage: Float, settings: LearnerSettings, scale: Float,
-        gradient: UnsafeMutablePointer<Float>
+        head: any PolicyHead, outputs: UnsafePointer<Float>, headParameters: UnsafePointer<Float>, action: UnsafePointer<Float>,
+        value: Float, target: Float, advantage: Float, settings: LearnerSettings, scale: Float,
+        gradient: UnsafeMutablePointer<Float>, headParameterGradient: UnsafeMutablePointer<Float>
     ) -> Terms {
-        let logSoftmax = LogSoftmax(logits: logits, count: numActions)
-        var entropy: Float = 0
-        for j in 0..<numActions {
-            let logP = logSoftmax.log(j)
-            entropy -= expf(logP) * logP
-        }
-        for j in 0..<numActions {
-            let logP = logSoftmax.log(j)
-            let p = expf(logP)
-            let policyGradient = -advantage * ((j == action ? 1 : 0) - p)
-            let entropyGradient = settings.entropyCost * p * (logP + entropy)
-            gradient[j] = scale * (policyGradient + entropyGradient)
-        }
+        let policy = head.lossGradient(
+            outputs: outputs, parameters: headParameters, action: action, logProbabilityWeight: -advantage,
+            entropyWeight: settings.entropyCost, scale: scale, outputGradient: gradient, parameterGradient: headParameterGradient)
         let error = target - value
-        gradient[numActions] = -scale * settings.baselineCost * error
-        return Terms(policy: -advantage * logSoftmax.log(action), baseline: 0.5 * error * error, entropy: entropy)
+        gradient[head.outputCount] = -scale * settings.baselineCost * error
+        return Terms(policy: -advantage * policy.logProbability, baseline: 0.5 * error * error, entropy: policy.entropy)
     }
-}
-
-/// log softmax of a row, numerically stable.
-struct LogSoftmax {
-    private let logits: UnsafePointer<Float>
-    private let logSum: Float
-
-    init(logits: UnsafePointer<Float>, count: Int) {
-        self.logits = logits
-        var maximum = logits[0]
-        for j in 1..<count where logits[j] > maximum { maximum = logits[j] }
-        var sum: Float = 0
-        for j in 0..<count { sum += expf(logits[j] - maximum) }
-        logSum = maximum + logf(sum)
-    }
-
-    @inline(__always)
-    func log(_ index: Int) -> Float { logits[index] - logSum }
 }

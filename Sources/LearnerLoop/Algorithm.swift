@@ -8,9 +8,12 @@ import Replay
 /// and publishing. Owned by the learner thread; implementations keep their scratch.
 protocol Algorithm: AnyObject {
     /// Writes ∂loss/∂head into `headGradient` (zeroed by the caller; `rows` rows of
-    /// `architecture.headSize`, unroll b's timestep t at row b·(T+1) + t) for `unrolls`,
-    /// each unroll's loss weighted by `weights` (nil: 1), and reports the losses,
-    /// priorities and policy lag (`versionBefore`: the learner's version now).
-    func headGradient(unrolls: [Unroll], weights: [Float]?, forward: ForwardWorkspace, versionBefore: UInt64,
-                      into headGradient: UnsafeMutablePointer<Float>, report: inout TrainingStepReport)
+    /// `architecture.headSize`, unroll b's timestep t at row b·(T+1) + t) and adds
+    /// ∂loss/∂(the policy head's own parameters, at `headParameters`) to
+    /// `headParameterGradient` (zeroed by the caller) for `unrolls`, each unroll's loss
+    /// weighted by `weights` (nil: 1), and reports the losses, priorities and policy lag
+    /// (`versionBefore`: the learner's version now).
+    func headGradient(unrolls: [Unroll], weights: [Float]?, forward: ForwardWorkspace, headParameters: UnsafePointer<Float>,
+                      versionBefore: UInt64, into headGradient: UnsafeMutablePointer<Float>,
+                      headParameterGradient: UnsafeMutablePointer<Float>, report: inout TrainingStepReport)
 }

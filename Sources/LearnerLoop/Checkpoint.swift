@@ -10,12 +10,18 @@ import Model
 public struct Checkpoint: Sendable, Equatable {
     public static let magic = Array("SEEDRLCK".utf8)
     /// 4 names the torso, the core, the policy head and the algorithm by string (a file
-    /// must not change meaning when an enum gains or reorders a case); 3 stored the torso
-    /// by its enum index after the core's size; 2 added the LSTM core's size after the
-    /// hidden sizes. 1 to 3 are still read.
-    public static let formatVersion: UInt32 = 4
+    /// must not change meaning when an enum gains or reorders a case); the action space
+    /// follows as the head's name says: "categorical" the action count (u64), "gaussian" the
+    /// dimensions (u64) then the low and high bounds (floats), "multi-discrete" the
+    /// dimensions (u64) then each one's count (ints). A reader that does not know a head
+    /// refuses the file by its name before reading what follows. 3 stored the torso by its
+    /// enum index after the core's size; 2 added the LSTM core's size after the hidden
+    /// sizes. 1 to 4 are still read (categorical, raw inputs). 5 adds a fifth name after
+    /// the algorithm, the input: "raw", or "normalized" (running statistics kept in the
+    /// parameters, after the head's own).
+    public static let formatVersion: UInt32 = 5
     /// The names format 4 may carry that this build can use.
-    public static let knownHeads = ["categorical"]
+    public static let knownHeads = PolicyHeads.names
     public static let knownAlgorithms = ["vtrace"]
 
     public var envName: String
@@ -25,11 +31,13 @@ public struct Checkpoint: Sendable, Equatable {
     /// The LSTM core's width; nil for a feed-forward model.
     public var lstmSize: Int?
     public var torso: TorsoKind = .mlp
-    /// How actions are drawn from the model's output ("categorical": a class index).
+    /// How actions are drawn from the model's output (`PolicyHead.name`).
     public var head = "categorical"
     /// What trained it ("vtrace").
     public var algorithm = "vtrace"
-    public var numActions: Int
+    /// Whether the model normalises its inputs (format 5's input name).
+    public var normalizesInputs = false
+    public var action: ActionSpec
     public var version: UInt64
     public var framesTrained: UInt64
     public var parameters: [Float]
@@ -52,7 +60,9 @@ public struct Checkpoint: Sendable, Equatable {
         hiddenSizes = architecture.hiddenSizes
         lstmSize = architecture.lstmSize
         torso = architecture.torso
-        numActions = architecture.numActions
+        action = architecture.action
+        head = architecture.head.name
+        normalizesInputs = architecture.normalizesInputs
         self.version = version
         self.framesTrained = framesTrained
         self.parameters = parameters
@@ -65,7 +75,7 @@ public struct Checkpoint: Sendable, Equatable {
     public var architecture: ModelArchitecture {
         ModelArchitecture(
             observation: ObservationFormat(shape: observationShape, dtype: observationIsUInt8 ? .uint8 : .float32),
-            torso: torso, hiddenSizes: hiddenSizes, numActions: numActions, lstmSize: lstmSize)
+            torso: torso, hiddenSizes: hiddenSizes, action: action, lstmSize: lstmSize, normalizesInputs: normalizesInputs)
     }
 
     // MARK: Encoding
@@ -92,14 +102,20 @@ public struct Checkpoint: Sendable, Equatable {
         ints(hiddenSizes)
         u64(UInt64(lstmSize ?? 0))
         if format >= 4 {
-            for name in [torso.rawValue, lstmSize == nil ? "none" : "lstm", head, algorithm] {
+            let input = format >= 5 ? [normalizesInputs ? "normalized" : "raw"] : []
+            for name in [torso.rawValue, lstmSize == nil ? "none" : "lstm", head, algorithm] + input {
                 let bytes = Array(name.utf8)
                 u32(UInt32(bytes.count)); out += bytes
             }
         } else {
             u32(UInt32(Self.format3Torsos.firstIndex(of: torso)!))
         }
-        u64(UInt64(numActions))
+        u64(UInt64(action.width == 1 ? action.discreteCount ?? 1 : action.width))
+        switch action {
+        case .discrete: break
+        case .box(let low, let high): floats(low); floats(high)
+        case .multiDiscrete(let counts): ints(counts)
+        }
         u64(version); u64(framesTrained)
         floats(parameters); floats(optimizerFirst); floats(optimizerSecond)
         u64(optimizerSteps)
@@ -138,7 +154,13 @@ public struct Checkpoint: Sendable, Equatable {
         guard core <= 1 << 16 else { throw DecodingError(description: "implausible LSTM size \(core)") }
         lstmSize = core > 0 ? Int(core) : nil
         if format >= 4 {
-            let names = try (0..<4).map { _ throws(DecodingError) in try reader.name() }
+            let names = try (0..<(format >= 5 ? 5 : 4)).map { _ throws(DecodingError) in try reader.name() }
+            if format >= 5 {
+                guard ["raw", "normalized"].contains(names[4]) else {
+                    throw DecodingError(description: "unknown input '\(names[4])' (this build knows raw, normalized)")
+                }
+                normalizesInputs = names[4] == "normalized"
+            }
             guard let kind = TorsoKind(rawValue: names[0]) else {
                 throw DecodingError(description: "unknown torso '\(names[0])' (this build knows \(TorsoKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
@@ -161,7 +183,22 @@ public struct Checkpoint: Sendable, Equatable {
         }
         let actions = try reader.u64()
         guard actions >= 1 && actions <= 1 << 16 else { throw DecodingError(description: "implausible action count \(actions)") }
-        numActions = Int(actions)
+        switch head {
+        case "gaussian":
+            let low = try reader.floats(), high = try reader.floats()
+            action = .box(low: low, high: high)
+        case "multi-discrete":
+            action = .multiDiscrete(try reader.ints())
+        default:
+            action = .discrete(Int(actions))
+        }
+        if let problem = action.problem { throw DecodingError(description: "implausible action space: \(problem)") }
+        let sizeMatches = switch action {
+        case .discrete(let count): count == Int(actions)
+        case .box(let low, _): low.count == Int(actions)
+        case .multiDiscrete(let counts): counts.count == Int(actions) && counts.allSatisfy { $0 <= 1 << 16 }
+        }
+        guard sizeMatches else { throw DecodingError(description: "the action space disagrees with its size \(actions)") }
         guard !observationShape.isEmpty, observationShape.count <= 8, observationShape.allSatisfy({ $0 >= 1 }) else {
             throw DecodingError(description: "implausible observation shape \(observationShape)")
         }

@@ -27,6 +27,10 @@ public final class Learner: @unchecked Sendable {
     private let initialStateRows: UnsafeMutablePointer<UnsafePointer<Float>>
     private let resets: UnsafeMutablePointer<Bool>
     private var gradient: [Float]
+    /// The policy head's own parameters in the flat vector (`headParameterOffset..<count`).
+    private let headParameterOffset: Int
+    /// Running statistics of the inputs, for a model that normalises them.
+    private var inputStatistics: InputStatistics?
     /// What makes the head's gradient from the batch: the algorithm.
     private let algorithm: Algorithm
 
@@ -49,6 +53,8 @@ public final class Learner: @unchecked Sendable {
         for b in 0..<settings.batchSize { initialStateRows[b] = UnsafePointer(initialStates + b * stateSize) }
         resets = .allocate(capacity: rows)
         gradient = Array(repeating: 0, count: parameters.count)
+        headParameterOffset = architecture.layout.headParameterOffset
+        inputStatistics = architecture.normalizesInputs ? InputStatistics(width: architecture.inputSize) : nil
         algorithm = VTraceAlgorithm(architecture: architecture, settings: settings)
     }
 
@@ -66,6 +72,9 @@ public final class Learner: @unchecked Sendable {
         self.parameters = parameters
         optimizer.restore(first: first, second: second, steps: steps)
         self.framesTrained = framesTrained
+        parameters.withUnsafeBufferPointer {
+            inputStatistics?.restore(from: $0.baseAddress!, layout: architecture.layout, count: Double(max(framesTrained, 1)))
+        }
     }
 
     /// Trains on `unrolls` (exactly `batchSize`, each of `unrollLength`), weighting each
@@ -77,6 +86,7 @@ public final class Learner: @unchecked Sendable {
         if let group {
             let started = MonotonicClock.now()
             gradient.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
+            inputStatistics?.withPending { group.sumInPlace($0) }
             report.reduceSeconds = Double(MonotonicClock.now() - started) / 1e9
         }
         applyGradient(contributors: group?.size ?? 1, report: &report)
@@ -104,6 +114,11 @@ public final class Learner: @unchecked Sendable {
             }
         }
         encoder.encode(raw: rawObservations, count: rows, into: input)
+        // Each unroll's new timesteps join the input statistics (timestep 0 joined with the
+        // unroll before, whose last timestep it is).
+        for b in 0..<batch {
+            inputStatistics?.gather(input + (b * timesteps + 1) * architecture.inputSize, rows: length)
+        }
         // A recurrent core replays each unroll from the state it started in, and starts
         // afresh at every FIRST inside it, as the server did while acting.
         let stateSize = architecture.stateSize
@@ -120,14 +135,18 @@ public final class Learner: @unchecked Sendable {
         }
 
         // 2. The algorithm's loss, as gradients on each head row.
+        // The head's own parameters get their gradient straight from the algorithm.
         backward.headGradient.update(repeating: 0, count: rows * architecture.headSize)
         var report = TrainingStepReport()
-        algorithm.headGradient(unrolls: unrolls, weights: weights, forward: forward, versionBefore: versionBefore,
-                               into: backward.headGradient, report: &report)
-
-        // 3. Backward: the gradient of this batch's loss.
         gradient.withUnsafeMutableBufferPointer { gradient in
             parameters.withUnsafeBufferPointer { parameters in
+                let headParameterGradient = gradient.baseAddress! + headParameterOffset
+                headParameterGradient.update(repeating: 0, count: gradient.count - headParameterOffset)
+                algorithm.headGradient(unrolls: unrolls, weights: weights, forward: forward,
+                                       headParameters: parameters.baseAddress! + headParameterOffset, versionBefore: versionBefore,
+                                       into: backward.headGradient, headParameterGradient: headParameterGradient, report: &report)
+
+                // 3. Backward: the rest of this batch's gradient.
                 ModelBackward.run(parameters: parameters.baseAddress!, input: input, rows: rows,
                                 forward: forward, workspace: backward, gradient: gradient.baseAddress!)
             }
@@ -160,11 +179,17 @@ public final class Learner: @unchecked Sendable {
         report.learningRate = learningRate
         report.frames *= contributors
         guard applied else {
+            inputStatistics?.discardPending()  // a skipped step changes no parameter, statistics included
             report.skippedNonFinite = true
             report.version = versionBefore
             return
         }
         framesTrained += UInt64(report.frames)
+        if inputStatistics != nil {
+            inputStatistics!.merge()
+            let layout = architecture.layout
+            parameters.withUnsafeMutableBufferPointer { inputStatistics!.write(into: $0.baseAddress!, layout: layout) }
+        }
         store.publish(parameters, version: versionBefore + 1)
         report.version = versionBefore + 1
         report.learningRate = learningRate

@@ -8,6 +8,10 @@ public struct LearnerSettings: Sendable, Equatable {
     public var batchSize = 8
     /// γ, applied on top of each step's own discount.
     public var discount: Float = 0.98
+    /// Rewards are multiplied by this before the learner sees them (returns of hundreds,
+    /// as Pendulum's and MuJoCo's, make the value loss dwarf the policy's). Statistics and
+    /// the episode returns reported stay in the environment's units.
+    public var rewardScale: Float = 1
     public var baselineCost: Float = 0.5
     public var entropyCost: Float = 0.01
     /// Rescale the batch's policy-gradient advantages to mean 0, standard deviation 1

@@ -33,29 +33,26 @@ final class VTraceAlgorithm: Algorithm {
         valid.deallocate()
     }
 
-    func headGradient(unrolls: [Unroll], weights: [Float]?, forward: ForwardWorkspace, versionBefore: UInt64,
-                      into headGradient: UnsafeMutablePointer<Float>, report: inout TrainingStepReport) {
+    func headGradient(unrolls: [Unroll], weights: [Float]?, forward: ForwardWorkspace, headParameters: UnsafePointer<Float>,
+                      versionBefore: UInt64, into headGradient: UnsafeMutablePointer<Float>,
+                      headParameterGradient: UnsafeMutablePointer<Float>, report: inout TrainingStepReport) {
         let batch = settings.batchSize, length = settings.unrollLength, timesteps = length + 1
-        let numActions = architecture.numActions, headSize = architecture.headSize
+        let head = architecture.head, headSize = architecture.headSize, valueIndex = architecture.valueIndex
         let transitions = unrolls.reduce(0) { total, unroll in total + (0..<length).count { unroll.isTransition($0) } }
         let perTransition = 1 / Float(max(transitions, 1))
         var lagSum = 0.0
         for (b, unroll) in unrolls.enumerated() {
             let first = b * length
             for t in 0..<length {
-                let head = forward.headRow(b * timesteps + t)
-                let action = Int(unroll.actions[t])
-                let target = LogSoftmax(logits: head, count: numActions).log(action)
-                let behaviour = unroll.logits.withUnsafeBufferPointer {
-                    LogSoftmax(logits: $0.baseAddress! + t * numActions, count: numActions).log(action)
-                }
-                logRhos[t] = target - behaviour
+                let outputs = forward.headRow(b * timesteps + t)
+                let target = unroll.withAction(t) { head.logProbability(outputs: outputs, parameters: headParameters, action: $0) }
+                logRhos[t] = target - unroll.behaviourLogProbabilities[t]
                 valid[first + t] = unroll.isTransition(t)
                 discounts[t] = valid[first + t] ? settings.discount * unroll.discounts[t + 1] : 0
-                rewards[t] = valid[first + t] ? unroll.rewards[t + 1] : 0
-                values[first + t] = head[numActions]
+                rewards[t] = valid[first + t] ? unroll.rewards[t + 1] * settings.rewardScale : 0
+                values[first + t] = outputs[valueIndex]
             }
-            let bootstrap = forward.headRow(b * timesteps + length)[numActions]
+            let bootstrap = forward.headRow(b * timesteps + length)[valueIndex]
             VTrace.compute(logRhos: logRhos, discounts: discounts, rewards: rewards, values: values + first,
                            bootstrap: bootstrap, valid: valid + first, count: length, parameters: settings.vtrace,
                            vs: vs + first, advantages: advantages + first)
@@ -72,10 +69,13 @@ final class VTraceAlgorithm: Algorithm {
             let weight = weights?[b] ?? 1
             for t in 0..<length where valid[b * length + t] {
                 let row = b * timesteps + t, index = b * length + t
-                let terms = ActorCriticLoss.row(
-                    logits: forward.headRow(row), numActions: numActions, action: Int(unroll.actions[t]),
-                    value: values[index], target: vs[index], advantage: advantages[index], settings: settings,
-                    scale: weight * perTransition, gradient: headGradient + row * headSize)
+                let terms = unroll.withAction(t) { action in
+                    ActorCriticLoss.row(
+                        head: head, outputs: forward.headRow(row), headParameters: headParameters, action: action,
+                        value: values[index], target: vs[index], advantage: advantages[index], settings: settings,
+                        scale: weight * perTransition, gradient: headGradient + row * headSize,
+                        headParameterGradient: headParameterGradient)
+                }
                 report.policyLoss += terms.policy * perTransition
                 report.baselineLoss += terms.baseline * perTransition
                 report.entropy += terms.entropy * perTransition

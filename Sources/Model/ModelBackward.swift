@@ -41,6 +41,7 @@ public enum ModelBackward {
     ) {
         precondition(rows <= workspace.maxRows && rows <= forward.maxBatch)
         let layout = forward.architecture.layout
+        let input = forward.torsoInput(input)
         let layers = layout.layers
         let head = layers.count - 1
         // What the dense stack reads: the conv torso's features, or the encoded input.

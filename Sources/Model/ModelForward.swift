@@ -10,6 +10,8 @@ public final class ForwardWorkspace {
     let core: LSTMWorkspace?
     /// A conv torso's buffers (nil for the MLP).
     let convTorso: ConvTorsoWorkspace?
+    /// The normalised inputs the torso read (nil when inputs are not normalised).
+    let normalizedInput: UnsafeMutablePointer<Float>?
     let architecture: ModelArchitecture
 
     public init(architecture: ModelArchitecture, maxBatch: Int) {
@@ -19,9 +21,18 @@ public final class ForwardWorkspace {
         activations = layout.layers.map { .allocate(capacity: maxBatch * $0.outputs) }
         core = layout.lstm.map { LSTMWorkspace(layout: $0, maxRows: maxBatch) }
         convTorso = architecture.convTorso.map { ConvTorsoWorkspace(plan: $0, maxRows: maxBatch) }
+        normalizedInput = architecture.normalizesInputs ? .allocate(capacity: maxBatch * architecture.inputSize) : nil
     }
 
-    deinit { activations.forEach { $0.deallocate() } }
+    deinit {
+        activations.forEach { $0.deallocate() }
+        normalizedInput?.deallocate()
+    }
+
+    /// What the torso read for `input`: its normalised copy, or `input` itself.
+    func torsoInput(_ input: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        normalizedInput.map { UnsafePointer($0) } ?? input
+    }
 
     /// The head's output row `i`: `numActions` logits then the value.
     public func headRow(_ index: Int) -> UnsafeMutablePointer<Float> {
@@ -58,6 +69,10 @@ public enum ModelForward {
         let count = sequences * length
         precondition(count >= 1 && count <= workspace.maxBatch, "batch of \(count) exceeds \(workspace.maxBatch)")
         let layout = workspace.architecture.layout
+        if let normalized = workspace.normalizedInput {
+            InputNormalizer.apply(parameters: parameters, layout: layout, input: input, rows: count, into: normalized)
+        }
+        let input = workspace.torsoInput(input)
         var current = input
         if let torso = workspace.convTorso {
             ConvTorso.forward(parameters: parameters, input: input, rows: count, workspace: torso)

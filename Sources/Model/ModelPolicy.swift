@@ -1,6 +1,9 @@
+import Contract
+import Randomness
+
 /// Inference on the learner's own parameters: encode a batch of raw observations, run
-/// the model on the newest complete parameter snapshot, sample one action per row. The
-/// server and the evaluator both act through it.
+/// the model on the newest complete parameter snapshot, draw one action per row from the
+/// policy head. The server and the evaluator both act through it.
 ///
 /// Not thread-safe: one inference thread owns it (its workspace and generator);
 /// the `ParameterStore` it reads is shared safely with the learner.
@@ -11,7 +14,8 @@ public final class ModelPolicy: @unchecked Sendable {
     private let encoder: ObservationEncoder
     private let workspace: ForwardWorkspace
     private let input: UnsafeMutablePointer<Float>
-    private var sampler: ActionSampler
+    private var generator: SeededGenerator
+    private let headParameterOffset: Int
     /// Take the most likely action instead of sampling (evaluation).
     public var greedy = false
 
@@ -21,22 +25,28 @@ public final class ModelPolicy: @unchecked Sendable {
         encoder = ObservationEncoder(architecture: architecture)
         workspace = ForwardWorkspace(architecture: architecture, maxBatch: maxBatch)
         input = .allocate(capacity: maxBatch * architecture.inputSize)
-        sampler = ActionSampler(seed: seed)
+        generator = SeededGenerator(seed: seed, stream: 0xAC7)
+        headParameterOffset = architecture.layout.headParameterOffset
     }
 
     deinit { input.deallocate() }
 
-    public var numActions: Int { architecture.numActions }
+    /// The actions it chooses.
+    public var action: ActionSpec { architecture.action }
+
+    /// Floats in one action row (see `ActionSpec`).
+    public var actionWidth: Int { architecture.action.width }
 
     /// Chooses actions for `count` observations laid end to end in `observations` (raw
-    /// bytes, `observation.byteCount` each). Writes `actions[0..<count]` and the
-    /// behaviour logits (`count × numActions`); returns the parameter version used.
+    /// bytes, `observation.byteCount` each). Writes the action rows (`count × actionWidth`)
+    /// and each action's log-probability under the policy that chose it (the behaviour
+    /// policy, for the learner's importance ratios); returns the parameter version used.
     public func act(
         observations: UnsafeRawPointer, count: Int,
-        actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>
+        actions: UnsafeMutablePointer<Float>, logProbabilities: UnsafeMutablePointer<Float>
     ) -> UInt64 {
         encoder.encode(raw: observations, count: count, into: input)
-        return forward(count: count, actions: actions, logits: logits)
+        return forward(count: count, actions: actions, logProbabilities: logProbabilities)
     }
 
     /// Bytes of one encoded input row (`inputSize` floats).
@@ -57,33 +67,34 @@ public final class ModelPolicy: @unchecked Sendable {
     /// each stream's own state, gathered and scattered by pointer, never the whole table.
     public func act(
         preparedRows: UnsafePointer<UnsafeRawPointer>, states: UnsafePointer<UnsafeMutablePointer<Float>>?, count: Int,
-        actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>
+        actions: UnsafeMutablePointer<Float>, logProbabilities: UnsafeMutablePointer<Float>
     ) -> UInt64 {
         let inputSize = architecture.inputSize
         for row in 0..<count {
             (input + row * inputSize).update(from: preparedRows[row].assumingMemoryBound(to: Float.self), count: inputSize)
         }
-        return forward(count: count, states: states, actions: actions, logits: logits)
+        return forward(count: count, states: states, actions: actions, logProbabilities: logProbabilities)
     }
 
-    /// Runs the model on the encoded `input` rows and samples an action for each.
+    /// Runs the model on the encoded `input` rows and draws an action for each.
     private func forward(count: Int, states: UnsafePointer<UnsafeMutablePointer<Float>>? = nil,
-                         actions: UnsafeMutablePointer<Int32>, logits: UnsafeMutablePointer<Float>) -> UInt64 {
+                         actions: UnsafeMutablePointer<Float>, logProbabilities: UnsafeMutablePointer<Float>) -> UInt64 {
         let snapshot = store.snapshot
-        let numActions = architecture.numActions
+        let head = architecture.head, width = architecture.action.width
         snapshot.values.withUnsafeBufferPointer { parameters in
             let initial = states.map { UnsafeRawPointer($0).assumingMemoryBound(to: UnsafePointer<Float>.self) }
             ModelForward.run(parameters: parameters.baseAddress!, input: input, sequences: count, length: 1,
                            initialState: initial, resets: nil, workspace: workspace)
+            let headParameters = parameters.baseAddress! + headParameterOffset
+            for row in 0..<count {
+                let outputs = UnsafePointer(workspace.headRow(row)), action = actions + row * width
+                logProbabilities[row] = greedy
+                    ? head.mode(outputs: outputs, parameters: headParameters, into: action)
+                    : head.sample(outputs: outputs, parameters: headParameters, generator: &generator, into: action)
+            }
         }
         if let states, stateSize > 0 {
             for row in 0..<count { workspace.finalState(sequence: row, into: states[row]) }
-        }
-        for row in 0..<count {
-            let head = workspace.headRow(row)
-            (logits + row * numActions).update(from: head, count: numActions)
-            actions[row] = Int32(greedy ? ActionSampler.greedy(logits: head, count: numActions)
-                                        : sampler.sample(logits: head, count: numActions))
         }
         return snapshot.version
     }

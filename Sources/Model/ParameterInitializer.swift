@@ -2,7 +2,8 @@ import Randomness
 
 /// Seeded initial parameters: tanh layers with variance 1/fan-in (tanh keeps its range),
 /// a conv torso's ReLU layers with 2/fan-in (He: ReLU halves the variance), biases 0, the
-/// policy logits scaled down so the first policy is near uniform.
+/// policy's outputs scaled down so the first policy is near uniform (a Gaussian's means
+/// near 0), the policy head's own parameters as it starts them.
 public enum ParameterInitializer {
     public static func initialValues(for architecture: ModelArchitecture, seed: UInt64) -> [Float] {
         let layout = architecture.layout
@@ -29,7 +30,7 @@ public enum ParameterInitializer {
             for row in 0..<layer.inputs {
                 for column in 0..<layer.outputs {
                     var weight = generator.nextGaussian() * scale
-                    if isHead && column < architecture.numActions { weight *= 0.01 }
+                    if isHead && column < architecture.head.outputCount { weight *= 0.01 }
                     values[layer.weightOffset + row * layer.outputs + column] = weight
                 }
             }
@@ -43,6 +44,10 @@ public enum ParameterInitializer {
                 for index in 0..<(fanIn * gates) { values[offset + index] = generator.nextGaussian() * scale }
             }
             for j in 0..<lstm.size { values[lstm.biasOffset + lstm.size + j] = 1 }
+        }
+        values.withUnsafeMutableBufferPointer {
+            architecture.head.initialParameters(into: $0.baseAddress! + layout.headParameterOffset)
+            InputNormalizer.initialize($0.baseAddress!, layout: layout)
         }
         return values
     }

@@ -3,8 +3,8 @@ import Contract
 /// T+1 consecutive timesteps of one environment, as SEED and IMPALA train on them. Each
 /// timestep holds what arrived with its Step (step type, the reward and discount for
 /// the previous action, the observation) and what the behaviour policy answered (the
-/// action, its logits, the parameter version). The last timestep of an unroll is the
-/// first of the next one.
+/// action row, its log-probability under that policy, the parameter version). The last
+/// timestep of an unroll is the first of the next one.
 ///
 /// Reading an unroll for training: the transition from timestep t to t+1 has reward
 /// `rewards[t+1]` and discount `discounts[t+1]`, and is real only when timestep t is not
@@ -14,40 +14,49 @@ import Contract
 public struct Unroll: Sendable {
     public let length: Int  // T: transitions; storage holds T+1 timesteps
     public let observationBytes: Int
-    public let numActions: Int
+    /// Floats per action row (`ActionSpec.width`).
+    public let actionWidth: Int
     public var stepTypes: [StepType]
     public var rewards: [Float]
     public var discounts: [Float]
     public var observations: [UInt8]
-    public var actions: [Int32]
-    public var logits: [Float]
+    /// `timesteps × actionWidth`: what the policy chose (a Gaussian's unclipped sample).
+    public var actions: [Float]
+    /// log π_behaviour(action) per timestep, kept at inference for the importance ratios.
+    public var behaviourLogProbabilities: [Float]
     public var versions: [UInt64]
     /// A recurrent policy's state before timestep 0 (empty for a feed-forward one): the
     /// learner replays the unroll from it.
     public var initialState: [Float]
 
-    public init(length: Int, observationBytes: Int, numActions: Int, stateSize: Int = 0) {
-        precondition(length >= 1 && observationBytes >= 1 && numActions >= 1)
+    public init(length: Int, observationBytes: Int, actionWidth: Int = 1, stateSize: Int = 0) {
+        precondition(length >= 1 && observationBytes >= 1 && actionWidth >= 1)
         self.length = length
         self.observationBytes = observationBytes
-        self.numActions = numActions
+        self.actionWidth = actionWidth
         let steps = length + 1
         stepTypes = Array(repeating: .first, count: steps)
         rewards = Array(repeating: 0, count: steps)
         discounts = Array(repeating: 0, count: steps)
         observations = Array(repeating: 0, count: steps * observationBytes)
-        actions = Array(repeating: 0, count: steps)
-        logits = Array(repeating: 0, count: steps * numActions)
+        actions = Array(repeating: 0, count: steps * actionWidth)
+        behaviourLogProbabilities = Array(repeating: 0, count: steps)
         versions = Array(repeating: 0, count: steps)
         initialState = Array(repeating: 0, count: stateSize)
     }
 
     public var timesteps: Int { length + 1 }
 
+    /// Timestep t's action row.
+    @inline(__always)
+    public func withAction<T>(_ t: Int, _ body: (UnsafePointer<Float>) -> T) -> T {
+        actions.withUnsafeBufferPointer { body($0.baseAddress! + t * actionWidth) }
+    }
+
     /// Bytes an unroll of this shape stores (its arrays' elements).
-    public static func storageBytes(length: Int, observationBytes: Int, numActions: Int, stateSize: Int = 0) -> Int {
+    public static func storageBytes(length: Int, observationBytes: Int, actionWidth: Int = 1, stateSize: Int = 0) -> Int {
         let steps = length + 1
-        let perStep = 1 + 4 + 4 + observationBytes + 4 + numActions * 4 + 8
+        let perStep = 1 + 4 + 4 + observationBytes + actionWidth * 4 + 4 + 8
         return steps * perStep + stateSize * 4
     }
 

@@ -12,19 +12,19 @@ public struct UnrollBuilder: Sendable {
     /// when that timestep is carried over).
     private var stagedState: [Float]
 
-    public init(length: Int, observationBytes: Int, numActions: Int, stateSize: Int = 0) {
+    public init(length: Int, observationBytes: Int, actionWidth: Int = 1, stateSize: Int = 0) {
         self.length = length
-        current = Unroll(length: length, observationBytes: observationBytes, numActions: numActions, stateSize: stateSize)
+        current = Unroll(length: length, observationBytes: observationBytes, actionWidth: actionWidth, stateSize: stateSize)
         stagedState = Array(repeating: 0, count: stateSize)
     }
 
     /// Records one timestep; returns a complete unroll when this timestep completed one.
     public mutating func append(
         stepType: StepType, reward: Float, discount: Float, observation: UnsafeRawBufferPointer,
-        action: Int32, logits: UnsafePointer<Float>, version: UInt64
+        action: UnsafePointer<Float>, logProbability: Float, version: UInt64
     ) -> Unroll? {
         stage(stepType: stepType, reward: reward, discount: discount, observation: observation)
-        return commit(action: action, logits: logits, version: version)
+        return commit(action: action, logProbability: logProbability, version: version)
     }
 
     /// Records what arrived with a timestep's Step (the server does this as the Step is
@@ -48,18 +48,18 @@ public struct UnrollBuilder: Sendable {
         staged = true
     }
 
-    /// Completes the staged timestep with the policy's answer; returns a complete unroll
-    /// when this timestep completed one.
-    public mutating func commit(action: Int32, logits: UnsafePointer<Float>, version: UInt64) -> Unroll? {
+    /// Completes the staged timestep with the policy's answer (the action row and its
+    /// log-probability); returns a complete unroll when this timestep completed one.
+    public mutating func commit(action: UnsafePointer<Float>, logProbability: Float, version: UInt64) -> Unroll? {
         precondition(staged, "commit without a staged timestep")
         staged = false
         let t = count
-        let actions = current.numActions
-        current.actions[t] = action
-        current.versions[t] = version
-        current.logits.withUnsafeMutableBufferPointer { target in
-            (target.baseAddress! + t * actions).update(from: logits, count: actions)
+        let width = current.actionWidth
+        current.actions.withUnsafeMutableBufferPointer { target in
+            (target.baseAddress! + t * width).update(from: action, count: width)
         }
+        current.behaviourLogProbabilities[t] = logProbability
+        current.versions[t] = version
         count += 1
         guard count == length + 1 else { return nil }
         let complete = current
@@ -70,22 +70,22 @@ public struct UnrollBuilder: Sendable {
     /// Starts the next unroll with this one's last timestep (fresh storage: the complete
     /// unroll keeps the old, so nothing is copied on write).
     private mutating func carryOver(from complete: Unroll) {
-        let last = length, bytes = complete.observationBytes, actions = complete.numActions
-        current = Unroll(length: length, observationBytes: bytes, numActions: actions, stateSize: stagedState.count)
+        let last = length, bytes = complete.observationBytes, width = complete.actionWidth
+        current = Unroll(length: length, observationBytes: bytes, actionWidth: width, stateSize: stagedState.count)
         current.initialState = stagedState
         current.stepTypes[0] = complete.stepTypes[last]
         current.rewards[0] = complete.rewards[last]
         current.discounts[0] = complete.discounts[last]
-        current.actions[0] = complete.actions[last]
+        current.behaviourLogProbabilities[0] = complete.behaviourLogProbabilities[last]
         current.versions[0] = complete.versions[last]
         current.observations.withUnsafeMutableBytes { target in
             complete.observations.withUnsafeBytes { source in
                 target.baseAddress!.copyMemory(from: source.baseAddress! + last * bytes, byteCount: bytes)
             }
         }
-        current.logits.withUnsafeMutableBufferPointer { target in
-            complete.logits.withUnsafeBufferPointer { source in
-                target.baseAddress!.update(from: source.baseAddress! + last * actions, count: actions)
+        current.actions.withUnsafeMutableBufferPointer { target in
+            complete.actions.withUnsafeBufferPointer { source in
+                target.baseAddress!.update(from: source.baseAddress! + last * width, count: width)
             }
         }
         count = 1

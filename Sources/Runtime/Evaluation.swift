@@ -22,8 +22,8 @@ public enum Evaluation {
             row.deallocate()
             state.deallocate()
         }
-        var action: Int32 = 0
-        var logits = [Float](repeating: 0, count: architecture.numActions)
+        var action = [Float](repeating: 0, count: architecture.action.width)
+        var logProbability: Float = 0
         var rowPointer = UnsafeRawPointer(row)
         var statePointer = state
         var returns: [Double] = []
@@ -36,10 +36,14 @@ public enum Evaluation {
                 withUnsafePointer(to: &rowPointer) { rows in
                     withUnsafePointer(to: &statePointer) { states in
                         _ = policy.act(preparedRows: rows, states: architecture.stateSize > 0 ? states : nil, count: 1,
-                                       actions: &action, logits: &logits)
+                                       actions: &action, logProbabilities: &logProbability)
                     }
                 }
-                let outcome = environment.step(action: Int(action), observation: observation)
+                // A box action goes to the environment clipped, as the server sends it.
+                if case .box(let low, let high) = architecture.action {
+                    for d in action.indices { action[d] = min(max(action[d], low[d]), high[d]) }
+                }
+                let outcome = environment.step(action: action, observation: observation)
                 total += Double(outcome.reward)
                 if outcome.isLast { break }
             }

@@ -14,13 +14,15 @@ public struct ModelOptions: Sendable, Equatable {
     public var lstmSize: Int?
     /// Seed of the initial parameters and of action sampling.
     public var seed: UInt64 = 1
+    /// Normalise the inputs by running statistics (`ModelArchitecture.normalizesInputs`).
+    public var normalizesInputs = false
 
     public init() {}
 
     /// The architecture these options give for `spec`.
     public func architecture(for spec: ObservationSpec) -> ModelArchitecture {
         ModelArchitecture(observation: spec.format, torso: torso ?? TorsoKind.natural(for: spec.format),
-                          hiddenSizes: hiddenSizes, numActions: spec.numActions, lstmSize: lstmSize)
+                          hiddenSizes: hiddenSizes, action: spec.action, lstmSize: lstmSize, normalizesInputs: normalizesInputs)
     }
 }
 

@@ -42,9 +42,9 @@ public final class LearnerSystem: @unchecked Sendable {
         let model = configuration.model
         // A resumed run keeps its checkpoint's model, whatever the flags say.
         architecture = resume.map { $0.checkpoint.architecture } ?? model.architecture(for: spec)
-        if let resume, resume.checkpoint.architecture.observation != spec.format || resume.checkpoint.numActions != spec.numActions {
+        if let resume, resume.checkpoint.architecture.observation != spec.format || resume.checkpoint.action != spec.action {
             throw CheckpointMismatch(description: "\(resume.file) is for \(resume.checkpoint.envName) \(resume.checkpoint.observationShape) "
-                + "with \(resume.checkpoint.numActions) actions; the server serves \(spec.shapeDescription) with \(spec.numActions) "
+                + "with actions \(resume.checkpoint.action.description); the server serves \(spec.fullDescription) "
                 + "(use another checkpoint or --logdir, or --fresh)")
         }
         let initial = resume.map { ParameterSnapshot(values: $0.checkpoint.parameters, version: $0.checkpoint.version) }

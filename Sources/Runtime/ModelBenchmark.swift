@@ -80,10 +80,11 @@ public enum ModelBenchmark {
         let prepared = (0..<rows).map { _ in UnsafeMutableRawPointer.allocate(byteCount: policy.preparedRowBytes, alignment: 64) }
         defer { prepared.forEach { $0.deallocate() } }
         let pointers = prepared.map { UnsafeRawPointer($0) }
-        var actions = [Int32](repeating: 0, count: rows), logits = [Float](repeating: 0, count: rows * architecture.numActions)
+        var actions = [Float](repeating: 0, count: rows * architecture.action.width)
+        var logProbabilities = [Float](repeating: 0, count: rows)
         let perBatch = timed(seconds) {
             frame.withUnsafeBytes { bytes in for row in prepared { policy.prepare(observation: bytes, into: row) } }
-            _ = policy.act(preparedRows: pointers, states: nil, count: rows, actions: &actions, logits: &logits)
+            _ = policy.act(preparedRows: pointers, states: nil, count: rows, actions: &actions, logProbabilities: &logProbabilities)
         }
         return Double(rows) / perBatch
     }

@@ -5,9 +5,11 @@ import FileFormats
 
 /// A checkpoint's policy as an ONNX graph (opset 13), for inference outside seedrl:
 /// input `observation` [batch, …shape] in the checkpoint's dtype (uint8 frames are scaled
-/// by 1/255 inside the graph, as the server does); outputs `logits` [batch, actions],
-/// `probabilities` (their softmax), `action` (the greedy action, int64) and `value`
-/// [batch]. The graph computes what `ModelForward` computes: frames stay NHWC at the
+/// by 1/255 inside the graph, as the server does); outputs for a categorical head `logits`
+/// [batch, actions], `probabilities` (their softmax), `action` (the greedy action, int64),
+/// for a Gaussian head `mean` [batch, dimensions], `log_std` [dimensions] (the same in
+/// every state) and `action` (the mean clipped into the box, as the server would send
+/// it), and for both `value` [batch]. Multi-discrete heads are not exported yet. The graph computes what `ModelForward` computes: frames stay NHWC at the
 /// edges and are transposed to ONNX's NCHW around the convolutions, whose weights are
 /// reordered from im2col's [kh, kw, cin, cout] to [cout, cin, kh, kw].
 public enum ONNXExport {
@@ -33,6 +35,7 @@ public enum ONNXExport {
         graph.graph.inputs = [ONNXValueInfo(name: "observation", elementType: observation.dtype == .uint8 ? .uint8 : .float,
                                             shape: [.named("batch")] + observation.shape.map { .fixed(Int64($0)) })]
         var features = graph.encode(observation: "observation", architecture: architecture)
+        if architecture.normalizesInputs { features = graph.normalize(features, layout: architecture.layout) }
         if let plan = architecture.convTorso {
             features = graph.convTorso(plan, input: features, shape: observation.shape)
         } else {
@@ -41,8 +44,17 @@ public enum ONNXExport {
             }
         }
         let head = architecture.layout.layers.last!
-        graph.outputs(head: graph.dense(head.weightOffset, head.biasOffset, head.inputs, head.outputs, input: features),
-                      numActions: architecture.numActions)
+        let headOutput = graph.dense(head.weightOffset, head.biasOffset, head.inputs, head.outputs, input: features)
+        switch architecture.action {
+        case .discrete(let count):
+            graph.outputs(head: headOutput, numActions: count)
+        case .box(let low, let high):
+            let offset = architecture.layout.headParameterOffset
+            let logStd = checkpoint.parameters[offset..<(offset + low.count)].map(GaussianHead.clampedLogStd)
+            graph.gaussianOutputs(head: headOutput, low: low, high: high, logStd: Array(logStd))
+        case .multiDiscrete:
+            throw Refusal(description: "ONNX export covers categorical and Gaussian heads; this checkpoint's is multi-discrete")
+        }
         let doc = "seedrl policy for \(checkpoint.envName): torso \(architecture.torso.rawValue), model version \(checkpoint.version), "
             + "\(checkpoint.framesTrained) frames trained"
         return ONNXModel(irVersion: irVersion, opsetVersion: opsetVersion, producerName: "seedrl", producerVersion: RunCard.seedrlVersion,
@@ -171,6 +183,34 @@ private struct GraphBuilder {
             }
         }
         return x
+    }
+
+    /// (x − mean) · inverseStd clipped to ±InputNormalizer.clip, with the statistics the
+    /// checkpoint's parameters hold (as `InputNormalizer` applies them).
+    mutating func normalize(_ input: String, layout: ParameterLayout) -> String {
+        let width = layout.normalizedInputs
+        let centred = node("Sub", [input, constant("input_mean", dims: [width], floats: slice(layout.normalizerOffset, width))])
+        let scaled = node("Mul", [centred, constant("input_inverse_std", dims: [width], floats: slice(layout.normalizerOffset + width, width))])
+        return node("Clip", [scaled, constant("clip_min", dims: [], floats: [-InputNormalizer.clip]),
+                             constant("clip_max", dims: [], floats: [InputNormalizer.clip])])
+    }
+
+    /// Splits a Gaussian head's [batch, dimensions + 1] into the graph's outputs.
+    mutating func gaussianOutputs(head: String, low: [Float], high: [Float], logStd: [Float]) {
+        let dimensions = Int64(low.count)
+        let columns = constant("axes", int64s: [1])
+        let mean = node("Slice", [head, constant("starts", int64s: [0]), constant("ends", int64s: [dimensions]), columns], output: "mean")
+        let valueColumn = node("Slice", [head, constant("starts", int64s: [dimensions]), constant("ends", int64s: [dimensions + 1]), columns])
+        _ = node("Reshape", [valueColumn, constant("shape", int64s: [-1])], output: "value")
+        let raised = node("Max", [mean, constant("low", dims: [low.count], floats: low)])
+        _ = node("Min", [raised, constant("high", dims: [high.count], floats: high)], output: "action")
+        _ = node("Identity", [constant("log_std", dims: [logStd.count], floats: logStd)], output: "log_std")
+        graph.outputs = [
+            ONNXValueInfo(name: "mean", elementType: .float, shape: [.named("batch"), .fixed(dimensions)]),
+            ONNXValueInfo(name: "log_std", elementType: .float, shape: [.fixed(dimensions)]),
+            ONNXValueInfo(name: "action", elementType: .float, shape: [.named("batch"), .fixed(dimensions)]),
+            ONNXValueInfo(name: "value", elementType: .float, shape: [.named("batch")]),
+        ]
     }
 
     /// Splits the head's [batch, actions + 1] into the graph's outputs.

@@ -10,9 +10,15 @@ public struct PolicyReference: Sendable, Equatable, Codable {
     public var observations: [Float]
     public var observationShape: [Int]
     public var observationDType: String
-    /// `count × numActions`, then `count`.
+    /// The policy head's outputs (logits, a Gaussian's means), `count × head.outputCount`;
+    /// then the values, `count`.
     public var logits: [Float]
     public var values: [Float]
+    /// A Gaussian head's log σ as it acts (clamped), and the box it clips the mean into;
+    /// nil for other heads.
+    public var logStd: [Float]?
+    public var actionLow: [Float]?
+    public var actionHigh: [Float]?
 
     /// `count` observations: uniform bytes for uint8 frames, standard normal floats
     /// otherwise (wider than most environments' states, which is the point).
@@ -38,10 +44,17 @@ public struct PolicyReference: Sendable, Equatable, Codable {
         var values: [Float] = []
         for row in 0..<count {
             let head = workspace.headRow(row)
-            logits += UnsafeBufferPointer(start: head, count: architecture.numActions)
-            values.append(head[architecture.numActions])
+            logits += UnsafeBufferPointer(start: head, count: architecture.head.outputCount)
+            values.append(head[architecture.valueIndex])
         }
-        return PolicyReference(observations: observations, observationShape: format.shape,
-                               observationDType: isBytes ? "uint8" : "float32", logits: logits, values: values)
+        var reference = PolicyReference(observations: observations, observationShape: format.shape,
+                                        observationDType: isBytes ? "uint8" : "float32", logits: logits, values: values)
+        if case .box(let low, let high) = architecture.action {
+            let offset = architecture.layout.headParameterOffset
+            reference.logStd = checkpoint.parameters[offset..<(offset + low.count)].map(GaussianHead.clampedLogStd)
+            reference.actionLow = low
+            reference.actionHigh = high
+        }
+        return reference
     }
 }

@@ -62,7 +62,10 @@ public struct RunCard: Codable, Sendable, Equatable {
     public var seed: UInt64
     public var environment: String
     public var observation: String
+    /// The discrete action count, or the floats of one action for other spaces.
     public var actions: Int
+    /// The action space ("discrete(2)", "box[1] in [-2, 2]").
+    public var actionSpace: String
     public var model: Model
     public var learning: Learning?
     public var results: Results?
@@ -78,7 +81,8 @@ public struct RunCard: Codable, Sendable, Equatable {
         seed = configuration.model.seed
         environment = system.spec.envName
         observation = system.spec.shapeDescription
-        actions = system.spec.numActions
+        actions = system.spec.action.discreteCount ?? system.spec.action.width
+        actionSpace = system.spec.action.description
         let architecture = system.architecture
         model = Model(torso: architecture.torso.rawValue, hiddenSizes: architecture.hiddenSizes, lstmSize: architecture.lstmSize,
                       parameters: architecture.layout.count)

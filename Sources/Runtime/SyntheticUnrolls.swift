@@ -27,16 +27,24 @@ public struct SyntheticUnrolls {
     }
 
     private func unroll(using generator: inout SeededGenerator) -> Unroll {
-        let format = architecture.observation, numActions = architecture.numActions
-        var unroll = Unroll(length: unrollLength, observationBytes: format.byteCount, numActions: numActions)
+        let format = architecture.observation, head = architecture.head, width = architecture.action.width
+        var unroll = Unroll(length: unrollLength, observationBytes: format.byteCount, actionWidth: width)
+        // Behaviour: a random distribution of the head's kind (outputs uniform in [−1, 1], its
+        // own parameters at their start), an action drawn from it and its log-probability.
+        var outputs = [Float](repeating: 0, count: head.outputCount)
+        var headParameters = [Float](repeating: 0, count: max(1, head.parameterCount))
+        headParameters.withUnsafeMutableBufferPointer { head.initialParameters(into: $0.baseAddress!) }
         var previous = StepType.mid
         for t in 0..<unroll.timesteps {
             let type = previous == StepType.last ? StepType.first : (Double.random(in: 0..<1, using: &generator) < 0.05 ? StepType.last : StepType.mid)
             unroll.stepTypes[t] = type
             unroll.rewards[t] = type == StepType.first ? 0 : Float.random(in: -1...1, using: &generator)
             unroll.discounts[t] = type == StepType.last ? 0 : 1
-            unroll.actions[t] = Int32.random(in: 0..<Int32(numActions), using: &generator)
-            for a in 0..<numActions { unroll.logits[t * numActions + a] = Float.random(in: -1...1, using: &generator) }
+            for j in outputs.indices { outputs[j] = Float.random(in: -1...1, using: &generator) }
+            unroll.actions.withUnsafeMutableBufferPointer { actions in
+                unroll.behaviourLogProbabilities[t] = head.sample(outputs: outputs, parameters: headParameters, generator: &generator,
+                                                                  into: actions.baseAddress! + t * width)
+            }
             previous = type
         }
         switch format.dtype {

@@ -1,3 +1,4 @@
+import Contract
 import Environments
 import LearnerLoop
 import Model
@@ -8,6 +9,8 @@ import Model
 /// no value of its own for a learner setting: it starts from `LearnerSettings()`.
 public struct TaskDefaults: Sendable, Equatable {
     public var torso: TorsoKind?
+    /// Normalise observations inside the model.
+    public var normalizesObservations = false
     public var learning = LearnerSettings()
     /// Actor processes and environments (lanes) per process for `seedrl train`.
     public var actors = 1
@@ -17,14 +20,46 @@ public struct TaskDefaults: Sendable, Equatable {
 
     public init() {}
 
-    /// The defaults of `environment` (nil: an environment seedrl does not know).
-    public static func of(_ environment: KnownEnvironment?) -> TaskDefaults {
+    /// Flat states and box actions of an environment seedrl does not know (MuJoCo through
+    /// the Python actor): observations normalised inside the model, rewards scaled down to
+    /// keep returns of thousands from swamping the value loss, no entropy bonus (for a
+    /// Gaussian it only widens σ; exploration comes from σ itself).
+    public static var continuousControl: TaskDefaults {
+        var defaults = TaskDefaults()
+        defaults.normalizesObservations = true
+        defaults.learning.rewardScale = 0.1
+        defaults.learning.entropyCost = 0
+        defaults.learning.discount = 0.99
+        defaults.learning.unrollLength = 10
+        defaults.learning.optimizer.learningRate = 5e-4
+        defaults.maxSteps = 1_000_000
+        return defaults
+    }
+
+    /// Pendulum: a short horizon (γ 0.9, as Stable-Baselines' tuned PPO), shorter unrolls
+    /// and a lower rate than CartPole's (more, smaller steps per sample), observations as
+    /// they are (cos, sin and a speed within ±8 need no normalising: with it, 3 seeds took
+    /// longer). BENCHMARKS.md, "Continuous control".
+    public static var pendulum: TaskDefaults {
+        var defaults = continuousControl
+        defaults.normalizesObservations = false
+        defaults.learning.discount = 0.9
+        return defaults
+    }
+
+    /// The defaults of `environment` (nil: an environment seedrl does not know, whose
+    /// `action` space decides: box actions get `continuousControl`).
+    public static func of(_ environment: KnownEnvironment?, action: ActionSpec? = nil) -> TaskDefaults {
         var defaults = TaskDefaults()
         switch environment {
         case .minatarBreakout?, .minatarAsterix?, .minatarFreeway?, .minatarSpaceInvaders?:
             defaults.torso = .minatar
             defaults.learning.discount = 0.99
             defaults.maxSteps = 5_000_000
+        case .pendulum?:
+            defaults = pendulum
+        case nil:
+            if case .box? = action { defaults = continuousControl }
         default:
             break
         }

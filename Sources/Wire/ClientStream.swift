@@ -11,13 +11,9 @@ public protocol ClientStreamDelegate: AnyObject {
     /// after every other event of the stream.
     func stream(_ stream: ClientStream, closedWith error: RPCError?)
     /// The ActionBatch answering the StepBatch last sent (an ActBatch stream); the actions
-    /// are valid only during the call.
-    func stream(_ stream: ClientStream, receivedActions actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64)
-}
-
-extension ClientStreamDelegate {
-    /// Act streams' delegates need not hear of batches.
-    public func stream(_ stream: ClientStream, receivedActions actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) {}
+    /// are valid only during the call. Required (no default) so that a delegate whose
+    /// method does not match this signature fails to compile instead of never being called.
+    func stream(_ stream: ClientStream, received batch: ActionBatchView)
 }
 
 /// The actor side of one `Act` stream (or `ActBatch`), in strict ping-pong: `send` a Step
@@ -198,8 +194,8 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
             if let received, method == .actBatch {
                 // The actions live in the arena: the delegate sees them before anything reuses it.
                 let delivered = Codec.withContiguousBytes(received, scratch: nil) { bytes in
-                    Codec.decodeActionBatch(bytes, arena: arena) { actions, version in
-                        delegate?.stream(self, receivedActions: actions, modelVersion: version)
+                    Codec.decodeActionBatch(bytes, arena: arena) { batch in
+                        delegate?.stream(self, received: batch)
                     } != nil
                 }
                 undecodable = delivered != true

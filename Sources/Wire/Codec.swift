@@ -28,10 +28,37 @@ enum Codec {
     // MARK: Action
 
     static func encode(_ action: ActionMessage) -> ByteBuffer {
+        var continuous = action.continuous, discrete = action.discrete
+        return continuous.withUnsafeBufferPointer { continuous in
+            discrete.withUnsafeBufferPointer { discrete in
+                encodeAction(action.action, continuous: continuous, discrete: discrete, modelVersion: action.modelVersion)
+            }
+        }
+    }
+
+    /// An Act stream's reply: lane 0 of `payload`.
+    static func encodeAction(_ payload: ActionPayload, modelVersion: UInt64) -> ByteBuffer {
+        let none = UnsafeBufferPointer<Int32>(start: nil, count: 0)
+        switch payload {
+        case .discrete(let actions):
+            return encodeAction(actions[0], continuous: .init(start: nil, count: 0), discrete: none, modelVersion: modelVersion)
+        case .continuous(let values):
+            return encodeAction(0, continuous: values, discrete: none, modelVersion: modelVersion)
+        case .multiDiscrete(let indices):
+            return encodeAction(0, continuous: .init(start: nil, count: 0), discrete: indices, modelVersion: modelVersion)
+        }
+    }
+
+    private static func encodeAction(_ action: Int32, continuous: UnsafeBufferPointer<Float>, discrete: UnsafeBufferPointer<Int32>,
+                                     modelVersion: UInt64) -> ByteBuffer {
         var message = Seedrl__V1__Action()
         seedrl__v1__action__init(&message)
-        message.action = action.action
-        message.model_version = action.modelVersion
+        message.action = action
+        message.model_version = modelVersion
+        message.n_continuous = continuous.count
+        message.continuous = UnsafeMutablePointer(mutating: continuous.baseAddress)
+        message.n_discrete = discrete.count
+        message.discrete = UnsafeMutablePointer(mutating: discrete.baseAddress)
         return pack(size: seedrl__v1__action__get_packed_size(&message)) { seedrl__v1__action__pack(&message, $0) }
     }
 
@@ -39,7 +66,10 @@ enum Codec {
         guard let message = seedrl__v1__action__unpack(arena.allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else {
             return nil
         }
-        return ActionMessage(action: message.pointee.action, modelVersion: message.pointee.model_version)
+        let action = message.pointee
+        return ActionMessage(action: action.action, modelVersion: action.model_version,
+                             continuous: action.n_continuous == 0 ? [] : Array(UnsafeBufferPointer(start: action.continuous, count: action.n_continuous)),
+                             discrete: action.n_discrete == 0 ? [] : Array(UnsafeBufferPointer(start: action.discrete, count: action.n_discrete)))
     }
 
     // MARK: Step
@@ -98,21 +128,35 @@ enum Codec {
             observations: UnsafeRawBufferPointer(start: batch.observations.data, count: batch.observations.len))
     }
 
-    static func encodeActionBatch(actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) -> ByteBuffer {
+    static func encodeActionBatch(_ payload: ActionPayload, modelVersion: UInt64) -> ByteBuffer {
         var message = Seedrl__V1__ActionBatch()
         seedrl__v1__action_batch__init(&message)
-        message.n_actions = actions.count
-        message.actions = UnsafeMutablePointer(mutating: actions.baseAddress)
+        switch payload {
+        case .discrete(let actions):
+            message.n_actions = actions.count
+            message.actions = UnsafeMutablePointer(mutating: actions.baseAddress)
+        case .continuous(let values):
+            message.n_continuous_actions = values.count
+            message.continuous_actions = UnsafeMutablePointer(mutating: values.baseAddress)
+        case .multiDiscrete(let indices):
+            message.n_discrete_actions = indices.count
+            message.discrete_actions = UnsafeMutablePointer(mutating: indices.baseAddress)
+        }
         message.model_version = modelVersion
         return pack(size: seedrl__v1__action_batch__get_packed_size(&message)) { seedrl__v1__action_batch__pack(&message, $0) }
     }
 
-    /// Calls `body` with the actions and version, valid only during the call.
+    /// Calls `body` with the decoded batch, valid only during the call.
     static func decodeActionBatch<T>(_ bytes: UnsafeRawBufferPointer, arena: MessageArena,
-                                     _ body: (UnsafeBufferPointer<Int32>, UInt64) -> T) -> T? {
+                                     _ body: (ActionBatchView) -> T) -> T? {
         guard let message = seedrl__v1__action_batch__unpack(
             arena.allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else { return nil }
-        return body(UnsafeBufferPointer(start: message.pointee.actions, count: message.pointee.n_actions), message.pointee.model_version)
+        let batch = message.pointee
+        return body(ActionBatchView(
+            actions: UnsafeBufferPointer(start: batch.actions, count: batch.n_actions),
+            continuous: UnsafeBufferPointer(start: batch.continuous_actions, count: batch.n_continuous_actions),
+            discrete: UnsafeBufferPointer(start: batch.discrete_actions, count: batch.n_discrete_actions),
+            modelVersion: batch.model_version))
     }
 
     // MARK: Spec
@@ -130,8 +174,83 @@ enum Codec {
                 message.num_actions = spec.numActions
                 message.model_version = spec.modelVersion
                 message.max_lanes = spec.maxLanes
-                return pack(size: seedrl__v1__spec__get_packed_size(&message)) { seedrl__v1__spec__pack(&message, $0) }
+                return withActionSpace(spec.actionSpace) { space in
+                    message.action_space = space
+                    return pack(size: seedrl__v1__spec__get_packed_size(&message)) { seedrl__v1__spec__pack(&message, $0) }
+                }
             }
+        }
+    }
+
+    /// Calls `body` with `action` as an ActionSpace message (nil: absent), valid during the call.
+    private static func withActionSpace<T>(_ action: ActionSpec?, _ body: (UnsafeMutablePointer<Seedrl__V1__ActionSpace>?) -> T) -> T {
+        guard let action else { return body(nil) }
+        var space = Seedrl__V1__ActionSpace()
+        seedrl__v1__action_space__init(&space)
+        switch action {
+        case .discrete(let count):
+            var discrete = Seedrl__V1__DiscreteSpace()
+            seedrl__v1__discrete_space__init(&discrete)
+            discrete.n = Int32(count)
+            return withUnsafeMutablePointer(to: &discrete) { discrete in
+                space.kind_case = SEEDRL__V1__ACTION_SPACE__KIND_DISCRETE
+                space.discrete = discrete
+                return body(&space)
+            }
+        case .box(var low, var high):
+            var box = Seedrl__V1__BoxSpace()
+            seedrl__v1__box_space__init(&box)
+            var shape = [Int64(low.count)]
+            return shape.withUnsafeMutableBufferPointer { shape in
+                low.withUnsafeMutableBufferPointer { low in
+                    high.withUnsafeMutableBufferPointer { high in
+                        box.n_shape = 1
+                        box.shape = shape.baseAddress
+                        box.n_low = low.count
+                        box.low = low.baseAddress
+                        box.n_high = high.count
+                        box.high = high.baseAddress
+                        return withUnsafeMutablePointer(to: &box) { box in
+                            space.kind_case = SEEDRL__V1__ACTION_SPACE__KIND_BOX
+                            space.box = box
+                            return body(&space)
+                        }
+                    }
+                }
+            }
+        case .multiDiscrete(let counts):
+            var multi = Seedrl__V1__MultiDiscreteSpace()
+            seedrl__v1__multi_discrete_space__init(&multi)
+            var nvec = counts.map { Int32($0) }
+            return nvec.withUnsafeMutableBufferPointer { nvec in
+                multi.n_nvec = nvec.count
+                multi.nvec = nvec.baseAddress
+                return withUnsafeMutablePointer(to: &multi) { multi in
+                    space.kind_case = SEEDRL__V1__ACTION_SPACE__KIND_MULTI_DISCRETE
+                    space.multi_discrete = multi
+                    return body(&space)
+                }
+            }
+        }
+    }
+
+    /// The ActionSpec an ActionSpace message names (nil: no kind set, or a box whose shape
+    /// and bounds disagree).
+    private static func actionSpec(_ space: Seedrl__V1__ActionSpace) -> ActionSpec? {
+        switch space.kind_case {
+        case SEEDRL__V1__ACTION_SPACE__KIND_DISCRETE:
+            return space.discrete.map { .discrete(Int($0.pointee.n)) }
+        case SEEDRL__V1__ACTION_SPACE__KIND_BOX:
+            guard let box = space.box?.pointee else { return nil }
+            let size = (0..<box.n_shape).reduce(Int64(1)) { $0 * box.shape[$1] }
+            guard box.n_low == box.n_high, Int64(box.n_low) == size else { return nil }
+            return .box(low: Array(UnsafeBufferPointer(start: box.low, count: box.n_low)),
+                        high: Array(UnsafeBufferPointer(start: box.high, count: box.n_high)))
+        case SEEDRL__V1__ACTION_SPACE__KIND_MULTI_DISCRETE:
+            guard let multi = space.multi_discrete?.pointee else { return nil }
+            return .multiDiscrete(UnsafeBufferPointer(start: multi.nvec, count: multi.n_nvec).map { Int($0) })
+        default:
+            return nil
         }
     }
 
@@ -148,7 +267,8 @@ enum Codec {
             observationDType: DType(rawValue: Int32(bitPattern: spec.observation_dtype.rawValue)) ?? .unspecified,
             numActions: spec.num_actions,
             modelVersion: spec.model_version,
-            maxLanes: spec.max_lanes
+            maxLanes: spec.max_lanes,
+            actionSpace: spec.action_space.flatMap { actionSpec($0.pointee) }
         )
     }
 

@@ -6,20 +6,34 @@ public struct SpecMessage: Sendable, Equatable {
     public var env: String
     public var observationShape: [Int64]
     public var observationDType: DType
+    /// Discrete spaces' action count (0 for the others), as servers before action spaces sent it.
     public var numActions: Int32
     public var modelVersion: UInt64
     /// Most lanes one ActBatch stream may carry (0: ActBatch not served).
     public var maxLanes: UInt32
+    /// The `action_space` field; nil when absent (a server before action spaces).
+    public var actionSpace: ActionSpec?
 
     public init(env: String, observationShape: [Int64], observationDType: DType, numActions: Int32, modelVersion: UInt64,
-                maxLanes: UInt32 = 0) {
+                maxLanes: UInt32 = 0, actionSpace: ActionSpec? = nil) {
         self.env = env
         self.observationShape = observationShape
         self.observationDType = observationDType
         self.numActions = numActions
         self.modelVersion = modelVersion
         self.maxLanes = maxLanes
+        self.actionSpace = actionSpace
     }
+
+    /// A server's Spec for `action`: `num_actions` filled for a discrete space, as before.
+    public init(env: String, observationShape: [Int64], observationDType: DType, action: ActionSpec, modelVersion: UInt64,
+                maxLanes: UInt32 = 0) {
+        self.init(env: env, observationShape: observationShape, observationDType: observationDType,
+                  numActions: Int32(action.discreteCount ?? 0), modelVersion: modelVersion, maxLanes: maxLanes, actionSpace: action)
+    }
+
+    /// The action space the server serves: `action_space`, or discrete `num_actions` when absent.
+    public var action: ActionSpec { actionSpace ?? .discrete(Int(numActions)) }
 }
 
 public struct StatsMessage: Sendable, Equatable {
@@ -42,8 +56,44 @@ public struct StatsMessage: Sendable, Equatable {
 public struct ActionMessage: Sendable, Equatable {
     public var action: Int32
     public var modelVersion: UInt64
-    public init(action: Int32, modelVersion: UInt64) {
+    /// A box action's values (empty for other spaces).
+    public var continuous: [Float]
+    /// A multi-discrete action's indices (empty for other spaces).
+    public var discrete: [Int32]
+    public init(action: Int32, modelVersion: UInt64, continuous: [Float] = [], discrete: [Int32] = []) {
         self.action = action
+        self.modelVersion = modelVersion
+        self.continuous = continuous
+        self.discrete = discrete
+    }
+}
+
+/// The actions of one reply, borrowed for the duration of the send: one Action for an Act
+/// stream, one ActionBatch (lane-major) for an ActBatch stream.
+public enum ActionPayload {
+    /// One class index per lane.
+    case discrete(UnsafeBufferPointer<Int32>)
+    /// Each lane's box values, lane after lane.
+    case continuous(UnsafeBufferPointer<Float>)
+    /// Each lane's indices, lane after lane.
+    case multiDiscrete(UnsafeBufferPointer<Int32>)
+}
+
+/// A decoded ActionBatch, valid only during the delegate call that hands it over.
+public struct ActionBatchView {
+    /// `actions`: discrete, one per lane.
+    public var actions: UnsafeBufferPointer<Int32>
+    /// `continuous_actions`: box, lane-major.
+    public var continuous: UnsafeBufferPointer<Float>
+    /// `discrete_actions`: multi-discrete, lane-major.
+    public var discrete: UnsafeBufferPointer<Int32>
+    public var modelVersion: UInt64
+
+    public init(actions: UnsafeBufferPointer<Int32>, continuous: UnsafeBufferPointer<Float> = .init(start: nil, count: 0),
+                discrete: UnsafeBufferPointer<Int32> = .init(start: nil, count: 0), modelVersion: UInt64) {
+        self.actions = actions
+        self.continuous = continuous
+        self.discrete = discrete
         self.modelVersion = modelVersion
     }
 }

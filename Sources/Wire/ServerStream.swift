@@ -152,13 +152,13 @@ public final class ServerStream: CompletionTarget, @unchecked Sendable {
     }
 
     /// Answers the message last received with one action per lane (an ActBatch stream's
-    /// ActionBatch; an Act stream's Action from `actions[0]`) and asks for the next.
+    /// ActionBatch; an Act stream's Action from lane 0) and asks for the next.
     @discardableResult
-    public func reply(actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) -> Bool {
+    public func reply(actions: ActionPayload, modelVersion: UInt64) -> Bool {
         guard slots.pointee.call != nil, !finished.load(ordering: .relaxed) else { return false }
         switch method {
-        case .act: return send(Codec.encode(ActionMessage(action: actions[0], modelVersion: modelVersion)))
-        case .actBatch: return send(Codec.encodeActionBatch(actions: actions, modelVersion: modelVersion))
+        case .act: return send(Codec.encodeAction(actions, modelVersion: modelVersion))
+        case .actBatch: return send(Codec.encodeActionBatch(actions, modelVersion: modelVersion))
         }
     }
 

@@ -26,6 +26,9 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Discount γ. (default: \(LearnerSettings().discount); \(TaskDefaults.of(.minatarBreakout).learning.discount) for MinAtar)")
     var discount: Float?
 
+    @Option(help: "Multiply rewards by this before learning (episode returns are reported unscaled). (default: \(LearnerSettings().rewardScale))")
+    var rewardScale: Float?
+
     @Option(help: "Weight of the baseline (value) loss.")
     var baselineCost: Float = LearnerSettings().baselineCost
 
@@ -70,6 +73,7 @@ struct LearningOptions: ParsableArguments {
         if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
         if let discount, !(0...1).contains(discount) { throw ValidationError("--discount must be in [0, 1]") }
         if let entropyCost, !(entropyCost >= 0) { throw ValidationError("--entropy-cost must not be negative") }
+        if let rewardScale, !(rewardScale > 0 && rewardScale.isFinite) { throw ValidationError("--reward-scale must be positive") }
         let batch = batchSize ?? LearnerSettings().batchSize
         if unrollQueue < batch { throw ValidationError("--unroll-queue must hold at least one batch (\(batch))") }
         if !(0..<1).contains(replayRatio) { throw ValidationError("--replay-ratio must be in [0, 1)") }
@@ -84,7 +88,8 @@ struct LearningOptions: ParsableArguments {
         settings.discount = discount ?? settings.discount
         settings.baselineCost = baselineCost
         settings.entropyCost = entropyCost ?? settings.entropyCost
-        settings.normalizeAdvantages = normalizeAdvantages
+        settings.rewardScale = rewardScale ?? settings.rewardScale
+        settings.normalizeAdvantages = normalizeAdvantages || settings.normalizeAdvantages
         settings.maxGradientNorm = maxGradNorm > 0 ? maxGradNorm : nil
         settings.learningRateDecayFrames = learningRateDecayFrames > 0 ? learningRateDecayFrames : nil
         settings.vtrace.clipRho = clipRho

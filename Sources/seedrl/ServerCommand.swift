@@ -73,7 +73,7 @@ struct ServerCommand: ParsableCommand {
                                            metricsHost: try monitoring.endpoint()?.host) {
             logger.warning("\(warning)")
         }
-        let task = TaskDefaults.of(spec.env)
+        let task = TaskDefaults.of(spec.env, action: server.spec.action)
         var configuration = LearnerConfiguration(server: server)
         configuration.model = serving.model(for: task)
         configuration.learning = noTrain ? nil : learning.configuration(for: task)
@@ -111,7 +111,7 @@ struct ServerCommand: ParsableCommand {
         let spec = system.spec
         Console.line("seedrl server: \(job.map { "rank \($0.rank) of \($0.size): " } ?? "")"
             + "\(training ? "training and serving" : "serving") \(spec.envName) \(spec.shapeDescription), "
-            + "\(spec.numActions) actions on \(host):\(system.server.boundPorts[0])"
+            + "actions \(spec.action.description) on \(host):\(system.server.boundPorts[0])"
             + (unix.map { " and unix:\($0)" } ?? "") + (server.token == nil ? "" : " (token required)")
             + (tls.tlsCert == nil ? "" : tls.tlsClientCa == nil ? " over TLS" : " over mutual TLS"))
         var card = leader ? logdir.map { _ in RunCard(command: "seedrl " + redactedCommandLine(), system: system) } : nil

@@ -69,6 +69,9 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Seed for initialisation and action sampling.")
     var seed: UInt64 = 1
 
+    @Flag(inversion: .prefixedNo, help: "Normalise observations by the running mean and variance of those trained on, inside the model (server, evaluator and ONNX export alike). (default: on for continuous-action tasks)")
+    var normalizeObservations: Bool?
+
     var maxDelay: Double { legacyMaxDelayMicroseconds.map { Double($0) / 1e6 } ?? maxDelaySeconds }
     var streamIdle: Double { legacyStreamIdleSecs ?? streamIdleSeconds }
 
@@ -112,6 +115,7 @@ struct ServingOptions: ParsableArguments {
         model.hiddenSizes = (try? hiddenSizes()) ?? model.hiddenSizes
         model.lstmSize = core == .lstm ? lstmSize : nil
         model.seed = seed
+        model.normalizesInputs = normalizeObservations ?? task.normalizesObservations
         return model
     }
 

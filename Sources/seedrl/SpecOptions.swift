@@ -16,10 +16,42 @@ struct SpecOptions: ParsableArguments {
     @Option(help: "Number of discrete actions with --obs-shape.")
     var numActions: Int?
 
+    @Option(help: ArgumentHelp(
+        "Action space with --obs-shape, instead of --num-actions: discrete:N, box:DIMS:LOW:HIGH (every dimension in [LOW, HIGH]; inf and -inf for unbounded) or multi-discrete:N1,N2,...",
+        valueName: "space"))
+    var actionSpace: String?
+
     func validate() throws {
         if env != nil && obsShape != nil { throw ValidationError("give --env or --obs-shape, not both") }
-        if obsShape != nil && numActions == nil { throw ValidationError("--obs-shape needs --num-actions") }
+        if numActions != nil && actionSpace != nil { throw ValidationError("give --num-actions or --action-space, not both") }
+        if obsShape != nil && numActions == nil && actionSpace == nil {
+            throw ValidationError("--obs-shape needs --num-actions or --action-space")
+        }
         if obsShape != nil { _ = try resolve(default: nil) }
+    }
+
+    /// `discrete:N`, `box:DIMS:LOW:HIGH` or `multi-discrete:N1,N2,...`.
+    static func parseActionSpace(_ text: String) throws -> ActionSpec {
+        let parts = text.filter { !$0.isWhitespace }.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        let bad = ValidationError("--action-space must be discrete:N, box:DIMS:LOW:HIGH or multi-discrete:N1,N2,..., got '\(text)'")
+        let spec: ActionSpec
+        switch (parts.first?.lowercased(), parts.count) {
+        case ("discrete", 2):
+            guard let count = Int(parts[1]) else { throw bad }
+            spec = .discrete(count)
+        case ("box", 4):
+            guard let dimensions = Int(parts[1]), dimensions >= 1, dimensions <= 1 << 16,
+                  let low = Float(parts[2]), let high = Float(parts[3]) else { throw bad }
+            spec = .box(low: Array(repeating: low, count: dimensions), high: Array(repeating: high, count: dimensions))
+        case ("multi-discrete", 2):
+            let counts = parts[1].split(separator: ",").map { Int($0) }
+            guard !counts.isEmpty, counts.allSatisfy({ $0 != nil }) else { throw bad }
+            spec = .multiDiscrete(counts.map { $0! })
+        default:
+            throw bad
+        }
+        if let problem = spec.problem { throw ValidationError("--action-space: \(problem)") }
+        return spec
     }
 
     /// The spec asked for; `fallback` when nothing was given.
@@ -30,9 +62,15 @@ struct SpecOptions: ParsableArguments {
             guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
                 throw ValidationError("--obs-shape must be positive integers separated by commas, got '\(obsShape)'")
             }
-            guard let numActions, numActions >= 1 else { throw ValidationError("--num-actions must be at least 1") }
+            let action: ActionSpec
+            if let actionSpace {
+                action = try Self.parseActionSpace(actionSpace)
+            } else {
+                guard let numActions, numActions >= 1 else { throw ValidationError("--num-actions must be at least 1") }
+                action = .discrete(numActions)
+            }
             return ObservationSpec(envName: "external", shape: parts.map { $0! }, dtype: obsDtype == .uint8 ? .uint8 : .float32,
-                                   numActions: numActions)
+                                   action: action)
         }
         guard let fallback else { throw ValidationError("give --env NAME or --obs-shape/--num-actions") }
         return fallback

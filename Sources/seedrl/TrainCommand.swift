@@ -25,8 +25,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Environments per ActBatch stream of each actor (default: all of its environments on one stream; 1: one Act stream each).")
     var lanes: Int?
 
-    @Option(help: "Directory for metrics.jsonl, actor logs and checkpoints (resumed from unless --fresh).")
-    var logdir: String = "runs/cartpole"
+    @Option(help: "Directory for metrics.jsonl, actor logs and checkpoints (resumed from unless --fresh). (default: runs/ENV)")
+    var logdir: String?
 
     @Option(help: "Stop when the mean return of the last 100 episodes reaches this (default: the environment's solved return; without one, run the whole budget).")
     var targetReturn: Double?
@@ -61,6 +61,9 @@ struct TrainCommand: ParsableCommand {
         let logger = Logger(label: "seedrl.train")
         ProcessLimits.raiseOpenFiles()
         let env = environment.env
+        // Each task its own directory by default: a run of another task must not try to
+        // resume this one's checkpoint.
+        let logdir = self.logdir ?? "runs/\(env.rawValue)"
         let task = TaskDefaults.of(env)
         let target = targetReturn ?? env.solvedReturn
         let actors = self.actors ?? task.actors, envsPerActor = self.envsPerActor ?? task.environmentsPerActor

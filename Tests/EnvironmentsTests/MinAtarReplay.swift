@@ -94,7 +94,7 @@ func replay(_ fixture: MinAtarFixture, into game: MinAtarEnvironment.Game) -> Mi
     var report = MinAtarReplayReport()
     let draws = ReplayedDraws()
     let environment = MinAtarEnvironment(game, random: draws)
-    guard environment.spec.shape == fixture.shape, environment.spec.numActions == 6,
+    guard environment.spec.shape == fixture.shape, environment.spec.action == .discrete(6),
           fixture.sticky_action_prob == 0.1, fixture.difficulty_ramping else {
         report.problems.append("the fixture's settings \(fixture.shape) are not the port's \(environment.spec.shape)")
         return report

@@ -32,8 +32,8 @@ final class MinAtarTests: XCTestCase {
         let minimal: [MinAtarEnvironment.Game: [Int]] = [.breakout: [0, 1, 3], .asterix: [0, 1, 2, 3, 4], .freeway: [0, 2, 4], .spaceInvaders: [0, 1, 3, 5]]
         for (game, actions) in minimal {
             let reduced = MinAtarEnvironment(game, seed: 5, minimalActions: true), full = MinAtarEnvironment(game, seed: 5)
-            XCTAssertEqual(reduced.spec.numActions, actions.count)
-            XCTAssertEqual(full.spec.numActions, 6)
+            XCTAssertEqual(reduced.spec.action, .discrete(actions.count))
+            XCTAssertEqual(full.spec.action, .discrete(6))
             var a = [UInt8](repeating: 0, count: full.spec.byteCount), b = a
             a.withUnsafeMutableBytes { reduced.reset(observation: $0) }
             b.withUnsafeMutableBytes { full.reset(observation: $0) }

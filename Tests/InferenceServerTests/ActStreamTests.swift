@@ -45,7 +45,7 @@ final class ActStreamTests: XCTestCase {
         try ServerFixture.withServer { fixture in
             let spec = try fixture.channel.getSpec()
             XCTAssertEqual(spec, SpecMessage(env: "CartPole", observationShape: [4], observationDType: .float32,
-                                             numActions: 2, modelVersion: 0, maxLanes: 256))
+                                             numActions: 2, modelVersion: 0, maxLanes: 256, actionSpace: .discrete(2)))
         }
     }
 

@@ -16,8 +16,8 @@ final class ActorLoopTests: XCTestCase {
         try ServerFixture.withServer(spec: frames) { fixture in
             let actor = ActorLoop(configuration: ActorConfiguration(target: fixture.target, environment: "cartpole"))
             XCTAssertThrowsError(try actor.start()) { error in
-                XCTAssertEqual("\(error)", "server expects observation shape [84, 84, 4] uint8 with 6 actions, "
-                    + "env cartpole gives [4] float32 with 2 actions")
+                XCTAssertEqual("\(error)", "server expects observation shape [84, 84, 4] uint8, actions discrete(6); "
+                    + "env cartpole gives [4] float32, actions discrete(2)")
             }
             actor.stop()
         }

@@ -125,7 +125,7 @@ final class StreamLimitTests: XCTestCase {
     /// back when it closes; beyond the budget a stream is refused, not the server harmed.
     func testStreamMemoryIsTakenAtTheFirstStepAndBounded() throws {
         // A CartPole stream: its 16-byte input row and an unroll of 21 timesteps.
-        let perStream = 16 + Unroll.storageBytes(length: 20, observationBytes: 16, numActions: 2)
+        let perStream = 16 + Unroll.storageBytes(length: 20, observationBytes: 16, actionWidth: 1)
         try ServerFixture.withServer(configure: {
             $0.recording = .init(unrollLength: 20, queue: UnrollQueue(capacity: 64, policy: .dropOldest))
             $0.maxStreamMemoryBytes = perStream + perStream / 2

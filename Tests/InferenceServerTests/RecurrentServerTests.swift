@@ -32,7 +32,11 @@ final class RecurrentServerTests: XCTestCase {
         return (heads, states)
     }
 
-    private func logits(_ unroll: Unroll, _ t: Int) -> [Float] { Array(unroll.logits[(t * 2)..<(t * 2 + 2)]) }
+    /// Whether the unroll's behaviour log-probability at t is that of its action under `head` (the offline logits).
+    private func assertBehaviour(_ unroll: Unroll, _ t: Int, head: [Float], _ message: String, line: UInt = #line) {
+        let expected = LogSoftmax(logits: head, count: 2).log(Int(unroll.actions[t]))
+        XCTAssertEqual(unroll.behaviourLogProbabilities[t], expected, accuracy: 1e-5, message, line: line)
+    }
 
     private func observation(_ unroll: Unroll, _ t: Int) -> [Float] {
         unroll.observations.withUnsafeBytes { raw in (0..<4).map { raw.load(fromByteOffset: (t * 4 + $0) * 4, as: Float.self) } }
@@ -67,7 +71,7 @@ final class RecurrentServerTests: XCTestCase {
                 for t in 0..<3 {
                     let step = 2 * k + t
                     XCTAssertEqual(observation(unroll, t), a[step])
-                    for j in 0..<2 { XCTAssertEqual(logits(unroll, t)[j], expected[step][j], accuracy: 1e-5, "A step \(step)") }
+                    assertBehaviour(unroll, t, head: expected[step], "A step \(step)")
                 }
                 // The state the unroll starts from: zero for the first, else the state after step 2k − 1.
                 let start = k == 0 ? [Float](repeating: 0, count: 6) : episodeA.states[2 * k - 1]
@@ -75,7 +79,7 @@ final class RecurrentServerTests: XCTestCase {
             }
             let episodeB = offline(b, resets: [true, false, false])
             for t in 0..<3 {
-                for j in 0..<2 { XCTAssertEqual(logits(fromB[0], t)[j], episodeB.heads[t][j], accuracy: 1e-5, "B step \(t)") }
+                assertBehaviour(fromB[0], t, head: episodeB.heads[t], "B step \(t)")
             }
             XCTAssertEqual(fromB[0].initialState, [Float](repeating: 0, count: 6))
         }

@@ -56,7 +56,7 @@ struct ServerFixture {
     static func architecture(spec: ObservationSpec = cartPole, lstmSize: Int? = nil) -> ModelArchitecture {
         ModelArchitecture(
             observation: spec.format,
-            hiddenSizes: [16], numActions: spec.numActions, lstmSize: lstmSize)
+            hiddenSizes: [16], action: spec.action, lstmSize: lstmSize)
     }
 
     func client(token: String? = nil) throws -> TestActClient {

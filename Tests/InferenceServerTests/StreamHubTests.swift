@@ -30,7 +30,8 @@ final class RecordingTransport: StepTransport, @unchecked Sendable {
         context = CallContext(authorization: authorization, peer: peer)
     }
 
-    func reply(actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) -> Bool {
+    func reply(actions payload: ActionPayload, modelVersion: UInt64) -> Bool {
+        guard case .discrete(let actions) = payload else { fatalError("the hub's tests serve discrete actions") }
         if method == .act {
             record(.action(ActionMessage(action: actions[0], modelVersion: modelVersion)))
         } else {

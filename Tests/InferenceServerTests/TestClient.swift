@@ -20,6 +20,8 @@ final class TestActClient: ClientStreamDelegate, @unchecked Sendable {
         stream = try ClientStream(channel: channel, poller: poller, delegate: self)
     }
 
+    func stream(_ stream: ClientStream, received batch: ActionBatchView) {}
+
     func stream(_ stream: ClientStream, received action: ActionMessage) {
         lock.withLock {
             events.append(.action(action))
@@ -91,6 +93,8 @@ func eventually(seconds: Double = 10, _ condition: () -> Bool) -> Bool {
 final class TestBatchClient: ClientStreamDelegate, @unchecked Sendable {
     enum Event: Equatable {
         case actions([Int32], UInt64)
+        /// An ActionBatch of a box (`continuous`) or multi-discrete (`discrete`) space.
+        case packed(continuous: [Float], discrete: [Int32], UInt64)
         case closed(RPCError?)
     }
 
@@ -105,8 +109,12 @@ final class TestBatchClient: ClientStreamDelegate, @unchecked Sendable {
 
     func stream(_ stream: ClientStream, received action: ActionMessage) {}
 
-    func stream(_ stream: ClientStream, receivedActions actions: UnsafeBufferPointer<Int32>, modelVersion: UInt64) {
-        record(.actions(Array(actions), modelVersion))
+    func stream(_ stream: ClientStream, received batch: ActionBatchView) {
+        if batch.continuous.isEmpty && batch.discrete.isEmpty {
+            record(.actions(Array(batch.actions), batch.modelVersion))
+        } else {
+            record(.packed(continuous: Array(batch.continuous), discrete: Array(batch.discrete), batch.modelVersion))
+        }
     }
 
     func stream(_ stream: ClientStream, closedWith error: RPCError?) { record(.closed(error)) }

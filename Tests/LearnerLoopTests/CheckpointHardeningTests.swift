@@ -62,8 +62,8 @@ final class CheckpointHardeningTests: XCTestCase {
         fields.configuration = ""
         var bytes = Array(fields.encoded().dropLast(4))
         // The action count follows magic(8) format(4) name(4+8) shape(4+8) uint8(4) hidden(4+8) core(8) and the
-        // four names: torso, core, head, algorithm (each 4 + its bytes).
-        let names = ["mlp", "none", "categorical", "vtrace"].map { 4 + $0.utf8.count }.reduce(0, +)
+        // five names: torso, core, head, algorithm, input (each 4 + its bytes).
+        let names = ["mlp", "none", "categorical", "vtrace", "raw"].map { 4 + $0.utf8.count }.reduce(0, +)
         let actionsAt = 8 + 4 + 4 + "CartPole".utf8.count + 4 + 8 + 4 + 4 + 8 + 8 + names
         for index in actionsAt..<(actionsAt + 8) { bytes[index] = 0xFF }
         bytes += withUnsafeBytes(of: CRC32.ieee.checksum(bytes).littleEndian) { Array($0) }

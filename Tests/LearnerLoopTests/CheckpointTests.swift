@@ -44,7 +44,7 @@ final class CheckpointTests: XCTestCase {
         future[8] = 9  // format version 9
         future += withUnsafeBytes(of: CRC32.ieee.checksum(future).littleEndian) { Array($0) }
         XCTAssertThrowsError(try Checkpoint(decoding: future)) {
-            XCTAssertEqual("\($0)", "format version 9 is not supported (this build reads 1 to 4)")
+            XCTAssertEqual("\($0)", "format version 9 is not supported (this build reads 1 to 5)")
         }
     }
 
@@ -119,13 +119,29 @@ extension CheckpointTests {
             return body + withUnsafeBytes(of: CRC32.ieee.checksum(body).littleEndian) { Array($0) }
         }
         XCTAssertThrowsError(try Checkpoint(decoding: replacing("categorical", with: "gaussianxxx"))) {
-            XCTAssertEqual("\($0)", "unknown policy head 'gaussianxxx' (this build knows categorical)")
+            XCTAssertEqual("\($0)", "unknown policy head 'gaussianxxx' (this build knows categorical, gaussian, multi-discrete)")
         }
         XCTAssertThrowsError(try Checkpoint(decoding: replacing("vtrace", with: "ppoooo"))) {
             XCTAssertEqual("\($0)", "unknown algorithm 'ppoooo' (this build knows vtrace)")
         }
         XCTAssertThrowsError(try Checkpoint(decoding: replacing("minatar", with: "natures"))) {
             XCTAssertEqual("\($0)", "unknown torso 'natures' (this build knows mlp, minatar, nature, impala)")
+        }
+    }
+
+    /// A box's bounds (unbounded sides included) and a multi-discrete's counts survive the
+    /// file, with the head named; a file whose head and action space disagree is refused.
+    func testEveryActionSpaceRoundTrips() throws {
+        for action in [ActionSpec.box(low: [-2, -.infinity], high: [2, 1]), .multiDiscrete([3, 2, 5])] {
+            let architecture = ModelArchitecture(observation: ObservationFormat(shape: [3], dtype: .float32), hiddenSizes: [8], action: action)
+            var parameters = ParameterInitializer.initialValues(for: architecture, seed: 3)
+            parameters[parameters.count - 1] = -0.5  // a Gaussian's log σ, or a head weight
+            let checkpoint = Checkpoint(envName: "Pendulum", architecture: architecture, version: 2, framesTrained: 20,
+                                        parameters: parameters, optimizer: Optimizer(settings: OptimizerSettings(), parameterCount: parameters.count))
+            let read = try Checkpoint(decoding: checkpoint.encoded())
+            XCTAssertEqual(read, checkpoint)
+            XCTAssertEqual(read.architecture.action, action)
+            XCTAssertEqual(read.head, architecture.head.name)
         }
     }
 }

@@ -25,13 +25,13 @@ final class GradientAveragingTests: XCTestCase {
     private func batch(seed: UInt64) -> [Unroll] {
         var generator = SeededGenerator(seed: seed)
         return (0..<2).map { _ in
-            var unroll = Unroll(length: 5, observationBytes: 16, numActions: 3)
+            var unroll = Unroll(length: 5, observationBytes: 16)
             for t in 0..<unroll.timesteps {
                 unroll.stepTypes[t] = t == 0 ? StepType.first : StepType.mid
                 unroll.rewards[t] = Float.random(in: -1...1, using: &generator)
                 unroll.discounts[t] = 1
-                unroll.actions[t] = Int32.random(in: 0..<3, using: &generator)
-                for a in 0..<3 { unroll.logits[t * 3 + a] = Float.random(in: -1...1, using: &generator) }
+                unroll.actions[t] = Float(Int.random(in: 0..<3, using: &generator))
+                unroll.behaviourLogProbabilities[t] = Float.random(in: -2...0, using: &generator)
             }
             unroll.observations.withUnsafeMutableBytes { raw in
                 for index in raw.bindMemory(to: Float.self).indices { raw.bindMemory(to: Float.self)[index] = Float.random(in: -1...1, using: &generator) }

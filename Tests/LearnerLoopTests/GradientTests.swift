@@ -8,32 +8,51 @@ import LinearAlgebra
 
 /// The loss gradient and the optimizers against finite differences and closed forms.
 final class GradientTests: XCTestCase {
-    func testLossGradientOnLogitsAndValueMatchesFiniteDifferences() {
+    /// The whole row loss (policy, baseline, entropy) for every head: its gradient on the
+    /// head's outputs, the value and the head's own parameters against central differences.
+    func testLossGradientOnEveryHeadMatchesFiniteDifferences() {
         var settings = LearnerSettings()
         settings.entropyCost = 0.05
         settings.baselineCost = 0.7
-        let action = 1, target: Float = 0.8, advantage: Float = -1.3
-        func total(_ logits: [Float], _ value: Float) -> Double {
-            var gradient = [Float](repeating: 0, count: 4)
-            let terms = logits.withUnsafeBufferPointer {
-                ActorCriticLoss.row(logits: $0.baseAddress!, numActions: 3, action: action, value: value, target: target,
-                                    advantage: advantage, settings: settings, scale: 1, gradient: &gradient)
+        let target: Float = 0.8, advantage: Float = -1.3
+        let cases: [(any PolicyHead, outputs: [Float], parameters: [Float], action: [Float])] = [
+            (CategoricalHead(count: 3), [0.2, -0.4, 1.1], [], [1]),
+            (GaussianHead(dimensions: 2, spec: .box(low: [-1, -2], high: [1, 2])), [0.3, -0.5], [-0.2, 0.4], [0.9, -1.7]),
+            (MultiDiscreteHead(counts: [2, 3]), [0.1, -0.3, 0.5, 0.0, -0.7], [], [1, 2]),
+        ]
+        for (head, outputs, parameters, action) in cases {
+            let value: Float = 0.3
+            func total(_ outputs: [Float], _ parameters: [Float], _ value: Float) -> Double {
+                var gradient = [Float](repeating: 0, count: outputs.count + 1), parameterGradient = [Float](repeating: 0, count: max(1, parameters.count))
+                let held = parameters.isEmpty ? [0] : parameters
+                let terms = ActorCriticLoss.row(head: head, outputs: outputs, headParameters: held, action: action, value: value,
+                                                target: target, advantage: advantage, settings: settings, scale: 1,
+                                                gradient: &gradient, headParameterGradient: &parameterGradient)
+                return Double(terms.policy) + Double(settings.baselineCost * terms.baseline) - Double(settings.entropyCost * terms.entropy)
             }
-            return Double(terms.policy) + Double(settings.baselineCost * terms.baseline) - Double(settings.entropyCost * terms.entropy)
+            var gradient = [Float](repeating: 0, count: outputs.count + 1), parameterGradient = [Float](repeating: 0, count: max(1, parameters.count))
+            _ = ActorCriticLoss.row(head: head, outputs: outputs, headParameters: parameters.isEmpty ? [0] : parameters, action: action,
+                                    value: value, target: target, advantage: advantage, settings: settings, scale: 1,
+                                    gradient: &gradient, headParameterGradient: &parameterGradient)
+            let step: Float = 1e-3
+            for j in outputs.indices {
+                var plus = outputs, minus = outputs
+                plus[j] += step
+                minus[j] -= step
+                XCTAssertEqual(Double(gradient[j]), (total(plus, parameters, value) - total(minus, parameters, value)) / Double(2 * step),
+                               accuracy: 2e-3, "\(head.name) output \(j)")
+            }
+            for j in parameters.indices {
+                var plus = parameters, minus = parameters
+                plus[j] += step
+                minus[j] -= step
+                XCTAssertEqual(Double(parameterGradient[j]), (total(outputs, plus, value) - total(outputs, minus, value)) / Double(2 * step),
+                               accuracy: 2e-3, "\(head.name) parameter \(j)")
+            }
+            XCTAssertEqual(Double(gradient[outputs.count]),
+                           (total(outputs, parameters, value + step) - total(outputs, parameters, value - step)) / Double(2 * step),
+                           accuracy: 2e-3, "\(head.name) value")
         }
-        let logits: [Float] = [0.2, -0.4, 1.1], value: Float = 0.3
-        var gradient = [Float](repeating: 0, count: 4)
-        _ = logits.withUnsafeBufferPointer {
-            ActorCriticLoss.row(logits: $0.baseAddress!, numActions: 3, action: action, value: value, target: target,
-                                advantage: advantage, settings: settings, scale: 1, gradient: &gradient)
-        }
-        for j in 0..<3 {
-            var plus = logits, minus = logits
-            plus[j] += 1e-3
-            minus[j] -= 1e-3
-            XCTAssertEqual(Double(gradient[j]), (total(plus, value) - total(minus, value)) / 2e-3, accuracy: 1e-3, "logit \(j)")
-        }
-        XCTAssertEqual(Double(gradient[3]), (total(logits, value + 1e-3) - total(logits, value - 1e-3)) / 2e-3, accuracy: 1e-3)
     }
 
     func testAdamAndClipping() {

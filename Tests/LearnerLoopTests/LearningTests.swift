@@ -28,9 +28,9 @@ final class LearningTests: XCTestCase {
         BLAS.useSingleThread()
         let environments = (0..<16).map { makeEnvironment(seed &* 100 &+ UInt64($0)) }
         let spec = environments[0].spec
-        let bytes = spec.byteCount, numActions = spec.numActions
+        let bytes = spec.byteCount, width = spec.action.width
         let architecture = ModelArchitecture(observation: spec.format, torso: torso, hiddenSizes: [64, 64],
-                                             numActions: numActions, lstmSize: lstmSize)
+                                             action: spec.action, lstmSize: lstmSize)
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: seed), version: 0),
             layout: architecture.layout)
@@ -38,7 +38,7 @@ final class LearningTests: XCTestCase {
         let learner = Learner(architecture: architecture, settings: settings, store: store)
         let stateSize = architecture.stateSize
         var builders = environments.map { _ in
-            UnrollBuilder(length: settings.unrollLength, observationBytes: bytes, numActions: numActions, stateSize: stateSize)
+            UnrollBuilder(length: settings.unrollLength, observationBytes: bytes, actionWidth: width, stateSize: stateSize)
         }
         let rows = (0..<environments.count).map { _ in UnsafeMutableRawPointer.allocate(byteCount: policy.preparedRowBytes, alignment: 16) }
         let states = (0..<environments.count).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: max(1, stateSize)) }
@@ -48,7 +48,9 @@ final class LearningTests: XCTestCase {
         var types = [StepType](repeating: .first, count: environments.count)
         var rewards = [Float](repeating: 0, count: environments.count), discounts = [Float](repeating: 1, count: environments.count)
         var episodeReturns = [Double](repeating: 0, count: environments.count)
-        var actions = [Int32](repeating: 0, count: environments.count), logits = [Float](repeating: 0, count: environments.count * numActions)
+        var actions = [Float](repeating: 0, count: environments.count * width)
+        var logProbabilities = [Float](repeating: 0, count: environments.count)
+        var sent = [Float](repeating: 0, count: width)
         var pending: [Unroll] = []
         var run = Run()
         observations.withUnsafeMutableBytes { raw in
@@ -68,12 +70,13 @@ final class LearningTests: XCTestCase {
                 }
             }
             let version = policy.act(preparedRows: rowPointers, states: stateSize > 0 ? states : nil, count: environments.count,
-                                     actions: &actions, logits: &logits)
+                                     actions: &actions, logProbabilities: &logProbabilities)
             observations.withUnsafeMutableBytes { raw in
                 for (index, environment) in environments.enumerated() {
                     let slot = UnsafeMutableRawBufferPointer(rebasing: raw[(index * bytes)..<((index + 1) * bytes)])
-                    let unroll = logits.withUnsafeBufferPointer {
-                        builders[index].commit(action: actions[index], logits: $0.baseAddress! + index * numActions, version: version)
+                    let unroll = actions.withUnsafeBufferPointer {
+                        builders[index].commit(action: $0.baseAddress! + index * width, logProbability: logProbabilities[index],
+                                               version: version)
                     }
                     if let unroll { pending.append(unroll) }
                     if types[index] == StepType.last {
@@ -81,7 +84,12 @@ final class LearningTests: XCTestCase {
                         (types[index], rewards[index], discounts[index], episodeReturns[index]) = (StepType.first, 0, 1, 0)
                         continue
                     }
-                    let outcome = environment.step(action: Int(actions[index]), observation: slot)
+                    // As the server sends it: a box action clipped into its bounds.
+                    for d in 0..<width { sent[d] = actions[index * width + d] }
+                    if case .box(let low, let high) = spec.action {
+                        for d in 0..<width { sent[d] = min(max(sent[d], low[d]), high[d]) }
+                    }
+                    let outcome = environment.step(action: sent, observation: slot)
                     run.environmentSteps += 1
                     episodeReturns[index] += Double(outcome.reward)
                     (types[index], rewards[index], discounts[index]) = (outcome.isLast ? StepType.last : StepType.mid, outcome.reward, outcome.discount)

@@ -23,13 +23,13 @@ func makeTestLearner(batchSize: Int = 1, normalizeAdvantages: Bool = false) -> L
 /// A seeded unroll for `makeTestLearner`: FIRST then MIDs unless `types` says otherwise.
 func makeTestUnroll(seed: UInt64, types: [StepType]? = nil) -> Unroll {
     var generator = SeededGenerator(seed: seed)
-    var unroll = Unroll(length: 5, observationBytes: 16, numActions: 3)
+    var unroll = Unroll(length: 5, observationBytes: 16)
     for t in 0..<unroll.timesteps {
         unroll.stepTypes[t] = types?[t] ?? (t == 0 ? StepType.first : StepType.mid)
         unroll.rewards[t] = Float.random(in: -1...1, using: &generator)
         unroll.discounts[t] = 1
-        unroll.actions[t] = Int32.random(in: 0..<3, using: &generator)
-        for a in 0..<3 { unroll.logits[t * 3 + a] = Float.random(in: -1...1, using: &generator) }
+        unroll.actions[t] = Float(Int.random(in: 0..<3, using: &generator))
+        unroll.behaviourLogProbabilities[t] = Float.random(in: -2...0, using: &generator)
     }
     unroll.observations.withUnsafeMutableBytes { raw in
         let floats = raw.bindMemory(to: Float.self)

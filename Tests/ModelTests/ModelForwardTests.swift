@@ -114,16 +114,18 @@ final class ModelForwardTests: XCTestCase {
         let count = 3, frameBytes = architecture.observation.byteCount
         var generator = SeededGenerator(seed: 9)
         let frames = (0..<(count * frameBytes)).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        func run(_ body: (ModelPolicy, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Float>) -> UInt64) -> ([Int32], [Float], UInt64) {
+        func run(_ body: (ModelPolicy, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> UInt64) -> ([Float], [Float], UInt64) {
             let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: count, seed: 11)
-            var actions = [Int32](repeating: -1, count: count), logits = [Float](repeating: 0, count: count * 6)
-            let version = body(policy, &actions, &logits)
-            return (actions, logits, version)
+            var actions = [Float](repeating: -1, count: count), logProbabilities = [Float](repeating: 0, count: count)
+            let version = body(policy, &actions, &logProbabilities)
+            return (actions, logProbabilities, version)
         }
-        let contiguous = run { policy, actions, logits in
-            frames.withUnsafeBytes { policy.act(observations: $0.baseAddress!, count: count, actions: actions, logits: logits) }
+        let contiguous = run { policy, actions, logProbabilities in
+            frames.withUnsafeBytes {
+                policy.act(observations: $0.baseAddress!, count: count, actions: actions, logProbabilities: logProbabilities)
+            }
         }
-        let prepared = run { policy, actions, logits in
+        let prepared = run { policy, actions, logProbabilities in
             let rows = (0..<count).map { _ in UnsafeMutableRawPointer.allocate(byteCount: policy.preparedRowBytes, alignment: 16) }
             defer { rows.forEach { $0.deallocate() } }
             frames.withUnsafeBytes { raw in
@@ -132,20 +134,27 @@ final class ModelForwardTests: XCTestCase {
                 }
             }
             let pointers = rows.map { UnsafeRawPointer($0) }
-            return policy.act(preparedRows: pointers, states: nil, count: count, actions: actions, logits: logits)
+            return policy.act(preparedRows: pointers, states: nil, count: count, actions: actions, logProbabilities: logProbabilities)
         }
         XCTAssertEqual(prepared.0, contiguous.0)
         XCTAssertEqual(prepared.1, contiguous.1)
         XCTAssertEqual(prepared.2, 3)
     }
 
-    func testSamplerFollowsTheSoftmax() {
-        var sampler = ActionSampler(seed: 3)
+    func testCategoricalSamplesFollowTheSoftmax() {
+        let head = CategoricalHead(count: 2)
+        var generator = SeededGenerator(seed: 3, stream: 0xAC7)
         let logits: [Float] = [0, log(3)]  // probabilities 1/4, 3/4
         var counts = [0, 0]
-        for _ in 0..<20_000 { counts[sampler.sample(logits: logits, count: 2)] += 1 }
+        var action: Float = 0
+        for _ in 0..<20_000 {
+            let logProbability = head.sample(outputs: logits, parameters: logits, generator: &generator, into: &action)
+            XCTAssertEqual(logProbability, action == 1 ? log(0.75) : log(0.25), accuracy: 1e-5)
+            counts[Int(action)] += 1
+        }
         XCTAssertEqual(Double(counts[1]) / 20_000, 0.75, accuracy: 0.015)
-        XCTAssertEqual(ActionSampler.greedy(logits: [0.1, 2, -1], count: 3), 1)
+        _ = CategoricalHead(count: 3).mode(outputs: [0.1, 2, -1], parameters: logits, into: &action)
+        XCTAssertEqual(action, 1)
     }
 
     func testPolicyReadsTheNewestPublishedVersion() {
@@ -156,16 +165,16 @@ final class ModelForwardTests: XCTestCase {
             layout: architecture.layout)
         let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: 4, seed: 1)
         var observations: [Float] = [0.5, -0.5]
-        var actions = [Int32](repeating: -1, count: 1)
-        var logits = [Float](repeating: 0, count: 3)
-        XCTAssertEqual(policy.act(observations: &observations, count: 1, actions: &actions, logits: &logits), 0)
+        var actions = [Float](repeating: -1, count: 1)
+        var logProbabilities = [Float](repeating: 0, count: 1)
+        XCTAssertEqual(policy.act(observations: &observations, count: 1, actions: &actions, logProbabilities: &logProbabilities), 0)
         // Publish parameters that make action 2 certain: only the head's bias for logit 2 is large.
         var values = [Float](repeating: 0, count: architecture.layout.count)
         values[architecture.layout.layers[1].biasOffset + 2] = 50
         store.publish(values, version: 1)
-        XCTAssertEqual(policy.act(observations: &observations, count: 1, actions: &actions, logits: &logits), 1)
+        XCTAssertEqual(policy.act(observations: &observations, count: 1, actions: &actions, logProbabilities: &logProbabilities), 1)
         XCTAssertEqual(actions[0], 2)
-        XCTAssertEqual(logits, [0, 0, 50])
+        XCTAssertEqual(logProbabilities[0], 0, accuracy: 1e-6, "log softmax of [0, 0, 50] at 2")
     }
 
     func testInitialisationIsSeeded() {

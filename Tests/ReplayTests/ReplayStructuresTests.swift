@@ -6,7 +6,7 @@ import XCTest
 
 final class ReplayStructuresTests: XCTestCase {
     private func unroll(_ tag: Float) -> Unroll {
-        var unroll = Unroll(length: 1, observationBytes: 1, numActions: 1)
+        var unroll = Unroll(length: 1, observationBytes: 1, actionWidth: 1)
         unroll.rewards[0] = tag
         return unroll
     }
@@ -78,7 +78,7 @@ final class ReplayStructuresTests: XCTestCase {
     /// deadline gives up (nil) and takes nothing, and still takes what is there.
     func testPopWithADeadlineGivesUp() {
         let queue = UnrollQueue(capacity: 4, policy: .block)
-        XCTAssertTrue(queue.push(Unroll(length: 2, observationBytes: 1, numActions: 1)))
+        XCTAssertTrue(queue.push(Unroll(length: 2, observationBytes: 1, actionWidth: 1)))
         let started = MonotonicClock.now()
         XCTAssertNil(queue.pop(2, deadline: started + 20_000_000))
         XCTAssertGreaterThanOrEqual(MonotonicClock.now() - started, 20_000_000)

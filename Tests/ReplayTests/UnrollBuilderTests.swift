@@ -5,22 +5,22 @@ import XCTest
 final class UnrollBuilderTests: XCTestCase {
     private func append(_ builder: inout UnrollBuilder, _ type: StepType, _ value: Float) -> Unroll? {
         let observation: [Float] = [value, -value]
-        let logits: [Float] = [value, 0, 0]
+        let action: [Float] = [value, -value]
         return observation.withUnsafeBytes { obs in
-            builder.append(stepType: type, reward: value, discount: 1, observation: obs, action: Int32(value),
-                           logits: logits, version: UInt64(value))
+            builder.append(stepType: type, reward: value, discount: 1, observation: obs, action: action,
+                           logProbability: -value, version: UInt64(value))
         }
     }
 
     func testUnrollsOfTPlusOneCarryTheLastStepOver() {
-        var builder = UnrollBuilder(length: 3, observationBytes: 8, numActions: 3)
+        var builder = UnrollBuilder(length: 3, observationBytes: 8, actionWidth: 2)
         XCTAssertNil(append(&builder, StepType.first, 0))
         XCTAssertNil(append(&builder, StepType.mid, 1))
         XCTAssertNil(append(&builder, StepType.mid, 2))
         let first = append(&builder, StepType.mid, 3)
         XCTAssertEqual(first?.rewards, [0, 1, 2, 3])
-        XCTAssertEqual(first?.actions, [0, 1, 2, 3])
-        XCTAssertEqual(first?.logits[9], 3)
+        XCTAssertEqual(first?.actions, [0, -0, 1, -1, 2, -2, 3, -3], "action rows of 2, lane-major")
+        XCTAssertEqual(first?.behaviourLogProbabilities, [-0, -1, -2, -3])
         XCTAssertNil(append(&builder, StepType.mid, 4))
         XCTAssertNil(append(&builder, StepType.mid, 5))
         let second = append(&builder, StepType.mid, 6)
@@ -28,10 +28,12 @@ final class UnrollBuilderTests: XCTestCase {
         XCTAssertEqual(second?.observations.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) },
                        [3, -3, 4, -4, 5, -5, 6, -6])
         XCTAssertEqual(second?.versions, [3, 4, 5, 6])
+        XCTAssertEqual(second?.actions, [3, -3, 4, -4, 5, -5, 6, -6], "the carried-over timestep keeps its action row")
+        XCTAssertEqual(second?.behaviourLogProbabilities, [-3, -4, -5, -6])
     }
 
     func testEpisodeBoundaryInsideAnUnrollIsNotATransition() {
-        var builder = UnrollBuilder(length: 4, observationBytes: 8, numActions: 3)
+        var builder = UnrollBuilder(length: 4, observationBytes: 8, actionWidth: 2)
         _ = append(&builder, StepType.first, 0)
         _ = append(&builder, StepType.mid, 1)
         _ = append(&builder, StepType.last, 2)
@@ -46,7 +48,7 @@ final class UnrollBuilderTests: XCTestCase {
     /// not a transition (it used to be trained on with reward 0, bootstrapping from the
     /// next episode), and neither is FIRST followed by FIRST.
     func testAnEpisodeAbandonedWithoutLastIsCutBeforeTheFirst() {
-        var builder = UnrollBuilder(length: 4, observationBytes: 8, numActions: 3)
+        var builder = UnrollBuilder(length: 4, observationBytes: 8, actionWidth: 2)
         _ = append(&builder, StepType.first, 0)
         _ = append(&builder, StepType.mid, 1)
         _ = append(&builder, StepType.first, 2)
@@ -59,7 +61,7 @@ final class UnrollBuilderTests: XCTestCase {
     func testADroppedBuilderTakesItsPartialUnrollWithIt() {
         weak var probe: Probe?
         do {
-            var builder = UnrollBuilder(length: 5, observationBytes: 8, numActions: 3)
+            var builder = UnrollBuilder(length: 5, observationBytes: 8, actionWidth: 2)
             _ = append(&builder, StepType.first, 0)
             let holder = Probe(builder)
             probe = holder
@@ -76,19 +78,19 @@ final class UnrollBuilderTests: XCTestCase {
     /// The server stages a Step on receipt and commits its action later; what it builds is
     /// what `append` builds.
     func testStageThenCommitEqualsAppend() {
-        var staged = UnrollBuilder(length: 2, observationBytes: 8, numActions: 3)
+        var staged = UnrollBuilder(length: 2, observationBytes: 8, actionWidth: 2)
         var appended = staged
         var completed: [Unroll] = []
         for step in 0..<5 {
             let observation = [UInt8](repeating: UInt8(step), count: 8)
-            let logits: [Float] = [Float(step), 0, 1]
+            let action: [Float] = [Float(step % 3), 1]
             observation.withUnsafeBytes { bytes in
                 staged.stage(stepType: step == 0 ? .first : .mid, reward: Float(step), discount: 1, observation: bytes)
-                if let unroll = staged.commit(action: Int32(step % 3), logits: logits, version: UInt64(step)) { completed.append(unroll) }
+                if let unroll = staged.commit(action: action, logProbability: Float(step), version: UInt64(step)) { completed.append(unroll) }
                 if let unroll = appended.append(stepType: step == 0 ? .first : .mid, reward: Float(step), discount: 1, observation: bytes,
-                                                action: Int32(step % 3), logits: logits, version: UInt64(step)) {
+                                                action: action, logProbability: Float(step), version: UInt64(step)) {
                     XCTAssertEqual(unroll.observations, completed.last?.observations)
-                    XCTAssertEqual(unroll.logits, completed.last?.logits)
+                    XCTAssertEqual(unroll.behaviourLogProbabilities, completed.last?.behaviourLogProbabilities)
                     XCTAssertEqual(unroll.versions, completed.last?.versions)
                 }
             }
@@ -101,14 +103,14 @@ final class UnrollBuilderTests: XCTestCase {
     /// the first from the state staged with it, the next from the state staged with the
     /// carried-over timestep.
     func testUnrollsCarryTheStateTheyStartFrom() {
-        var builder = UnrollBuilder(length: 2, observationBytes: 1, numActions: 1, stateSize: 2)
+        var builder = UnrollBuilder(length: 2, observationBytes: 1, actionWidth: 1, stateSize: 2)
         var unrolls: [Unroll] = []
         for step in 0..<5 {
             let state: [Float] = [Float(step), -Float(step)]
             [UInt8(step)].withUnsafeBytes { bytes in
                 builder.stage(stepType: step == 0 ? .first : .mid, reward: 0, discount: 1, observation: bytes, state: state)
             }
-            if let unroll = builder.commit(action: 0, logits: [0], version: 0) { unrolls.append(unroll) }
+            if let unroll = builder.commit(action: [0], logProbability: 0, version: 0) { unrolls.append(unroll) }
         }
         XCTAssertEqual(unrolls.count, 2)
         XCTAssertEqual(unrolls[0].initialState, [0, 0])

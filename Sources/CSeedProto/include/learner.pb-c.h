@@ -17,6 +17,10 @@ PROTOBUF_C__BEGIN_DECLS
 
 typedef struct Seedrl__V1__GetSpecRequest Seedrl__V1__GetSpecRequest;
 typedef struct Seedrl__V1__Spec Seedrl__V1__Spec;
+typedef struct Seedrl__V1__ActionSpace Seedrl__V1__ActionSpace;
+typedef struct Seedrl__V1__DiscreteSpace Seedrl__V1__DiscreteSpace;
+typedef struct Seedrl__V1__BoxSpace Seedrl__V1__BoxSpace;
+typedef struct Seedrl__V1__MultiDiscreteSpace Seedrl__V1__MultiDiscreteSpace;
 typedef struct Seedrl__V1__Step Seedrl__V1__Step;
 typedef struct Seedrl__V1__Action Seedrl__V1__Action;
 typedef struct Seedrl__V1__StepBatch Seedrl__V1__StepBatch;
@@ -73,18 +77,113 @@ struct  Seedrl__V1__Spec
   int64_t *observation_shape;
   Seedrl__V1__DType observation_dtype;
   /*
-   * discrete actions 0..num_actions-1
+   * discrete actions 0..num_actions-1 (0: the action
    */
   int32_t num_actions;
+  /*
+   * space is not discrete; see action_space)
+   */
   uint64_t model_version;
   /*
    * most lanes one ActBatch stream may carry (0: ActBatch not served)
    */
   uint32_t max_lanes;
+  /*
+   * absent (servers before action spaces): discrete, num_actions
+   */
+  Seedrl__V1__ActionSpace *action_space;
 };
 #define SEEDRL__V1__SPEC__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&seedrl__v1__spec__descriptor) \
-    , (char *)protobuf_c_empty_string, 0,NULL, SEEDRL__V1__DTYPE__DTYPE_UNSPECIFIED, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0,NULL, SEEDRL__V1__DTYPE__DTYPE_UNSPECIFIED, 0, 0, 0, NULL }
+
+
+typedef enum {
+  SEEDRL__V1__ACTION_SPACE__KIND__NOT_SET = 0,
+  SEEDRL__V1__ACTION_SPACE__KIND_DISCRETE = 1,
+  SEEDRL__V1__ACTION_SPACE__KIND_BOX = 2,
+  SEEDRL__V1__ACTION_SPACE__KIND_MULTI_DISCRETE = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SEEDRL__V1__ACTION_SPACE__KIND__CASE)
+} Seedrl__V1__ActionSpace__KindCase;
+
+/*
+ * The actions the server sends. Exactly one kind is set.
+ */
+struct  Seedrl__V1__ActionSpace
+{
+  ProtobufCMessage base;
+  Seedrl__V1__ActionSpace__KindCase kind_case;
+  union {
+    Seedrl__V1__DiscreteSpace *discrete;
+    Seedrl__V1__BoxSpace *box;
+    Seedrl__V1__MultiDiscreteSpace *multi_discrete;
+  };
+};
+#define SEEDRL__V1__ACTION_SPACE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&seedrl__v1__action_space__descriptor) \
+    , SEEDRL__V1__ACTION_SPACE__KIND__NOT_SET, {0} }
+
+
+/*
+ * One class index in 0..n-1, sent in Action.action / ActionBatch.actions.
+ */
+struct  Seedrl__V1__DiscreteSpace
+{
+  ProtobufCMessage base;
+  int32_t n;
+};
+#define SEEDRL__V1__DISCRETE_SPACE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&seedrl__v1__discrete_space__descriptor) \
+    , 0 }
+
+
+/*
+ * product(shape) floats, sent in Action.continuous / ActionBatch.continuous_actions,
+ * flattened row-major. Element i lies in [low[i], high[i]]; a bound may be -inf or +inf
+ * (an unbounded dimension).
+ * How the learner keeps actions in bounds: its policy samples x from a diagonal Gaussian
+ * and sends clip(x, low, high) per element (an unbounded side is not clipped; every value
+ * sent is finite). Clipping is treated as part of the environment: the learner trains on
+ * the log-probability of the unclipped sample x it keeps, so no correction term is needed
+ * (CleanRL's and Stable-Baselines' PPO do the same; SEED RL squashes with tanh instead).
+ */
+struct  Seedrl__V1__BoxSpace
+{
+  ProtobufCMessage base;
+  /*
+   * e.g. [1] for Pendulum, [6] for HalfCheetah
+   */
+  size_t n_shape;
+  int64_t *shape;
+  /*
+   * product(shape) values
+   */
+  size_t n_low;
+  float *low;
+  /*
+   * product(shape) values, high[i] >= low[i]
+   */
+  size_t n_high;
+  float *high;
+};
+#define SEEDRL__V1__BOX_SPACE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&seedrl__v1__box_space__descriptor) \
+    , 0,NULL, 0,NULL, 0,NULL }
+
+
+/*
+ * One class index per dimension, dimension i in 0..nvec[i]-1, sent in Action.discrete /
+ * ActionBatch.discrete_actions.
+ */
+struct  Seedrl__V1__MultiDiscreteSpace
+{
+  ProtobufCMessage base;
+  size_t n_nvec;
+  int32_t *nvec;
+};
+#define SEEDRL__V1__MULTI_DISCRETE_SPACE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&seedrl__v1__multi_discrete_space__descriptor) \
+    , 0,NULL }
 
 
 /*
@@ -120,21 +219,34 @@ struct  Seedrl__V1__Step
     , SEEDRL__V1__STEP_TYPE__STEP_TYPE_UNSPECIFIED, 0, 0, {0,NULL} }
 
 
+/*
+ * In reply to a LAST step the action is meaningless (but present, of the space's size).
+ */
 struct  Seedrl__V1__Action
 {
   ProtobufCMessage base;
   /*
-   * meaningless (but present) in reply to a LAST step
+   * discrete: the class index (other spaces: 0)
    */
   int32_t action;
   /*
    * version of the parameters that chose it
    */
   uint64_t model_version;
+  /*
+   * box: product(shape) values within bounds
+   */
+  size_t n_continuous;
+  float *continuous;
+  /*
+   * multi-discrete: one index per dimension
+   */
+  size_t n_discrete;
+  int32_t *discrete;
 };
 #define SEEDRL__V1__ACTION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&seedrl__v1__action__descriptor) \
-    , 0, 0 }
+    , 0, 0, 0,NULL, 0,NULL }
 
 
 struct  Seedrl__V1__StepBatch
@@ -169,7 +281,7 @@ struct  Seedrl__V1__ActionBatch
 {
   ProtobufCMessage base;
   /*
-   * one per lane, in lane order
+   * discrete: one per lane, in lane order
    */
   size_t n_actions;
   int32_t *actions;
@@ -177,10 +289,20 @@ struct  Seedrl__V1__ActionBatch
    * version of the parameters that chose them
    */
   uint64_t model_version;
+  /*
+   * box: lanes x product(shape) values, lane-major (lane 0's action, then lane 1's...)
+   */
+  size_t n_continuous_actions;
+  float *continuous_actions;
+  /*
+   * multi-discrete: lanes x len(nvec) indices, lane-major
+   */
+  size_t n_discrete_actions;
+  int32_t *discrete_actions;
 };
 #define SEEDRL__V1__ACTION_BATCH__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&seedrl__v1__action_batch__descriptor) \
-    , 0,NULL, 0 }
+    , 0,NULL, 0, 0,NULL, 0,NULL }
 
 
 struct  Seedrl__V1__GetStatsRequest
@@ -275,6 +397,82 @@ Seedrl__V1__Spec *
                       const uint8_t       *data);
 void   seedrl__v1__spec__free_unpacked
                      (Seedrl__V1__Spec *message,
+                      ProtobufCAllocator *allocator);
+/* Seedrl__V1__ActionSpace methods */
+void   seedrl__v1__action_space__init
+                     (Seedrl__V1__ActionSpace         *message);
+size_t seedrl__v1__action_space__get_packed_size
+                     (const Seedrl__V1__ActionSpace   *message);
+size_t seedrl__v1__action_space__pack
+                     (const Seedrl__V1__ActionSpace   *message,
+                      uint8_t             *out);
+size_t seedrl__v1__action_space__pack_to_buffer
+                     (const Seedrl__V1__ActionSpace   *message,
+                      ProtobufCBuffer     *buffer);
+Seedrl__V1__ActionSpace *
+       seedrl__v1__action_space__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   seedrl__v1__action_space__free_unpacked
+                     (Seedrl__V1__ActionSpace *message,
+                      ProtobufCAllocator *allocator);
+/* Seedrl__V1__DiscreteSpace methods */
+void   seedrl__v1__discrete_space__init
+                     (Seedrl__V1__DiscreteSpace         *message);
+size_t seedrl__v1__discrete_space__get_packed_size
+                     (const Seedrl__V1__DiscreteSpace   *message);
+size_t seedrl__v1__discrete_space__pack
+                     (const Seedrl__V1__DiscreteSpace   *message,
+                      uint8_t             *out);
+size_t seedrl__v1__discrete_space__pack_to_buffer
+                     (const Seedrl__V1__DiscreteSpace   *message,
+                      ProtobufCBuffer     *buffer);
+Seedrl__V1__DiscreteSpace *
+       seedrl__v1__discrete_space__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   seedrl__v1__discrete_space__free_unpacked
+                     (Seedrl__V1__DiscreteSpace *message,
+                      ProtobufCAllocator *allocator);
+/* Seedrl__V1__BoxSpace methods */
+void   seedrl__v1__box_space__init
+                     (Seedrl__V1__BoxSpace         *message);
+size_t seedrl__v1__box_space__get_packed_size
+                     (const Seedrl__V1__BoxSpace   *message);
+size_t seedrl__v1__box_space__pack
+                     (const Seedrl__V1__BoxSpace   *message,
+                      uint8_t             *out);
+size_t seedrl__v1__box_space__pack_to_buffer
+                     (const Seedrl__V1__BoxSpace   *message,
+                      ProtobufCBuffer     *buffer);
+Seedrl__V1__BoxSpace *
+       seedrl__v1__box_space__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   seedrl__v1__box_space__free_unpacked
+                     (Seedrl__V1__BoxSpace *message,
+                      ProtobufCAllocator *allocator);
+/* Seedrl__V1__MultiDiscreteSpace methods */
+void   seedrl__v1__multi_discrete_space__init
+                     (Seedrl__V1__MultiDiscreteSpace         *message);
+size_t seedrl__v1__multi_discrete_space__get_packed_size
+                     (const Seedrl__V1__MultiDiscreteSpace   *message);
+size_t seedrl__v1__multi_discrete_space__pack
+                     (const Seedrl__V1__MultiDiscreteSpace   *message,
+                      uint8_t             *out);
+size_t seedrl__v1__multi_discrete_space__pack_to_buffer
+                     (const Seedrl__V1__MultiDiscreteSpace   *message,
+                      ProtobufCBuffer     *buffer);
+Seedrl__V1__MultiDiscreteSpace *
+       seedrl__v1__multi_discrete_space__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   seedrl__v1__multi_discrete_space__free_unpacked
+                     (Seedrl__V1__MultiDiscreteSpace *message,
                       ProtobufCAllocator *allocator);
 /* Seedrl__V1__Step methods */
 void   seedrl__v1__step__init
@@ -398,6 +596,18 @@ typedef void (*Seedrl__V1__GetSpecRequest_Closure)
 typedef void (*Seedrl__V1__Spec_Closure)
                  (const Seedrl__V1__Spec *message,
                   void *closure_data);
+typedef void (*Seedrl__V1__ActionSpace_Closure)
+                 (const Seedrl__V1__ActionSpace *message,
+                  void *closure_data);
+typedef void (*Seedrl__V1__DiscreteSpace_Closure)
+                 (const Seedrl__V1__DiscreteSpace *message,
+                  void *closure_data);
+typedef void (*Seedrl__V1__BoxSpace_Closure)
+                 (const Seedrl__V1__BoxSpace *message,
+                  void *closure_data);
+typedef void (*Seedrl__V1__MultiDiscreteSpace_Closure)
+                 (const Seedrl__V1__MultiDiscreteSpace *message,
+                  void *closure_data);
 typedef void (*Seedrl__V1__Step_Closure)
                  (const Seedrl__V1__Step *message,
                   void *closure_data);
@@ -474,6 +684,10 @@ extern const ProtobufCEnumDescriptor    seedrl__v1__dtype__descriptor;
 extern const ProtobufCEnumDescriptor    seedrl__v1__step_type__descriptor;
 extern const ProtobufCMessageDescriptor seedrl__v1__get_spec_request__descriptor;
 extern const ProtobufCMessageDescriptor seedrl__v1__spec__descriptor;
+extern const ProtobufCMessageDescriptor seedrl__v1__action_space__descriptor;
+extern const ProtobufCMessageDescriptor seedrl__v1__discrete_space__descriptor;
+extern const ProtobufCMessageDescriptor seedrl__v1__box_space__descriptor;
+extern const ProtobufCMessageDescriptor seedrl__v1__multi_discrete_space__descriptor;
 extern const ProtobufCMessageDescriptor seedrl__v1__step__descriptor;
 extern const ProtobufCMessageDescriptor seedrl__v1__action__descriptor;
 extern const ProtobufCMessageDescriptor seedrl__v1__step_batch__descriptor;

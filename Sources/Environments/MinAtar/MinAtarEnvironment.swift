@@ -9,7 +9,7 @@ import Contract
 /// itself never truncates.
 ///
 /// Not thread-safe: each environment belongs to one actor loop.
-public final class MinAtarEnvironment: Environment {
+public final class MinAtarEnvironment: DiscreteEnvironment {
     public enum Game: String, Sendable, CaseIterable {
         case breakout, asterix, freeway
         case spaceInvaders = "space-invaders"

@@ -1,0 +1,61 @@
+import Contract
+import Wire
+
+/// The policy's action rows as the contract sends them, converted once per batch into
+/// buffers sized at start (nothing allocated per batch): class indices as int32, box
+/// values clipped into their bounds (the policy's unclipped sample stays in the unroll;
+/// see the proto's BoxSpace), multi-discrete indices as int32.
+final class ReplyActions {
+    private let action: ActionSpec
+    private let width: Int
+    private let indices: UnsafeMutablePointer<Int32>
+    private let values: UnsafeMutablePointer<Float>
+    /// The box's bounds (empty for the other spaces).
+    private let low: [Float], high: [Float]
+
+    init(action: ActionSpec, maxRows: Int) {
+        self.action = action
+        width = action.width
+        indices = .allocate(capacity: maxRows * width)
+        values = .allocate(capacity: maxRows * width)
+        if case .box(let low, let high) = action {
+            self.low = low
+            self.high = high
+        } else {
+            low = []
+            high = []
+        }
+    }
+
+    deinit {
+        indices.deallocate()
+        values.deallocate()
+    }
+
+    /// Converts `rows` action rows (`rows × width` floats).
+    func convert(_ actions: UnsafePointer<Float>, rows: Int) {
+        switch action {
+        case .discrete, .multiDiscrete:
+            for index in 0..<(rows * width) { indices[index] = Int32(actions[index]) }
+        case .box:
+            for row in 0..<rows {
+                for d in 0..<width {
+                    let value = actions[row * width + d]
+                    // A NaN from the model (it cannot come from finite parameters) goes out as
+                    // the lower bound, or 0 when unbounded: every value sent is finite.
+                    let bounded = min(max(value, low[d]), high[d])
+                    values[row * width + d] = bounded.isFinite ? bounded : (low[d].isFinite ? low[d] : (high[d].isFinite ? high[d] : 0))
+                }
+            }
+        }
+    }
+
+    /// The converted actions of rows `first..<first + count`, for one reply.
+    func payload(first: Int, count: Int) -> ActionPayload {
+        switch action {
+        case .discrete: .discrete(UnsafeBufferPointer(start: indices + first, count: count))
+        case .multiDiscrete: .multiDiscrete(UnsafeBufferPointer(start: indices + first * width, count: count * width))
+        case .box: .continuous(UnsafeBufferPointer(start: values + first * width, count: count * width))
+        }
+    }
+}
