@@ -4,7 +4,10 @@
 # actor in another language works from the proto alone, as lanes of ActBatch streams
 # (a Gymnasium vector environment) and as one Act stream per environment; and that it
 # heals itself (reconnects after retryable endings and a learner restarted on its port,
-# stops on the others with the server's message, prints its summary with the learner gone).
+# stops on the others with the server's message, prints its summary with the learner gone);
+# and that it takes every action space of the contract (Box: Pendulum-v1 and MuJoCo's
+# HalfCheetah-v5; MultiDiscrete: a toy environment from python/tests/toy_envs.py), refusing
+# a spec that differs and actions outside the space.
 # Usage: scripts/test-python-actor.sh [SEEDRL_BINARY]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -52,9 +55,98 @@ echo "python actor: --import minatar.gym ok ($(python3 -c 'import json,sys; r=js
 kill -TERM $server
 wait $server
 
+# Action spaces. Box: Gymnasium's Pendulum-v1 against the server's own pendulum spec, as
+# lanes and as Act streams, for step budgets (not times): steps flow, episodes (200 steps)
+# complete and the model trains (GetStats' model_version rises from one run to the next).
+pinned "$venv" mujoco ImageIO  # MuJoCo for Gymnasium's HalfCheetah-v5 below
+spaces="$(mktemp -d /tmp/seedrl-python-spaces-XXXXXX)"
+trap 'kill $server 2>/dev/null || true; rm -rf "$socket" "$minatar_socket" "$spaces"' EXIT
+serve() {  # $1: socket; the rest: seedrl server's spec flags. Sets $server.
+  local path=$1; shift
+  "$seedrl" server "$@" --port 0 --unix "$path" --log-level error --status-seconds 1000 >/dev/null &
+  server=$!
+  for _ in $(seq 100); do [ -S "$path" ] && return 0; sleep 0.1; done
+  echo "python actor: seedrl server $* did not start"; exit 1
+}
+serve "$spaces/pendulum.sock" --env pendulum
+box=$(timeout 120 "$venv/bin/seedrl-actor" --server "unix:$spaces/pendulum.sock" --env Pendulum-v1 --envs 8 --steps 4000)
+check "$box" 8
+box_single=$(timeout 120 "$venv/bin/seedrl-actor" --server "unix:$spaces/pendulum.sock" --env Pendulum-v1 --envs 2 --lanes 1 --steps 1000)
+python3 - "$box" "$box_single" <<'PY'
+import json, sys
+lanes, single = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert not single["errors"] and single["lanes_per_stream"] == 1 and single["steps"] >= 1000, single
+assert single["episodes"] >= 4, f"only {single['episodes']} Pendulum episodes on Act streams: {single}"
+assert lanes["episodes"] >= 16, f"only {lanes['episodes']} Pendulum episodes as lanes: {lanes}"
+assert lanes["server"]["model_version"] >= 1, f"the learner did not train on Pendulum: {lanes['server']}"
+assert single["server"]["model_version"] > lanes["server"]["model_version"], (lanes["server"], single["server"])
+PY
+# The other way round: a discrete environment against the box server is refused, naming both.
+status=0
+timeout 60 "$venv/bin/seedrl-actor" --server "unix:$spaces/pendulum.sock" --env CartPole-v1 --envs 2 --steps 100 \
+  >/dev/null 2>"$spaces/refused.log" || status=$?
+expected="seedrl-actor: server expects observation shape [3] float32, actions box[1] in [-2, 2]; env CartPole-v1 gives [4] float32, actions discrete(2)"
+[ "$status" = 1 ] && [ "$(cat "$spaces/refused.log")" = "$expected" ] \
+  || { echo "python actor: CartPole-v1 against pendulum: exit $status, expected: $expected"; cat "$spaces/refused.log"; exit 1; }
+kill -TERM $server; wait $server
+echo "python actor: box actions ok (Pendulum-v1: $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["steps"], "steps,", r["episodes"], "episodes as 8 lanes,")' "$box") $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["steps"], "steps,", r["episodes"], "episodes as 2 Act streams; model_version", r["server"]["model_version"])' "$box_single"))"
+
+# A box environment against a discrete server with the same observations: refused with one
+# message naming both spaces.
+serve "$spaces/discrete.sock" --obs-shape 3 --num-actions 3
+status=0
+timeout 60 "$venv/bin/seedrl-actor" --server "unix:$spaces/discrete.sock" --env Pendulum-v1 --envs 2 --steps 100 \
+  >/dev/null 2>"$spaces/refused.log" || status=$?
+expected="seedrl-actor: server expects observation shape [3] float32, actions discrete(3); env Pendulum-v1 gives [3] float32, actions box[1] in [-2, 2]"
+[ "$status" = 1 ] && [ "$(cat "$spaces/refused.log")" = "$expected" ] \
+  || { echo "python actor: Pendulum-v1 against discrete(3): exit $status, expected: $expected"; cat "$spaces/refused.log"; exit 1; }
+kill -TERM $server; wait $server
+echo "python actor: box against discrete refused ($(cut -c15- "$spaces/refused.log"))"
+
+# MultiDiscrete: a toy environment registered by --import, served with the flags
+# --print-spec gives for it.
+toy_actor=(env "PYTHONPATH=$root/python/tests${PYTHONPATH:+:$PYTHONPATH}" "$venv/bin/seedrl-actor" --import toy_envs)
+flags=$("${toy_actor[@]}" --print-spec --env SeedrlToy/MultiDiscrete-v0 | tail -1)
+[ "$flags" = "--obs-shape 4 --obs-dtype float32 --action-space multi-discrete:3,2" ] \
+  || { echo "python actor: --print-spec of the MultiDiscrete toy gave: $flags"; exit 1; }
+serve "$spaces/multi.sock" $flags
+multi=$(timeout 120 "${toy_actor[@]}" --server "unix:$spaces/multi.sock" --env SeedrlToy/MultiDiscrete-v0 --envs 4 --steps 2000)
+check "$multi" 4
+multi_single=$(timeout 120 "${toy_actor[@]}" --server "unix:$spaces/multi.sock" --env SeedrlToy/MultiDiscrete-v0 --envs 2 --lanes 1 --steps 500)
+check "$multi_single" 1
+python3 -c 'import json,sys; r=json.loads(sys.argv[1]); assert r["server"]["model_version"] >= 1, r' "$multi_single"
+kill -TERM $server; wait $server
+# A box whose dimensions have different bounds: --print-spec gives the Spec but says no flags serve it.
+status=0
+uneven=$("${toy_actor[@]}" --print-spec --env SeedrlToy/UnevenBox-v0 2>"$spaces/uneven.log") || status=$?
+[ "$status" = 1 ] && [ "$(wc -l <<<"$uneven")" = 1 ] && grep -q '"low": \[-1.0, 0.0\]' <<<"$uneven" \
+  && grep -q "box\[2\] in \[-1, 1\], \[0, 5\]: .*no flags serve it" "$spaces/uneven.log" \
+  || { echo "python actor: --print-spec of an uneven box: exit $status"; echo "$uneven"; cat "$spaces/uneven.log"; exit 1; }
+echo "python actor: multi-discrete actions ok ($(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["steps"], "steps,", r["episodes"], "episodes of SeedrlToy/MultiDiscrete-v0 as lanes")' "$multi"); --print-spec flags served it; an uneven box has none)"
+
+# MuJoCo through PyPI mujoco and Gymnasium: HalfCheetah-v5 (float64 observations sent as
+# float32) for a few thousand steps against the server --print-spec names. They run in
+# $spaces: MuJoCo writes its warnings (half_cheetah.xml's deprecated settotalmass) to
+# MUJOCO_LOG.TXT in the working directory.
+flags=$(cd "$spaces" && "$venv/bin/seedrl-actor" --print-spec --env HalfCheetah-v5 2>/dev/null | tail -1)
+[ "$flags" = "--obs-shape 17 --obs-dtype float32 --action-space box:6:-1:1" ] \
+  || { echo "python actor: --print-spec --env HalfCheetah-v5 gave: $flags"; exit 1; }
+serve "$spaces/mujoco.sock" $flags
+cheetah=$(cd "$spaces" && timeout 120 "$venv/bin/seedrl-actor" --server "unix:$spaces/mujoco.sock" --env HalfCheetah-v5 --envs 4 --steps 4400 \
+  2>"$spaces/mujoco.log") || { cat "$spaces/mujoco.log"; exit 1; }
+python3 - "$cheetah" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+assert not r["errors"] and r["lanes_per_stream"] == 4 and r["steps"] >= 4400, r
+assert r["episodes"] >= 4, f"only {r['episodes']} HalfCheetah episodes (1000 steps each): {r}"
+assert r["server"]["env_steps"] >= 4000 and r["server"]["model_version"] >= 1, r
+PY
+kill -TERM $server; wait $server
+echo "python actor: MuJoCo ok (HalfCheetah-v5, $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["steps"], "steps,", r["episodes"], "episodes, model_version", r["server"]["model_version"])' "$cheetah"))"
+
 # Over mutual TLS with a token from a file: a throwaway CA, server and client identities.
 tls="$(mktemp -d /tmp/seedrl-python-tls-XXXXXX)"
-trap 'kill $server 2>/dev/null || true; rm -rf "$socket" "$minatar_socket" "$tls"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$socket" "$minatar_socket" "$spaces" "$tls"' EXIT
 (
   cd "$tls"
   ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
@@ -87,7 +179,7 @@ wait $server
 hostile="$(mktemp -u /tmp/seedrl-hostile-XXXXXX.sock)"
 "$venv/bin/python3" "$root/scripts/hostile-server.py" --unix "$hostile" --shape 6 --num-actions 3 --action 7 --seconds 60 &
 server=$!
-trap 'kill $server 2>/dev/null || true; rm -rf "$socket" "$minatar_socket" "$hostile" "$tls"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$socket" "$minatar_socket" "$spaces" "$hostile" "$tls"' EXIT
 for _ in $(seq 100); do [ -S "$hostile" ] && break; sleep 0.1; done
 status=0
 log=$(timeout 60 "$seedrl" actor --server "unix:$hostile" --env acrobot --envs 2 --status-seconds 1000 2>&1) || status=$?
@@ -105,10 +197,13 @@ wait $server 2>/dev/null || true
 # actor with the server's message. Nothing here depends on timing.
 work="$(mktemp -d /tmp/seedrl-python-heal-XXXXXX)"
 actor=
-trap 'kill $server $actor 2>/dev/null || true; rm -rf "$socket" "$minatar_socket" "$hostile" "$tls" "$work"' EXIT
+trap 'kill $server $actor 2>/dev/null || true; rm -rf "$socket" "$minatar_socket" "$spaces" "$hostile" "$tls" "$work"' EXIT
 cat > "$work/flaky.py" <<'PY'
 """A learner that ends every stream after --replies replies with the next of --codes, and
-refuses a stream whose first lanes are not all FIRST; --short answers one action too few."""
+refuses a stream whose first lanes are not all FIRST; --short answers one action too few.
+Its spec has no action_space (as servers before action spaces): discrete num_actions 2.
+Every reply carries the action --action; with --box the spec is Pendulum's ([3] float32,
+box[1] in [-2, 2]) and --action the box value sent."""
 import argparse, threading, time
 from concurrent import futures
 import grpc
@@ -123,6 +218,10 @@ class Flaky(learner_pb2_grpc.LearnerServicer):
         self.args, self.lock, self.served, self.streams = args, threading.Lock(), 0, 0
 
     def GetSpec(self, request, context):
+        if self.args.box:
+            box = learner_pb2.BoxSpace(shape=[1], low=[-2], high=[2])
+            return learner_pb2.Spec(env="flaky", observation_shape=[3], observation_dtype=learner_pb2.DTYPE_FLOAT32,
+                                    max_lanes=256, action_space=learner_pb2.ActionSpace(box=box))
         return learner_pb2.Spec(env="flaky", observation_shape=[4], observation_dtype=learner_pb2.DTYPE_FLOAT32,
                                 num_actions=2, max_lanes=256)
 
@@ -145,7 +244,10 @@ class Flaky(learner_pb2_grpc.LearnerServicer):
             lanes = len(batch.step_types) - (1 if self.args.short else 0)
             with self.lock:
                 self.served += lanes
-            yield learner_pb2.ActionBatch(actions=[0] * lanes)
+            if self.args.box:
+                yield learner_pb2.ActionBatch(continuous_actions=[self.args.action] * lanes)
+            else:
+                yield learner_pb2.ActionBatch(actions=[int(self.args.action)] * lanes)
 
     def Act(self, steps, context):
         for n, step in enumerate(steps):
@@ -155,7 +257,10 @@ class Flaky(learner_pb2_grpc.LearnerServicer):
                 self._end(context)
             with self.lock:
                 self.served += 1
-            yield learner_pb2.Action(action=0)
+            if self.args.box:
+                yield learner_pb2.Action(continuous=[self.args.action])
+            else:
+                yield learner_pb2.Action(action=int(self.args.action))
 
 
 parser = argparse.ArgumentParser()
@@ -163,6 +268,8 @@ parser.add_argument("--unix", required=True)
 parser.add_argument("--replies", type=int, default=1 << 30)
 parser.add_argument("--codes", type=lambda text: text.split(","), default=["UNAVAILABLE"])
 parser.add_argument("--short", action="store_true")
+parser.add_argument("--action", type=float, default=0.0)
+parser.add_argument("--box", action="store_true")
 args = parser.parse_args()
 server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
 learner_pb2_grpc.add_LearnerServicer_to_server(Flaky(args), server)
@@ -217,10 +324,34 @@ out=$(timeout 120 "$venv/bin/seedrl-actor" --server "unix:$work/short.sock" --en
 python3 - "$out" "$status" <<'PY' || { cat "$work/short.log"; exit 1; }
 import json, sys
 r, status = json.loads(sys.argv[1]), int(sys.argv[2])
-assert status == 1 and r["errors"] == ["the server answered 3 actions for 4 lanes"] and r["steps"] == 0, (status, r)
+assert status == 1 and r["errors"] == ["the server answered 3 actions for 4 lanes of discrete(2)"] and r["steps"] == 0, (status, r)
 PY
 kill -TERM $server; wait $server || true
 echo "python actor: a reply with 3 actions for 4 lanes stops it ($(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["errors"][0])' "$out"))"
+
+# Actions outside the served space stop the actor before an environment sees them: an index
+# out of range, a box value beyond its bounds or not finite, as lanes and on Act streams.
+outside() {  # $1: socket; $2: the error expected; the rest: seedrl-actor's options
+  local path=$1 expected=$2; shift 2
+  status=0
+  out=$(timeout 120 "$venv/bin/seedrl-actor" --server "unix:$path" --steps 100000 "$@" 2>"$work/outside.log") || status=$?
+  python3 - "$out" "$status" "$expected" <<'PY' || { cat "$work/outside.log"; exit 1; }
+import json, sys
+r, status, expected = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+assert status == 1 and r["errors"] == [expected] and r["steps"] == 0, (status, r, expected)
+PY
+}
+flaky "$work/index.sock" --action 7
+outside "$work/index.sock" "the server sent lane 0's action 7, outside discrete(2)" --envs 4
+outside "$work/index.sock" "the server sent action 7, outside discrete(2)" --envs 1 --lanes 1
+kill -TERM $server; wait $server || true
+flaky "$work/box.sock" --box --action 2.5
+outside "$work/box.sock" "the server sent lane 0's action [2.5], outside box[1] in [-2, 2]" --env Pendulum-v1 --envs 4
+kill -TERM $server; wait $server || true
+flaky "$work/nan.sock" --box --action nan
+outside "$work/nan.sock" "the server sent action [nan], outside box[1] in [-2, 2]" --env Pendulum-v1 --envs 1 --lanes 1
+kill -TERM $server; wait $server || true
+echo "python actor: actions outside the space stop it (the server sent action 7, outside discrete(2); [2.5] and [nan] outside box[1] in [-2, 2])"
 
 # Then a real learner stopped (SIGTERM) and started again on the same port under a running
 # actor: the actor rejoins and its steps go on counting; then the learner goes for good and

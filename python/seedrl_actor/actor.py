@@ -5,7 +5,11 @@ one Act stream per environment (for learners without ActBatch, or `lanes=1`).
 Each stream heals itself as `seedrl actor` does (reconnect.py): one that ends because the
 learner went away, the connection broke or the learner is full is re-opened after a
 backoff, its environments starting afresh with FIRST (the learner dropped their episodes);
-any other ending stops the actor with the server's message."""
+any other ending stops the actor with the server's message.
+
+Actions come in the form the served action space has (spaces.py: a class index, box
+values or one index per dimension) and are checked against it before an environment sees
+them: one outside it (or of the wrong size) stops the actor with a clear error."""
 import logging
 import queue
 import threading
@@ -19,7 +23,7 @@ from seedrl.v1 import learner_pb2, learner_pb2_grpc
 
 from .channel import connect, token_metadata
 from .reconnect import Backoff, Budget, Reconnects, retryable
-from .spaces import check_actions, wire_dtype
+from .spaces import BadAction, check_spec
 
 FIRST, MID, LAST = learner_pb2.STEP_TYPE_FIRST, learner_pb2.STEP_TYPE_MID, learner_pb2.STEP_TYPE_LAST
 
@@ -85,18 +89,20 @@ class Actor:
             budget.stop()
         spec = self.spec(budget)
         probe = self.make_env()
-        dtype = wire_dtype(spec, probe.observation_space, self.name)
-        check_actions(spec, probe.action_space, self.name)
-        probe.close()
+        try:
+            dtype, actions = check_spec(spec, probe.observation_space, probe.action_space, self.name)
+        finally:
+            probe.close()
         reconnects = Reconnects(budget, self.backoff, self.seed)
         lanes = 1 if spec.max_lanes == 0 else min(self.lanes or self.num_envs, spec.max_lanes, self.num_envs)
         if lanes == 1:
-            self.streams = [ActStream(i, self.stub, self.make_env(), dtype, self.seed * 1000 + i, self.metadata,
-                                      budget, reconnects) for i in range(self.num_envs)]
+            self.streams = [ActStream(i, self.stub, self.make_env(), dtype, actions, self.seed * 1000 + i,
+                                      self.metadata, budget, reconnects) for i in range(self.num_envs)]
         else:
             groups = [list(range(start, min(start + lanes, self.num_envs))) for start in range(0, self.num_envs, lanes)]
-            self.streams = [LaneStream(i, self.stub, self._vector(len(group)), dtype, self.seed * 1000 + group[0],
-                                       self.metadata, budget, reconnects) for i, group in enumerate(groups)]
+            self.streams = [LaneStream(i, self.stub, self._vector(len(group)), dtype, actions,
+                                       self.seed * 1000 + group[0], self.metadata, budget, reconnects)
+                            for i, group in enumerate(groups)]
         threads = [threading.Thread(target=stream.run, daemon=True) for stream in self.streams]
         for thread in threads:
             thread.start()
@@ -145,8 +151,9 @@ class Stream:
     on this stream's thread as replies come) in a loop that re-opens the call after a
     retryable ending. `steps`, `episodes`, `returns` and `error` are read after `run`."""
 
-    def __init__(self, index, stub, dtype, seed, metadata, budget, reconnects):
+    def __init__(self, index, stub, dtype, actions, seed, metadata, budget, reconnects):
         self.index, self.stub, self.dtype, self.seed, self.metadata = index, stub, dtype, seed, metadata
+        self.actions = actions  # spaces.Actions: the server's actions, checked, as the environment takes them
         self.budget, self.reconnects = budget, reconnects
         self.steps = self.episodes = 0
         self.returns, self.error = [], None
@@ -215,8 +222,8 @@ class Stream:
 class LaneStream(Stream):
     """One ActBatch stream: a vector environment's lanes, FIRST/MID/LAST per lane."""
 
-    def __init__(self, index, stub, envs, dtype, seed, metadata, budget, reconnects):
-        super().__init__(index, stub, dtype, seed, metadata, budget, reconnects)
+    def __init__(self, index, stub, envs, dtype, actions, seed, metadata, budget, reconnects):
+        super().__init__(index, stub, dtype, actions, seed, metadata, budget, reconnects)
         self.envs, self.lanes = envs, envs.num_envs
         self.resetting = np.zeros(self.lanes, bool)  # the lanes whose previous step was LAST
         self.episode_returns = np.zeros(self.lanes)
@@ -257,8 +264,10 @@ class LaneStream(Stream):
         call = self.call = self.stub.ActBatch(iter(requests.get, None), metadata=self.metadata)
         try:
             for reply in call:
-                if len(reply.actions) != lanes:
-                    return self._refuse(call, f"the server answered {len(reply.actions)} actions for {lanes} lanes")
+                try:
+                    actions = self.actions.batch(reply, lanes)
+                except BadAction as bad:
+                    return self._refuse(call, str(bad))
                 if not self.served:
                     self._first_reply()
                 self.steps += lanes
@@ -266,7 +275,7 @@ class LaneStream(Stream):
                     self.closing = True
                     requests.put(None)  # half-close: the server ends the stream with OK
                 else:
-                    requests.put(self._step(np.asarray(reply.actions, dtype=np.int64)))
+                    requests.put(self._step(actions))
         except grpc.RpcError as error:
             return error
         except BaseException:
@@ -284,8 +293,8 @@ class LaneStream(Stream):
 class ActStream(Stream):
     """One environment on its own Act stream: strict ping-pong, FIRST/MID/LAST as dm_env."""
 
-    def __init__(self, index, stub, env, dtype, seed, metadata, budget, reconnects):
-        super().__init__(index, stub, dtype, seed, metadata, budget, reconnects)
+    def __init__(self, index, stub, env, dtype, actions, seed, metadata, budget, reconnects):
+        super().__init__(index, stub, dtype, actions, seed, metadata, budget, reconnects)
         self.env, self.last, self.episode_return = env, False, 0.0
 
     def _message(self, step_type, observation, reward=0.0, discount=1.0):
@@ -318,6 +327,10 @@ class ActStream(Stream):
         call = self.call = self.stub.Act(iter(requests.get, None), metadata=self.metadata)
         try:
             for reply in call:
+                try:
+                    action = self.actions.one(reply)
+                except BadAction as bad:
+                    return self._refuse(call, str(bad))
                 if not self.served:
                     self._first_reply()
                 self.steps += 1
@@ -325,7 +338,7 @@ class ActStream(Stream):
                     self.closing = True
                     requests.put(None)  # half-close: the server ends the stream with OK
                 else:
-                    requests.put(self._step(reply.action))
+                    requests.put(self._step(action))
         except grpc.RpcError as error:
             return error
         except BaseException:

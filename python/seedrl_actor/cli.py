@@ -8,6 +8,7 @@ import sys
 import threading
 
 import grpc
+import gymnasium as gym
 import numpy as np
 
 from seedrl.v1 import learner_pb2
@@ -16,7 +17,7 @@ from .actor import Actor, describe
 from .channel import MIN_KEEPALIVE_SECONDS, connect
 from .environments import BoolFramesAsUint8, import_modules, make_factory
 from .reconnect import Backoff
-from .spaces import SpecMismatch
+from .spaces import SpecMismatch, env_action_space, implied_spec
 
 
 def parse(argv):
@@ -28,6 +29,8 @@ def parse(argv):
     parser.add_argument("--atari", action="store_true",
                         help="--env names an Atari game (Pong or ALE/Pong-v5) run with the standard preprocessing (ale-py)")
     parser.add_argument("--evaluation", action="store_true", help="with --atari: whole games, rewards unclipped")
+    parser.add_argument("--print-spec", action="store_true",
+                        help="print the Spec --env implies (one JSON line) and the `seedrl server` flags that serve it, then exit")
     parser.add_argument("--envs", type=int, default=16, help="environments")
     parser.add_argument("--lanes", type=int, default=None,
                         help="environments per ActBatch stream (default: all, as few streams as the server allows; 1: one Act stream each)")
@@ -67,6 +70,50 @@ def parse(argv):
     return args
 
 
+def spec_json(spec):
+    """A Spec as one line of proto3 JSON (field names as in learner.proto, integers as
+    numbers, infinite bounds as "Infinity"/"-Infinity"): json_format.Parse reads it back."""
+    def bound(value):
+        if not np.isfinite(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float(str(np.float32(value)))  # the float32's shortest form: -0.4, not -0.4000000059604645
+
+    kind = spec.action_space.WhichOneof("kind")
+    if kind == "box":
+        box = spec.action_space.box
+        space = {"box": {"shape": list(box.shape), "low": [bound(v) for v in box.low], "high": [bound(v) for v in box.high]}}
+    elif kind == "multi_discrete":
+        space = {"multi_discrete": {"nvec": list(spec.action_space.multi_discrete.nvec)}}
+    else:
+        space = {"discrete": {"n": spec.action_space.discrete.n}}
+    return json.dumps({"env": spec.env, "observation_shape": list(spec.observation_shape),
+                       "observation_dtype": learner_pb2.DType.Name(spec.observation_dtype),
+                       "num_actions": spec.num_actions, "action_space": space})
+
+
+def print_spec(args, factory):
+    """--print-spec: the Spec line, then the `seedrl server` flags (exit 0); or, where the
+    contract cannot carry the environment or the flags cannot say its bounds, why (exit 1)."""
+    env = factory()
+    try:
+        observation_space, action_space = env.observation_space, env.action_space
+    finally:
+        env.close()
+    try:
+        spec = implied_spec(args.env, observation_space, action_space)
+    except SpecMismatch as mismatch:
+        sys.exit(f"seedrl-actor: {mismatch}")
+    print(spec_json(spec), flush=True)
+    actions = env_action_space(action_space)
+    flag = actions.server_flag()
+    if flag is None:
+        sys.exit(f"seedrl-actor: env {args.env} takes {actions}: `seedrl server --action-space box:DIMS:LOW:HIGH` "
+                 "gives every dimension the same bounds, so no flags serve it")
+    dtype = "uint8" if spec.observation_dtype == learner_pb2.DTYPE_UINT8 else "float32"
+    print(f"--obs-shape {','.join(str(d) for d in spec.observation_shape)} --obs-dtype {dtype} {flag}", flush=True)
+    return 0
+
+
 def server_stats(actor):
     """The server's GetStats for the summary, and the error instead when it does not answer
     (the learner may be gone by the end of the run)."""
@@ -98,11 +145,16 @@ def main(argv=None):
     logging.basicConfig(format="seedrl-actor: %(message)s", level=logging.WARNING)
     import_modules(args.imports)
     factory = make_factory(args.env, atari=args.atari, training=not args.evaluation)
-    probe = factory()
+    try:
+        probe = factory()
+    except (gym.error.Error, ImportError) as error:  # not registered, or a dependency missing (MuJoCo, Box2D...)
+        sys.exit(f"seedrl-actor: --env {args.env}: {error}")
     if np.dtype(probe.observation_space.dtype) == np.bool_:
         inner = factory
         factory = lambda: BoolFramesAsUint8(inner())  # noqa: E731
     probe.close()
+    if args.print_spec:
+        return print_spec(args, factory)
     channel = connect(args.server, args.tls_ca, args.tls_cert, args.tls_key, args.tls_server_name,
                       keepalive_seconds=args.keepalive_seconds)
     actor = Actor(factory, channel=channel, num_envs=args.envs, lanes=args.lanes, asynchronous=args.asynchronous,
