@@ -47,6 +47,12 @@ public struct TrainingStepReport: Sendable, Equatable {
     public var learningRate: Float = 0
     /// Mean over trained transitions of (learner version − behaviour version).
     public var policyLag: Double = 0
+    /// Box actions only (nil otherwise): the mean and standard deviation of the actions
+    /// trained on (every dimension of every transition, unclipped samples), and the
+    /// policy's σ (mean over dimensions) when the step began.
+    public var actionMean: Float?
+    public var actionStd: Float?
+    public var policyStd: Float?
     /// Mean |advantage| per unroll, for replay priorities.
     public var unrollPriorities: [Double] = []
     /// The gradient was not finite, so the step was skipped (nothing applied or published).

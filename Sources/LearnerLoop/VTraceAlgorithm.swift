@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Contract
 import Model
 import Replay
@@ -83,5 +86,31 @@ final class VTraceAlgorithm: Algorithm {
             }
         }
         report.policyLag = transitions > 0 ? lagSum / Double(transitions) : 0
+        if case .box(let low, _) = architecture.action {
+            Self.reportBoxActions(unrolls, valid: valid, length: length, dimensions: low.count, headParameters: headParameters,
+                                  report: &report)
+        }
+    }
+
+    /// The batch's action mean and spread and the policy's σ (see `TrainingStepReport`).
+    private static func reportBoxActions(_ unrolls: [Unroll], valid: UnsafePointer<Bool>, length: Int, dimensions: Int,
+                                         headParameters: UnsafePointer<Float>, report: inout TrainingStepReport) {
+        var sum = 0.0, squares = 0.0, count = 0.0
+        for (b, unroll) in unrolls.enumerated() {
+            for t in 0..<length where valid[b * length + t] {
+                for d in 0..<dimensions {
+                    let value = Double(unroll.actions[t * dimensions + d])
+                    sum += value
+                    squares += value * value
+                }
+                count += Double(dimensions)
+            }
+        }
+        if count > 0 {
+            let mean = sum / count
+            report.actionMean = Float(mean)
+            report.actionStd = Float(max(0, squares / count - mean * mean).squareRoot())
+        }
+        report.policyStd = (0..<dimensions).map { expf(GaussianHead.clampedLogStd(headParameters[$0])) }.reduce(0, +) / Float(dimensions)
     }
 }

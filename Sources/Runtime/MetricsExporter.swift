@@ -48,6 +48,15 @@ public final class MetricsExporter: Sendable {
                        Double(system.server.configuration.recording?.queue.depth ?? 0))
             text.histogram("seedrl_learner_step_seconds", "Seconds per learner step.", training.stepSeconds)
             text.histogram("seedrl_policy_lag_versions", "Mean policy lag of each learner step.", training.policyLag)
+            if case .box = system.spec.action {
+                let report = training.progress.last
+                text.gauge("seedrl_action_mean", "Box actions: mean of the last batch's actions (every dimension).",
+                           Double(report.actionMean ?? 0))
+                text.gauge("seedrl_action_std", "Box actions: standard deviation of the last batch's actions.",
+                           Double(report.actionStd ?? 0))
+                text.gauge("seedrl_policy_std", "Box actions: the Gaussian policy's sigma, mean over dimensions.",
+                           Double(report.policyStd ?? 0))
+            }
             if let checkpoints = system.checkpointCounts {
                 text.counter("seedrl_checkpoints_written_total", "Checkpoints written.", Double(checkpoints.written))
                 text.counter("seedrl_checkpoints_failed_total", "Checkpoints that could not be written.", Double(checkpoints.failed))

@@ -87,6 +87,10 @@ public struct ProgressSampler {
                 ("learner/skipped_updates", Double(stats.skippedUpdates)),
                 ("queue/unrolls", Double(system.server.configuration.recording?.queue.depth ?? 0)),
             ]
+            // Box actions: what the policy does with its action space (written once a step has).
+            if let mean = report.actionMean, let spread = report.actionStd, let sigma = report.policyStd {
+                scalars += [("actions/mean", Double(mean)), ("actions/std", Double(spread)), ("policy/std", Double(sigma))]
+            }
         }
         return Reading(
             elapsed: Double(now - start) / 1e9, envSteps: stats.envSteps, scalars: scalars,

@@ -44,4 +44,34 @@ final class MetricsExporterTests: XCTestCase {
             XCTAssertTrue(text.contains("# TYPE \(family) histogram"), family)
         }
     }
+
+    /// A Pendulum learner exports what its Gaussian policy does: the actions' mean and
+    /// spread and σ, which starts at 1 (log σ 0) and moves only by training.
+    func testABoxLearnerExportsItsActionStatistics() throws {
+        var server = LearnerServerConfiguration(spec: KnownEnvironment.pendulum.spec, listenAddresses: ["127.0.0.1:0"])
+        server.maxBatch = 64
+        var configuration = LearnerConfiguration(server: server)
+        configuration.model.hiddenSizes = [16]
+        configuration.learning = LearningConfiguration()
+        let system = try LearnerSystem(configuration: configuration, logger: Logger(label: "test"))
+        let group = ServiceGroup(system.services)
+        try group.start()
+        defer { group.shutdown() }
+        var actorConfiguration = ActorConfiguration(target: "127.0.0.1:\(system.server.boundPorts[0])", environment: "pendulum")
+        actorConfiguration.environments = 8
+        let actor = ActorLoop(configuration: actorConfiguration)
+        try actor.start()
+        defer { actor.stop() }
+        let deadline = MonotonicClock.now() + 20_000_000_000
+        while system.stats().modelVersion < 3 && MonotonicClock.now() < deadline { usleep(10_000) }
+        let text = MetricsExporter(system: system).render()
+        func value(_ name: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+        }
+        let sigma = try XCTUnwrap(value("seedrl_policy_std"))
+        XCTAssertEqual(sigma, 1, accuracy: 0.2, "σ near its start after a few steps")
+        // Samples of N(μ≈0, σ≈1): their spread is about σ, their mean near 0.
+        XCTAssertEqual(try XCTUnwrap(value("seedrl_action_std")), sigma, accuracy: 0.5)
+        XCTAssertEqual(try XCTUnwrap(value("seedrl_action_mean")), 0, accuracy: 0.5)
+    }
 }
