@@ -16,9 +16,13 @@ final class LSTMWorkspace {
     private(set) var sequences = 0
     private(set) var length = 0
 
-    init(layout: ParameterLayout.LSTM, maxRows: Int) {
+    /// Where its gemms run (the gate arithmetic between them is fused CPU loops).
+    let backend: any ComputeBackend
+
+    init(layout: ParameterLayout.LSTM, maxRows: Int, backend: any ComputeBackend = CPUBackend()) {
         self.layout = layout
         self.maxRows = maxRows
+        self.backend = backend
         let n = layout.size
         gates = .allocate(capacity: maxRows * 4 * n)
         gateGradient = .allocate(capacity: maxRows * 4 * n)
@@ -50,7 +54,7 @@ final class LSTMWorkspace {
     }
 }
 
-/// The LSTM core on OpenBLAS: per timestep one sgemm for the input and one for the
+/// The LSTM core on its workspace's backend: per timestep one sgemm for the input and one for the
 /// recurrent weights over all sequences at once (rows of one timestep are `length`
 /// apart, which the leading dimension expresses: no gathering), element-wise gates;
 /// backward through time with one sgemm per timestep for ∂h₋ and one each, over all rows,
@@ -83,9 +87,9 @@ enum LSTMCore {
                 (w.gates + row * g4).update(from: bias, count: g4)
             }
             // gates_t += x_t·Wx + h₋·Wh for every sequence (rows `length` apart).
-            BLAS.gemm(m: sequences, n: g4, k: inputs, a: input + t * inputs, lda: length * inputs,
+            w.backend.gemm(m: sequences, n: g4, k: inputs, a: input + t * inputs, lda: length * inputs,
                       b: parameters + layout.inputWeightOffset, ldb: g4, beta: 1, c: w.gates + t * g4, ldc: length * g4)
-            BLAS.gemm(m: sequences, n: g4, k: n, a: w.previousHidden + t * n, lda: length * n,
+            w.backend.gemm(m: sequences, n: g4, k: n, a: w.previousHidden + t * n, lda: length * n,
                       b: parameters + layout.recurrentWeightOffset, ldb: g4, beta: 1, c: w.gates + t * g4, ldc: length * g4)
             for b in 0..<sequences {
                 let row = b * length + t
@@ -136,7 +140,7 @@ enum LSTMCore {
                 }
             }
             // ∂h₋ = ∂gates_t · Whᵀ for every sequence at once.
-            BLAS.gemm(transposeB: true, m: sequences, n: n, k: g4, a: w.gateGradient + t * g4, lda: length * g4,
+            w.backend.gemm(transposeB: true, m: sequences, n: n, k: g4, a: w.gateGradient + t * g4, lda: length * g4,
                       b: parameters + layout.recurrentWeightOffset, ldb: g4, c: w.hiddenGradientBack, ldc: n)
             for b in 0..<sequences {
                 let row = b * length + t
@@ -150,9 +154,9 @@ enum LSTMCore {
             }
         }
         // Parameter gradients over all rows at once.
-        BLAS.gemm(transposeA: true, m: inputs, n: g4, k: rows, a: input, lda: inputs,
+        w.backend.gemm(transposeA: true, m: inputs, n: g4, k: rows, a: input, lda: inputs,
                   b: w.gateGradient, ldb: g4, c: gradient + layout.inputWeightOffset, ldc: g4)
-        BLAS.gemm(transposeA: true, m: n, n: g4, k: rows, a: w.previousHidden, lda: n,
+        w.backend.gemm(transposeA: true, m: n, n: g4, k: rows, a: w.previousHidden, lda: n,
                   b: w.gateGradient, ldb: g4, c: gradient + layout.recurrentWeightOffset, ldc: g4)
         let bias = gradient + layout.biasOffset
         bias.update(repeating: 0, count: g4)
@@ -161,7 +165,7 @@ enum LSTMCore {
             for column in 0..<g4 { bias[column] += source[column] }
         }
         if let inputGradient {
-            BLAS.gemm(transposeB: true, m: rows, n: inputs, k: g4, a: w.gateGradient, lda: g4,
+            w.backend.gemm(transposeB: true, m: rows, n: inputs, k: g4, a: w.gateGradient, lda: g4,
                       b: parameters + layout.inputWeightOffset, ldb: g4, c: inputGradient, ldc: inputs)
         }
     }

@@ -28,7 +28,7 @@ public final class BackwardWorkspace {
     public var headGradient: UnsafeMutablePointer<Float> { outputGradients[outputGradients.count - 1] }
 }
 
-/// Backpropagation with OpenBLAS: for each dense layer from the head down,
+/// Backpropagation on the forward workspace's backend: for each dense layer from the head down,
 /// ∂W = Hᵀ·G, ∂b = Σ_rows G, and G ← (G·Wᵀ) ⊙ (1 − H²) for the tanh layer below; with an
 /// LSTM core, the head's input gradient goes through time in the core (BPTT) and comes
 /// out as the torso's output gradient; a conv torso then takes it down its layers.
@@ -41,6 +41,7 @@ public enum ModelBackward {
     ) {
         precondition(rows <= workspace.maxRows && rows <= forward.maxBatch)
         let layout = forward.architecture.layout
+        let backend = forward.backend
         let input = forward.torsoInput(input)
         let layers = layout.layers
         let head = layers.count - 1
@@ -54,7 +55,7 @@ public enum ModelBackward {
             let core = index == head ? forward.core : nil
             let previous: UnsafePointer<Float> = index == 0 ? stackInput : UnsafePointer(forward.activations[index - 1])
             let below = core.map { UnsafePointer($0.hidden) } ?? previous
-            BLAS.gemm(transposeA: true, m: layer.inputs, n: layer.outputs, k: rows,
+            backend.gemm(transposeA: true, m: layer.inputs, n: layer.outputs, k: rows,
                       a: below, lda: layer.inputs, b: outputGradient, ldb: layer.outputs,
                       c: gradient + layer.weightOffset, ldc: layer.outputs)
             let bias = gradient + layer.biasOffset
@@ -67,23 +68,19 @@ public enum ModelBackward {
             // the first dense layer only a conv torso wants it.
             let previousGradient = index == 0 ? workspace.featureGradient : workspace.outputGradients[index - 1]
             if let core, let lstm = layout.lstm, let coreGradient = workspace.coreOutputGradient {
-                BLAS.gemm(transposeB: true, m: rows, n: lstm.size, k: layer.outputs,
+                backend.gemm(transposeB: true, m: rows, n: lstm.size, k: layer.outputs,
                           a: outputGradient, lda: layer.outputs, b: parameters + layer.weightOffset, ldb: layer.outputs,
                           c: coreGradient, ldc: lstm.size)
                 LSTMCore.backward(parameters: parameters, layout: lstm, input: previous, outputGradient: coreGradient,
                                   workspace: core, gradient: gradient, inputGradient: previousGradient)
             } else if let previousGradient {
-                BLAS.gemm(transposeB: true, m: rows, n: layer.inputs, k: layer.outputs,
+                backend.gemm(transposeB: true, m: rows, n: layer.inputs, k: layer.outputs,
                           a: outputGradient, lda: layer.outputs, b: parameters + layer.weightOffset, ldb: layer.outputs,
                           c: previousGradient, ldc: layer.inputs)
             }
             // …then through the previous layer's tanh (the conv torso's ReLU is its own).
             guard index > 0, let previousGradient else { continue }
-            let activation = forward.activations[index - 1]
-            for element in 0..<(rows * layers[index - 1].outputs) {
-                let h = activation[element]
-                previousGradient[element] *= 1 - h * h
-            }
+            backend.tanhBackward(previousGradient, activation: forward.activations[index - 1], count: rows * layers[index - 1].outputs)
         }
         if let torso = forward.convTorso, let featureGradient = workspace.featureGradient {
             ConvTorso.backward(parameters: parameters, input: input, rows: rows, featureGradient: featureGradient,

@@ -13,14 +13,17 @@ public final class ForwardWorkspace {
     /// The normalised inputs the torso read (nil when inputs are not normalised).
     let normalizedInput: UnsafeMutablePointer<Float>?
     let architecture: ModelArchitecture
+    /// Where the arithmetic runs (the backward pass over this workspace's rows too).
+    public let backend: any ComputeBackend
 
-    public init(architecture: ModelArchitecture, maxBatch: Int) {
+    public init(architecture: ModelArchitecture, maxBatch: Int, backend: any ComputeBackend = CPUBackend()) {
         self.architecture = architecture
         self.maxBatch = maxBatch
+        self.backend = backend
         let layout = architecture.layout
         activations = layout.layers.map { .allocate(capacity: maxBatch * $0.outputs) }
-        core = layout.lstm.map { LSTMWorkspace(layout: $0, maxRows: maxBatch) }
-        convTorso = architecture.convTorso.map { ConvTorsoWorkspace(plan: $0, maxRows: maxBatch) }
+        core = layout.lstm.map { LSTMWorkspace(layout: $0, maxRows: maxBatch, backend: backend) }
+        convTorso = architecture.convTorso.map { ConvTorsoWorkspace(plan: $0, maxRows: maxBatch, backend: backend) }
         normalizedInput = architecture.normalizesInputs ? .allocate(capacity: maxBatch * architecture.inputSize) : nil
     }
 
@@ -46,8 +49,8 @@ public final class ForwardWorkspace {
     }
 }
 
-/// The batched forward pass: a conv torso's layers (im2col + sgemm, ReLU), or per MLP
-/// layer one `sgemm`, a bias add and tanh; with an LSTM core, the torso's output runs
+/// The batched forward pass on the workspace's backend: a conv torso's layers (im2col +
+/// gemm, ReLU), or per MLP layer one gemm, a bias add and tanh; with an LSTM core, the torso's output runs
 /// through it (per timestep); then the head (one `sgemm`, no activation).
 public enum ModelForward {
     /// Runs `count` independent rows of `input` (`count × inputSize`) through
@@ -88,12 +91,12 @@ public enum ModelForward {
             // Start from the bias in every row, then accumulate input · W on top (beta 1).
             let bias = parameters + layer.biasOffset
             for row in 0..<count { (output + row * layer.outputs).update(from: bias, count: layer.outputs) }
-            BLAS.gemm(m: count, n: layer.outputs, k: layer.inputs,
+            workspace.backend.gemm(m: count, n: layer.outputs, k: layer.inputs,
                       a: current, lda: layer.inputs,
                       b: parameters + layer.weightOffset, ldb: layer.outputs,
                       beta: 1, c: output, ldc: layer.outputs)
             if index < layout.layers.count - 1 {
-                FastTanh.apply(output, count: count * layer.outputs)
+                workspace.backend.tanh(output, count: count * layer.outputs)
             }
             current = UnsafePointer(output)
         }

@@ -51,7 +51,8 @@ public enum ONNXExport {
         case .box(let low, let high):
             let offset = architecture.layout.headParameterOffset
             let logStd = checkpoint.parameters[offset..<(offset + low.count)].map(GaussianHead.clampedLogStd)
-            graph.gaussianOutputs(head: headOutput, low: low, high: high, logStd: Array(logStd))
+            graph.gaussianOutputs(head: headOutput, low: low, high: high, logStd: Array(logStd),
+                                  squash: GaussianHead(dimensions: low.count, spec: architecture.action).squash)
         case .multiDiscrete:
             throw Refusal(description: "ONNX export covers categorical and Gaussian heads; this checkpoint's is multi-discrete")
         }
@@ -196,10 +197,18 @@ private struct GraphBuilder {
     }
 
     /// Splits a Gaussian head's [batch, dimensions + 1] into the graph's outputs.
-    mutating func gaussianOutputs(head: String, low: [Float], high: [Float], logStd: [Float]) {
-        let dimensions = Int64(low.count)
+    mutating func gaussianOutputs(head: String, low: [Float], high: [Float], logStd: [Float], squash: [(centre: Float, halfWidth: Float)?]) {
+        let dimensions = Int64(low.count), width = low.count
         let columns = constant("axes", int64s: [1])
-        let mean = node("Slice", [head, constant("starts", int64s: [0]), constant("ends", int64s: [dimensions]), columns], output: "mean")
+        let outputs = node("Slice", [head, constant("starts", int64s: [0]), constant("ends", int64s: [dimensions]), columns])
+        // As GaussianHead: bounded dimensions centre + halfWidth·tanh(output), the others the
+        // output itself, blended by a 0/1 mask so one graph serves every box.
+        let isBounded = squash.map { $0 == nil ? Float(0) : 1 }
+        let squashed = node("Add", [node("Mul", [node("Tanh", [outputs]), constant("half_width", dims: [width], floats: squash.map { $0?.halfWidth ?? 0 })]),
+                                    constant("centre", dims: [width], floats: squash.map { $0?.centre ?? 0 })])
+        let bounded = node("Mul", [squashed, constant("bounded", dims: [width], floats: isBounded)])
+        let unbounded = node("Mul", [outputs, constant("unbounded", dims: [width], floats: isBounded.map { 1 - $0 })])
+        let mean = node("Add", [bounded, unbounded], output: "mean")
         let valueColumn = node("Slice", [head, constant("starts", int64s: [dimensions]), constant("ends", int64s: [dimensions + 1]), columns])
         _ = node("Reshape", [valueColumn, constant("shape", int64s: [-1])], output: "value")
         let raised = node("Max", [mean, constant("low", dims: [low.count], floats: low)])

@@ -10,8 +10,8 @@ public struct PolicyReference: Sendable, Equatable, Codable {
     public var observations: [Float]
     public var observationShape: [Int]
     public var observationDType: String
-    /// The policy head's outputs (logits, a Gaussian's means), `count × head.outputCount`;
-    /// then the values, `count`.
+    /// The policy head's logits, or a Gaussian's means (`GaussianHead.means`), `count ×
+    /// head.outputCount`; then the values, `count`.
     public var logits: [Float]
     public var values: [Float]
     /// A Gaussian head's log σ as it acts (clamped), and the box it clips the mean into;
@@ -44,7 +44,13 @@ public struct PolicyReference: Sendable, Equatable, Codable {
         var values: [Float] = []
         for row in 0..<count {
             let head = workspace.headRow(row)
-            logits += UnsafeBufferPointer(start: head, count: architecture.head.outputCount)
+            if let gaussian = architecture.head as? GaussianHead {
+                var means = [Float](repeating: 0, count: gaussian.dimensions)
+                gaussian.means(outputs: head, into: &means)
+                logits += means
+            } else {
+                logits += UnsafeBufferPointer(start: head, count: architecture.head.outputCount)
+            }
             values.append(head[architecture.valueIndex])
         }
         var reference = PolicyReference(observations: observations, observationShape: format.shape,

@@ -31,7 +31,8 @@ public struct TaskDefaults: Sendable, Equatable {
         defaults.learning.entropyCost = 0
         defaults.learning.discount = 0.99
         defaults.learning.unrollLength = 10
-        defaults.learning.optimizer.learningRate = 5e-4
+        // HalfCheetah-v5 at 1M steps, seed 1: 896 at 5e-4, 1,028 at 1e-3, 752 at 2e-3.
+        defaults.learning.optimizer.learningRate = 1e-3
         defaults.maxSteps = 1_000_000
         return defaults
     }
@@ -44,6 +45,7 @@ public struct TaskDefaults: Sendable, Equatable {
         var defaults = continuousControl
         defaults.normalizesObservations = false
         defaults.learning.discount = 0.9
+        defaults.learning.optimizer.learningRate = 5e-4
         return defaults
     }
 

@@ -18,6 +18,7 @@ final class GradientTests: XCTestCase {
         let cases: [(any PolicyHead, outputs: [Float], parameters: [Float], action: [Float])] = [
             (CategoricalHead(count: 3), [0.2, -0.4, 1.1], [], [1]),
             (GaussianHead(dimensions: 2, spec: .box(low: [-1, -2], high: [1, 2])), [0.3, -0.5], [-0.2, 0.4], [0.9, -1.7]),
+            (GaussianHead(dimensions: 2, spec: .box(low: [-.infinity, 0], high: [1, 3])), [0.3, -0.5], [-0.2, 0.4], [0.9, 2.7]),
             (MultiDiscreteHead(counts: [2, 3]), [0.1, -0.3, 0.5, 0.0, -0.7], [], [1, 2]),
         ]
         for (head, outputs, parameters, action) in cases {

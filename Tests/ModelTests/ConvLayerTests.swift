@@ -52,8 +52,8 @@ final class ConvLayerTests: XCTestCase {
             let input = random(rows * conv.inputSize)
             var output = [Float](repeating: .nan, count: rows * conv.outputSize)
             let plan = ConvTorsoPlan(kind: .minatar, shape: [conv.height, conv.width, conv.inputChannels])
-            let scratch = ConvKernels.Scratch(plan: plan, extra: [conv])
-            ConvKernels.convForward(conv, relu: false, parameters: parameters, input: input, output: &output, rows: rows, scratch: scratch)
+            let scratch = ConvolutionScratch(plan: plan, extra: [conv])
+            CPUBackend().convolve(conv, relu: false, parameters: parameters, input: input, output: &output, rows: rows, scratch: scratch)
             let expected = directConv(conv, parameters, input, rows: rows)
             for index in output.indices { XCTAssertEqual(output[index], expected[index], accuracy: 1e-4, "\(conv) [\(index)]") }
         }
@@ -69,15 +69,15 @@ final class ConvLayerTests: XCTestCase {
             var input = random(rows * conv.inputSize)
             let upstream = random(rows * conv.outputSize)
             let plan = ConvTorsoPlan(kind: .minatar, shape: [conv.height, conv.width, conv.inputChannels])
-            let scratch = ConvKernels.Scratch(plan: plan, extra: [conv])
+            let scratch = ConvolutionScratch(plan: plan, extra: [conv])
             func loss(_ theta: [Float], _ x: [Float]) -> Double {
                 var output = [Float](repeating: 0, count: rows * conv.outputSize)
-                ConvKernels.convForward(conv, relu: false, parameters: theta, input: x, output: &output, rows: rows, scratch: scratch)
+                CPUBackend().convolve(conv, relu: false, parameters: theta, input: x, output: &output, rows: rows, scratch: scratch)
                 return zip(output, upstream).reduce(0) { $0 + Double($1.0) * Double($1.1) }
             }
             var gradient = [Float](repeating: 0, count: parameters.count)
             var inputGradient = [Float](repeating: .nan, count: input.count)
-            ConvKernels.convBackward(conv, parameters: parameters, input: input, outputGradient: upstream, inputGradient: &inputGradient,
+            CPUBackend().convolveBackward(conv, parameters: parameters, input: input, outputGradient: upstream, inputGradient: &inputGradient,
                                      gradient: &gradient, rows: rows, scratch: scratch)
             assertMatchesFiniteDifferences(gradient, at: stride(from: 0, to: parameters.count, by: 7),
                                            of: { loss($0, input) }, around: &parameters)

@@ -1,11 +1,10 @@
-import LinearAlgebra
 
-/// The passes of each torso operation over a block of rows, on OpenBLAS. Convolutions are
-/// im2col + one sgemm per block of rows (`scratch` holds the block's patch matrix).
+/// The passes of each torso operation over a block of rows, on the CPU. Convolutions are
+/// im2col + one gemm per block of rows (`scratch` holds the block's patch matrix).
 enum ConvKernels {
     /// output = conv(input) + bias, then ReLU if asked.
     static func convForward(_ conv: Conv2D, relu: Bool, parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
-                            output: UnsafeMutablePointer<Float>, rows: Int, scratch: Scratch) {
+                            output: UnsafeMutablePointer<Float>, rows: Int, scratch: ConvolutionScratch, backend: some ComputeBackend) {
         let chunk = scratch.rowsPerChunk(conv)
         var first = 0
         while first < rows {
@@ -13,7 +12,7 @@ enum ConvKernels {
             Im2Col.unfold(conv, input: input + first * conv.inputSize, rows: count, into: scratch.columns)
             let out = output + first * conv.outputSize
             let m = count * conv.positions
-            BLAS.gemm(m: m, n: conv.outputChannels, k: conv.patchSize, a: scratch.columns, lda: conv.patchSize,
+            backend.gemm(m: m, n: conv.outputChannels, k: conv.patchSize, a: scratch.columns, lda: conv.patchSize,
                       b: parameters + conv.weightOffset, ldb: conv.outputChannels, c: out, ldc: conv.outputChannels)
             addBias(parameters + conv.biasOffset, to: out, rows: m, width: conv.outputChannels, relu: relu)
             first += count
@@ -24,7 +23,7 @@ enum ConvKernels {
     /// caller zeroed for this layer) and, if wanted, ∂input (overwritten).
     static func convBackward(_ conv: Conv2D, parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
                              outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
-                             gradient: UnsafeMutablePointer<Float>, rows: Int, scratch: Scratch) {
+                             gradient: UnsafeMutablePointer<Float>, rows: Int, scratch: ConvolutionScratch, backend: some ComputeBackend) {
         let chunk = scratch.rowsPerChunk(conv)
         let bias = gradient + conv.biasOffset
         for element in 0..<(rows * conv.positions) {
@@ -38,10 +37,10 @@ enum ConvKernels {
             let m = count * conv.positions
             let dOut = outputGradient + first * conv.outputSize
             Im2Col.unfold(conv, input: input + first * conv.inputSize, rows: count, into: scratch.columns)
-            BLAS.gemm(transposeA: true, m: conv.patchSize, n: conv.outputChannels, k: m, a: scratch.columns, lda: conv.patchSize,
+            backend.gemm(transposeA: true, m: conv.patchSize, n: conv.outputChannels, k: m, a: scratch.columns, lda: conv.patchSize,
                       b: dOut, ldb: conv.outputChannels, beta: 1, c: gradient + conv.weightOffset, ldc: conv.outputChannels)
             if let inputGradient {
-                BLAS.gemm(transposeB: true, m: m, n: conv.patchSize, k: conv.outputChannels, a: dOut, lda: conv.outputChannels,
+                backend.gemm(transposeB: true, m: m, n: conv.patchSize, k: conv.outputChannels, a: dOut, lda: conv.outputChannels,
                           b: parameters + conv.weightOffset, ldb: conv.outputChannels, c: scratch.columns, ldc: conv.patchSize)
                 Im2Col.fold(conv, columns: scratch.columns, rows: count, into: inputGradient + first * conv.inputSize)
             }
@@ -119,18 +118,18 @@ enum ConvKernels {
     }
 
     /// output = relu(input · W + b).
-    static func denseForward(_ dense: Dense, parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
+    static func denseForward(_ dense: Dense, backend: any ComputeBackend, parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
                              output: UnsafeMutablePointer<Float>, rows: Int) {
-        BLAS.gemm(m: rows, n: dense.outputs, k: dense.inputs, a: input, lda: dense.inputs,
+        backend.gemm(m: rows, n: dense.outputs, k: dense.inputs, a: input, lda: dense.inputs,
                   b: parameters + dense.weightOffset, ldb: dense.outputs, c: output, ldc: dense.outputs)
         addBias(parameters + dense.biasOffset, to: output, rows: rows, width: dense.outputs, relu: true)
     }
 
     /// From ∂(pre-activation output): ∂W, ∂b (overwritten in `gradient`), ∂input (overwritten).
-    static func denseBackward(_ dense: Dense, parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
+    static func denseBackward(_ dense: Dense, backend: any ComputeBackend, parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
                               outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
                               gradient: UnsafeMutablePointer<Float>, rows: Int) {
-        BLAS.gemm(transposeA: true, m: dense.inputs, n: dense.outputs, k: rows, a: input, lda: dense.inputs,
+        backend.gemm(transposeA: true, m: dense.inputs, n: dense.outputs, k: rows, a: input, lda: dense.inputs,
                   b: outputGradient, ldb: dense.outputs, c: gradient + dense.weightOffset, ldc: dense.outputs)
         let bias = gradient + dense.biasOffset
         bias.update(repeating: 0, count: dense.outputs)
@@ -139,7 +138,7 @@ enum ConvKernels {
             for column in 0..<dense.outputs { bias[column] += source[column] }
         }
         if let inputGradient {
-            BLAS.gemm(transposeB: true, m: rows, n: dense.inputs, k: dense.outputs, a: outputGradient, lda: dense.outputs,
+            backend.gemm(transposeB: true, m: rows, n: dense.inputs, k: dense.outputs, a: outputGradient, lda: dense.outputs,
                       b: parameters + dense.weightOffset, ldb: dense.outputs, c: inputGradient, ldc: dense.inputs)
         }
     }
@@ -176,33 +175,4 @@ enum ConvKernels {
         for index in 0..<count where activation[index] <= 0 { gradient[index] = 0 }
     }
 
-    /// The patch-matrix buffer, sized once for the largest block of rows any layer uses.
-    final class Scratch {
-        let columns: UnsafeMutablePointer<Float>
-        let capacity: Int
-
-        /// A block of rows' patch matrix is kept under about 4 M floats (16 MB: within reach
-        /// of the caches, and bounded whatever the batch).
-        static let targetFloats = 4 << 20
-
-        /// - Parameter extra: convolutions beyond the plan's that will use it (tests).
-        init(plan: ConvTorsoPlan, extra: [Conv2D] = []) {
-            var largest = 1
-            for conv in extra { largest = max(largest, conv.positions * conv.patchSize) }
-            for operation in plan.operations {
-                switch operation {
-                case .conv(let conv, _): largest = max(largest, conv.positions * conv.patchSize)
-                case .residual(let first, let second):
-                    largest = max(largest, first.positions * first.patchSize, second.positions * second.patchSize)
-                default: break
-                }
-            }
-            capacity = max(largest, min(Self.targetFloats, largest * 64))
-            columns = .allocate(capacity: capacity)
-        }
-
-        deinit { columns.deallocate() }
-
-        func rowsPerChunk(_ conv: Conv2D) -> Int { max(1, capacity / (conv.positions * conv.patchSize)) }
-    }
 }

@@ -11,11 +11,14 @@ final class ConvTorsoWorkspace {
     let argmax: [Int: UnsafeMutablePointer<Int32>]
     /// Backward: the gradient flowing down, and a second buffer to swap with.
     let gradientA, gradientB, gradientInner: UnsafeMutablePointer<Float>
-    let scratch: ConvKernels.Scratch
+    let scratch: ConvolutionScratch
+    /// Where its convolutions and dense layers run (pooling and ReLU are CPU loops).
+    let backend: any ComputeBackend
     private var allocations: [UnsafeMutablePointer<Float>] = []
 
-    init(plan: ConvTorsoPlan, maxRows: Int) {
+    init(plan: ConvTorsoPlan, maxRows: Int, backend: any ComputeBackend = CPUBackend()) {
         self.plan = plan
+        self.backend = backend
         self.maxRows = maxRows
         var allocations: [UnsafeMutablePointer<Float>] = []
         func buffer(_ size: Int) -> UnsafeMutablePointer<Float> {
@@ -40,7 +43,7 @@ final class ConvTorsoWorkspace {
         gradientA = buffer(largest)
         gradientB = buffer(largest)
         gradientInner = buffer(largest)
-        scratch = ConvKernels.Scratch(plan: plan)
+        scratch = ConvolutionScratch(plan: plan)
         self.allocations = allocations
     }
 
@@ -63,19 +66,19 @@ enum ConvTorso {
             let output = w.outputs[index]
             switch operation {
             case .conv(let conv, let relu):
-                ConvKernels.convForward(conv, relu: relu, parameters: parameters, input: current, output: output, rows: rows, scratch: w.scratch)
+                w.backend.convolve(conv, relu: relu, parameters: parameters, input: current, output: output, rows: rows, scratch: w.scratch)
             case .maxPool(let pool):
                 ConvKernels.poolForward(pool, input: current, output: output, argmax: w.argmax[index]!, rows: rows)
             case .residual(let first, let second):
                 let (relu, hidden) = w.residualInner[index]!
                 ConvKernels.copyReLU(current, to: relu, count: rows * first.inputSize)
-                ConvKernels.convForward(first, relu: true, parameters: parameters, input: relu, output: hidden, rows: rows, scratch: w.scratch)
-                ConvKernels.convForward(second, relu: false, parameters: parameters, input: hidden, output: output, rows: rows, scratch: w.scratch)
+                w.backend.convolve(first, relu: true, parameters: parameters, input: relu, output: hidden, rows: rows, scratch: w.scratch)
+                w.backend.convolve(second, relu: false, parameters: parameters, input: hidden, output: output, rows: rows, scratch: w.scratch)
                 for element in 0..<(rows * second.outputSize) { output[element] += current[element] }
             case .relu(let size):
                 ConvKernels.copyReLU(current, to: output, count: rows * size)
             case .dense(let dense):
-                ConvKernels.denseForward(dense, parameters: parameters, input: current, output: output, rows: rows)
+                ConvKernels.denseForward(dense, backend: w.backend, parameters: parameters, input: current, output: output, rows: rows)
             }
             current = UnsafePointer(output)
         }
@@ -97,7 +100,7 @@ enum ConvTorso {
             case .conv(let conv, let relu):
                 if relu { ConvKernels.maskReLU(dOut, by: output, count: rows * conv.outputSize) }
                 gradient.advanced(by: conv.weightOffset).update(repeating: 0, count: conv.parameterCount)
-                ConvKernels.convBackward(conv, parameters: parameters, input: below, outputGradient: dOut,
+                w.backend.convolveBackward(conv, parameters: parameters, input: below, outputGradient: dOut,
                                          inputGradient: wantInput ? spare : nil, gradient: gradient, rows: rows, scratch: w.scratch)
             case .maxPool(let pool):
                 ConvKernels.poolBackward(pool, outputGradient: dOut, argmax: w.argmax[index]!, inputGradient: spare, rows: rows)
@@ -106,11 +109,11 @@ enum ConvTorso {
                 let inner = w.gradientInner
                 // The second conv (no activation after it): dOut is ∂ of its output.
                 gradient.advanced(by: second.weightOffset).update(repeating: 0, count: second.parameterCount)
-                ConvKernels.convBackward(second, parameters: parameters, input: hidden, outputGradient: dOut,
+                w.backend.convolveBackward(second, parameters: parameters, input: hidden, outputGradient: dOut,
                                          inputGradient: inner, gradient: gradient, rows: rows, scratch: w.scratch)
                 ConvKernels.maskReLU(inner, by: hidden, count: rows * first.outputSize)
                 gradient.advanced(by: first.weightOffset).update(repeating: 0, count: first.parameterCount)
-                ConvKernels.convBackward(first, parameters: parameters, input: relu, outputGradient: inner,
+                w.backend.convolveBackward(first, parameters: parameters, input: relu, outputGradient: inner,
                                          inputGradient: spare, gradient: gradient, rows: rows, scratch: w.scratch)
                 // Through relu(x), then the skip connection adds dOut itself.
                 ConvKernels.maskReLU(spare, by: relu, count: rows * first.inputSize)
@@ -120,7 +123,7 @@ enum ConvTorso {
                 ConvKernels.maskReLU(spare, by: output, count: rows * size)
             case .dense(let dense):
                 ConvKernels.maskReLU(dOut, by: output, count: rows * dense.outputs)
-                ConvKernels.denseBackward(dense, parameters: parameters, input: below, outputGradient: dOut,
+                ConvKernels.denseBackward(dense, backend: w.backend, parameters: parameters, input: below, outputGradient: dOut,
                                           inputGradient: wantInput ? spare : nil, gradient: gradient, rows: rows)
             }
             swap(&dOut, &spare)
