@@ -21,9 +21,15 @@ public struct CategoricalHead: PolicyHead {
 
     public func sample(outputs: UnsafePointer<Float>, parameters: UnsafePointer<Float>, generator: inout SeededGenerator,
                        into action: UnsafeMutablePointer<Float>) -> Float {
-        let index = Categorical.sample(logits: outputs, count: count, generator: &generator)
+        let (index, logProbability) = Categorical.sample(logits: outputs, count: count, generator: &generator)
         action[0] = Float(index)
-        return LogSoftmax(logits: outputs, count: count).log(index)
+        return logProbability
+    }
+
+    /// The same draw as `sample` (the same generator use), without the logarithm.
+    public func sampleAction(outputs: UnsafePointer<Float>, parameters: UnsafePointer<Float>, generator: inout SeededGenerator,
+                             into action: UnsafeMutablePointer<Float>) {
+        action[0] = Float(Categorical.sampleIndex(logits: outputs, count: count, generator: &generator))
     }
 
     public func mode(outputs: UnsafePointer<Float>, parameters: UnsafePointer<Float>, into action: UnsafeMutablePointer<Float>) -> Float {
@@ -52,8 +58,27 @@ public struct CategoricalHead: PolicyHead {
 /// One softmax distribution over a row of logits: what the categorical and the
 /// multi-discrete heads are made of.
 enum Categorical {
-    /// Samples an index from the softmax of `logits[0..<count]`, numerically stable.
-    static func sample(logits: UnsafePointer<Float>, count: Int, generator: inout SeededGenerator) -> Int {
+    /// Samples an index from the softmax of `logits[0..<count]`, numerically stable, and
+    /// gives its log-probability from the same pass (the server does this per row).
+    @inline(__always)
+    static func sample(logits: UnsafePointer<Float>, count: Int, generator: inout SeededGenerator)
+        -> (index: Int, logProbability: Float) {
+        var maximum = logits[0]
+        for index in 1..<count where logits[index] > maximum { maximum = logits[index] }
+        var total: Float = 0
+        for index in 0..<count { total += expf(logits[index] - maximum) }
+        let logTotal = maximum + logf(total)
+        var threshold = generator.nextUnitFloat() * total
+        for index in 0..<count {
+            threshold -= expf(logits[index] - maximum)
+            if threshold < 0 { return (index, logits[index] - logTotal) }
+        }
+        return (count - 1, logits[count - 1] - logTotal)  // rounding left a sliver: the last action
+    }
+
+    /// As `sample`, the index only.
+    @inline(__always)
+    static func sampleIndex(logits: UnsafePointer<Float>, count: Int, generator: inout SeededGenerator) -> Int {
         var maximum = logits[0]
         for index in 1..<count where logits[index] > maximum { maximum = logits[index] }
         var total: Float = 0
@@ -63,7 +88,7 @@ enum Categorical {
             threshold -= expf(logits[index] - maximum)
             if threshold < 0 { return index }
         }
-        return count - 1  // rounding left a sliver: the last action
+        return count - 1
     }
 
     /// The most likely index (first on ties).

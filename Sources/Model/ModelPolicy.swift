@@ -16,6 +16,9 @@ public final class ModelPolicy: @unchecked Sendable {
     private let input: UnsafeMutablePointer<Float>
     private var generator: SeededGenerator
     private let headParameterOffset: Int
+    /// Write the behaviour log-probabilities (a learner needs them for its importance
+    /// ratios; a server that only serves turns this off and skips their logarithms).
+    public var computesLogProbabilities = true
     /// Take the most likely action instead of sampling (evaluation).
     public var greedy = false
 
@@ -80,22 +83,36 @@ public final class ModelPolicy: @unchecked Sendable {
     private func forward(count: Int, states: UnsafePointer<UnsafeMutablePointer<Float>>? = nil,
                          actions: UnsafeMutablePointer<Float>, logProbabilities: UnsafeMutablePointer<Float>) -> UInt64 {
         let snapshot = store.snapshot
-        let head = architecture.head, width = architecture.action.width
         snapshot.values.withUnsafeBufferPointer { parameters in
             let initial = states.map { UnsafeRawPointer($0).assumingMemoryBound(to: UnsafePointer<Float>.self) }
             ModelForward.run(parameters: parameters.baseAddress!, input: input, sequences: count, length: 1,
                            initialState: initial, resets: nil, workspace: workspace)
-            let headParameters = parameters.baseAddress! + headParameterOffset
-            for row in 0..<count {
-                let outputs = UnsafePointer(workspace.headRow(row)), action = actions + row * width
-                logProbabilities[row] = greedy
-                    ? head.mode(outputs: outputs, parameters: headParameters, into: action)
-                    : head.sample(outputs: outputs, parameters: headParameters, generator: &generator, into: action)
-            }
+            draw(architecture.head, rows: count, headParameters: parameters.baseAddress! + headParameterOffset,
+                 actions: actions, logProbabilities: logProbabilities)
         }
         if let states, stateSize > 0 {
             for row in 0..<count { workspace.finalState(sequence: row, into: states[row]) }
         }
         return snapshot.version
+    }
+
+    /// One action per head row. Generic so the head's type is opened once per batch and
+    /// its per-row calls are direct (this loop runs for every step served).
+    private func draw<Head: PolicyHead>(_ head: Head, rows: Int, headParameters: UnsafePointer<Float>,
+                                        actions: UnsafeMutablePointer<Float>, logProbabilities: UnsafeMutablePointer<Float>) {
+        let width = architecture.action.width
+        if !greedy && !computesLogProbabilities {
+            for row in 0..<rows {
+                head.sampleAction(outputs: workspace.headRow(row), parameters: headParameters, generator: &generator,
+                                  into: actions + row * width)
+            }
+            return
+        }
+        for row in 0..<rows {
+            let outputs = UnsafePointer(workspace.headRow(row)), action = actions + row * width
+            logProbabilities[row] = greedy
+                ? head.mode(outputs: outputs, parameters: headParameters, into: action)
+                : head.sample(outputs: outputs, parameters: headParameters, generator: &generator, into: action)
+        }
     }
 }

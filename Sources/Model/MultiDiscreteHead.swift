@@ -25,9 +25,9 @@ public struct MultiDiscreteHead: PolicyHead {
                        into action: UnsafeMutablePointer<Float>) -> Float {
         var logProbability: Float = 0
         for (d, count) in counts.enumerated() {
-            let index = Categorical.sample(logits: outputs + offsets[d], count: count, generator: &generator)
+            let (index, logProbabilityOfIndex) = Categorical.sample(logits: outputs + offsets[d], count: count, generator: &generator)
             action[d] = Float(index)
-            logProbability += LogSoftmax(logits: outputs + offsets[d], count: count).log(index)
+            logProbability += logProbabilityOfIndex
         }
         return logProbability
     }

@@ -26,6 +26,11 @@ public protocol PolicyHead: Sendable {
     func sample(outputs: UnsafePointer<Float>, parameters: UnsafePointer<Float>, generator: inout SeededGenerator,
                 into action: UnsafeMutablePointer<Float>) -> Float
 
+    /// Draws an action without its log-probability (a server that only serves needs none;
+    /// a default implementation calls `sample`).
+    func sampleAction(outputs: UnsafePointer<Float>, parameters: UnsafePointer<Float>, generator: inout SeededGenerator,
+                      into action: UnsafeMutablePointer<Float>)
+
     /// The most likely action (evaluation, export); returns its log-probability.
     func mode(outputs: UnsafePointer<Float>, parameters: UnsafePointer<Float>, into action: UnsafeMutablePointer<Float>) -> Float
 
@@ -41,6 +46,13 @@ public protocol PolicyHead: Sendable {
                       logProbabilityWeight: Float, entropyWeight: Float, scale: Float,
                       outputGradient: UnsafeMutablePointer<Float>, parameterGradient: UnsafeMutablePointer<Float>)
         -> (logProbability: Float, entropy: Float)
+}
+
+extension PolicyHead {
+    public func sampleAction(outputs: UnsafePointer<Float>, parameters: UnsafePointer<Float>, generator: inout SeededGenerator,
+                             into action: UnsafeMutablePointer<Float>) {
+        _ = sample(outputs: outputs, parameters: parameters, generator: &generator, into: action)
+    }
 }
 
 public enum PolicyHeads {

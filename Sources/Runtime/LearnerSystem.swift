@@ -54,6 +54,7 @@ public final class LearnerSystem: @unchecked Sendable {
         // inference thread's exact state (that thread never pauses for a checkpoint).
         let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: configuration.server.maxRowsPerBatch,
                                  seed: model.seed &+ initial.version &* 0x9E37_79B9)
+        policy.computesLogProbabilities = configuration.learning != nil
         var serverConfiguration = configuration.server
         let statistics = StatisticsBox()
         var trainingService: TrainingService? = nil

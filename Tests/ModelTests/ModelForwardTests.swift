@@ -157,6 +157,27 @@ final class ModelForwardTests: XCTestCase {
         XCTAssertEqual(action, 1)
     }
 
+    /// A serving-only policy skips the log-probabilities, not the draw: the same actions.
+    func testSkippingLogProbabilitiesDrawsTheSameActions() {
+        let architecture = ModelArchitecture(observation: ObservationFormat(shape: [2], dtype: .float32), hiddenSizes: [4], numActions: 5)
+        let store = ParameterStore(
+            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 3), version: 0),
+            layout: architecture.layout)
+        var observations = (0..<64).map { Float($0 % 7) - 3 }
+        func actions(logProbabilities wanted: Bool) -> [Float] {
+            let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: 32, seed: 9)
+            policy.computesLogProbabilities = wanted
+            var actions = [Float](repeating: -1, count: 32), logProbabilities = [Float](repeating: 0, count: 32)
+            var all: [Float] = []
+            for _ in 0..<10 {
+                _ = policy.act(observations: &observations, count: 32, actions: &actions, logProbabilities: &logProbabilities)
+                all += actions
+            }
+            return all
+        }
+        XCTAssertEqual(actions(logProbabilities: false), actions(logProbabilities: true))
+    }
+
     func testPolicyReadsTheNewestPublishedVersion() {
         let architecture = ModelArchitecture(
             observation: ObservationFormat(shape: [2], dtype: .float32), hiddenSizes: [4], numActions: 3)
