@@ -22,7 +22,7 @@ public struct Checkpoint: Sendable, Equatable {
     public static let formatVersion: UInt32 = 5
     /// The names format 4 may carry that this build can use.
     public static let knownHeads = PolicyHeads.names
-    public static let knownAlgorithms = ["vtrace"]
+    public static let knownAlgorithms = AlgorithmKind.allCases.map(\.rawValue)
 
     public var envName: String
     public var observationShape: [Int]

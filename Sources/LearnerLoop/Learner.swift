@@ -2,6 +2,7 @@ import Contract
 import Replay
 import Threading
 import Model
+import Randomness
 
 /// One learner step, top to bottom: encode the batch of unrolls, run the model forward on
 /// every timestep, let the algorithm (V-trace) turn its loss into gradients on the head,
@@ -33,6 +34,10 @@ public final class Learner: @unchecked Sendable {
     private var inputStatistics: InputStatistics?
     /// What makes the head's gradient from the batch: the algorithm.
     private let algorithm: Algorithm
+    /// The same object when it is PPO's (its batch preparation and minibatch selection).
+    private let ppo: PPOAlgorithm?
+    /// PPO's minibatch shuffles.
+    private var shuffler: SeededGenerator
 
     public init(architecture: ModelArchitecture, settings: LearnerSettings, store: ParameterStore) {
         self.architecture = architecture
@@ -55,7 +60,17 @@ public final class Learner: @unchecked Sendable {
         gradient = Array(repeating: 0, count: parameters.count)
         headParameterOffset = architecture.layout.headParameterOffset
         inputStatistics = architecture.normalizesInputs ? InputStatistics(width: architecture.inputSize) : nil
-        algorithm = VTraceAlgorithm(architecture: architecture, settings: settings)
+        switch settings.algorithm {
+        case .vtrace:
+            algorithm = VTraceAlgorithm(architecture: architecture, settings: settings)
+            ppo = nil
+        case .ppo:
+            precondition(settings.batchSize % settings.ppo.minibatches == 0, "PPO's minibatches must divide the batch")
+            let ppo = PPOAlgorithm(architecture: architecture, settings: settings)
+            algorithm = ppo
+            self.ppo = ppo
+        }
+        shuffler = SeededGenerator(seed: 0x99_0E, stream: 0x5AFF)
     }
 
     deinit {
@@ -82,6 +97,10 @@ public final class Learner: @unchecked Sendable {
     /// With a `group`, every rank calls this with its own batch at the same time: the
     /// gradients are summed across ranks and the average applied, identically everywhere.
     public func step(_ unrolls: [Unroll], weights: [Float]? = nil, group: DataParallelGroup? = nil) -> TrainingStepReport {
+        if let ppo {
+            precondition(group == nil && (weights?.allSatisfy { $0 == 1 } ?? true), "PPO runs on one learner without replay")
+            return ppoStep(unrolls, ppo: ppo)
+        }
         var report = computeGradient(unrolls, weights: weights)
         if let group {
             let started = MonotonicClock.now()
@@ -99,14 +118,40 @@ public final class Learner: @unchecked Sendable {
         gradient.withUnsafeMutableBufferPointer { body($0) }
     }
 
-    /// The loss gradient of one batch (see `step`) into the learner's gradient buffer;
-    /// the parameters are not touched.
-    public func computeGradient(_ unrolls: [Unroll], weights: [Float]? = nil) -> TrainingStepReport {
-        let batch = settings.batchSize, length = settings.unrollLength, timesteps = length + 1
-        precondition(unrolls.count == batch && unrolls.allSatisfy { $0.length == length })
-        let versionBefore = store.version  // for the policy lag
+    /// PPO: the batch's advantages and targets from the parameters as they are, then
+    /// `epochs` passes over it in shuffled minibatches, one update (and one published
+    /// version) each. The report sums the frames of the batch once and keeps the last
+    /// minibatch's losses and statistics.
+    private func ppoStep(_ unrolls: [Unroll], ppo: PPOAlgorithm) -> TrainingStepReport {
+        runForward(unrolls, gatherStatistics: true)
+        parameters.withUnsafeBufferPointer {
+            ppo.prepare(unrolls: unrolls, forward: forward, headParameters: $0.baseAddress! + headParameterOffset)
+        }
+        let perMinibatch = unrolls.count / settings.ppo.minibatches
+        var order = Array(unrolls.indices)
+        var last = TrainingStepReport()
+        for _ in 0..<settings.ppo.epochs {
+            for index in stride(from: order.count - 1, to: 0, by: -1) {
+                order.swapAt(index, Int(shuffler.next() % UInt64(index + 1)))
+            }
+            for first in stride(from: 0, to: order.count, by: perMinibatch) {
+                ppo.selection = Array(order[first..<(first + perMinibatch)])
+                var report = computeGradient(ppo.selection.map { unrolls[$0] }, gatherStatistics: false)
+                report.frames = 0  // frames count once per batch, below, however often they are reused
+                applyGradient(contributors: 1, report: &report)
+                last = report
+            }
+        }
+        last.frames = unrolls.count * settings.unrollLength
+        framesTrained += UInt64(last.frames)
+        return last
+    }
 
-        // 1. Every timestep of every unroll is one row of the forward pass.
+    /// Encodes the unrolls' observations and runs the model on every timestep (unroll b's
+    /// timestep t at row b·(T+1) + t), optionally counting the inputs for the normaliser.
+    private func runForward(_ unrolls: [Unroll], gatherStatistics: Bool) {
+        let count = unrolls.count, length = settings.unrollLength, timesteps = length + 1, rows = count * timesteps
+        precondition(count >= 1 && count <= settings.batchSize && unrolls.allSatisfy { $0.length == length })
         let observationBytes = architecture.observation.byteCount
         for (b, unroll) in unrolls.enumerated() {
             unroll.observations.withUnsafeBytes {
@@ -116,8 +161,10 @@ public final class Learner: @unchecked Sendable {
         encoder.encode(raw: rawObservations, count: rows, into: input)
         // Each unroll's new timesteps join the input statistics (timestep 0 joined with the
         // unroll before, whose last timestep it is).
-        for b in 0..<batch {
-            inputStatistics?.gather(input + (b * timesteps + 1) * architecture.inputSize, rows: length)
+        if gatherStatistics {
+            for b in 0..<count {
+                inputStatistics?.gather(input + (b * timesteps + 1) * architecture.inputSize, rows: length)
+            }
         }
         // A recurrent core replays each unroll from the state it started in, and starts
         // afresh at every FIRST inside it, as the server did while acting.
@@ -130,9 +177,25 @@ public final class Learner: @unchecked Sendable {
             for t in 0..<timesteps { resets[b * timesteps + t] = unroll.stepTypes[t] == StepType.first }
         }
         parameters.withUnsafeBufferPointer {
-            ModelForward.run(parameters: $0.baseAddress!, input: input, sequences: batch, length: timesteps,
+            ModelForward.run(parameters: $0.baseAddress!, input: input, sequences: count, length: timesteps,
                            initialState: stateSize > 0 ? UnsafePointer(initialStateRows) : nil, resets: resets, workspace: forward)
         }
+    }
+
+    /// The loss gradient of one batch (see `step`) into the learner's gradient buffer;
+    /// the parameters are not touched.
+    public func computeGradient(_ unrolls: [Unroll], weights: [Float]? = nil) -> TrainingStepReport {
+        precondition(unrolls.count == settings.batchSize)
+        return computeGradient(unrolls, weights: weights, gatherStatistics: true)
+    }
+
+    /// The loss gradient of `unrolls` (a batch, or PPO's minibatch of it).
+    private func computeGradient(_ unrolls: [Unroll], weights: [Float]? = nil, gatherStatistics: Bool) -> TrainingStepReport {
+        let length = settings.unrollLength, timesteps = length + 1, rows = unrolls.count * timesteps
+        let versionBefore = store.version  // for the policy lag
+
+        // 1. Every timestep of every unroll is one row of the forward pass.
+        runForward(unrolls, gatherStatistics: gatherStatistics)
 
         // 2. The algorithm's loss, as gradients on each head row.
         // The head's own parameters get their gradient straight from the algorithm.
@@ -151,7 +214,7 @@ public final class Learner: @unchecked Sendable {
                                 forward: forward, workspace: backward, gradient: gradient.baseAddress!)
             }
         }
-        report.frames = batch * length
+        report.frames = unrolls.count * length
         return report
     }
 

@@ -22,6 +22,9 @@ public struct LearnerSettings: Sendable, Equatable {
     /// as one with signal, and MinAtar Breakout's policy collapsed (BENCHMARKS.md).
     public var normalizeAdvantages = false
     public var vtrace = VTrace.Parameters()
+    /// What turns a batch into updates (V-trace: one update; PPO: epochs × minibatches).
+    public var algorithm = AlgorithmKind.vtrace
+    public var ppo = PPOSettings()
     public var optimizer = OptimizerSettings()
     /// Global-norm gradient clipping; nil turns it off.
     public var maxGradientNorm: Float? = 40
@@ -57,6 +60,10 @@ public struct TrainingStepReport: Sendable, Equatable {
     public var unrollPriorities: [Double] = []
     /// The gradient was not finite, so the step was skipped (nothing applied or published).
     public var skippedNonFinite = false
+    /// PPO only: the fraction of trained transitions whose ratio left [1 − ε, 1 + ε], and the
+    /// approximate KL divergence between the behaviour and the current policy (last minibatch).
+    public var clipFraction: Float?
+    public var approximateKL: Float?
     /// Seconds spent summing the gradient across a data-parallel job's ranks.
     public var reduceSeconds: Double = 0
     public init() {}

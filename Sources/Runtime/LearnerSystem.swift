@@ -59,6 +59,10 @@ public final class LearnerSystem: @unchecked Sendable {
         let statistics = StatisticsBox()
         var trainingService: TrainingService? = nil
         if let learning = configuration.learning {
+            if learning.settings.algorithm == .ppo && (configuration.job != nil || learning.replay != nil) {
+                throw UnsupportedConfiguration(description: "--algorithm ppo runs on one learner without replay for now "
+                    + "(its minibatch updates are not yet all-reduced across MPI ranks)")
+            }
             let learner = Learner(architecture: architecture, settings: learning.settings, store: store)
             if let checkpoint = resume?.checkpoint {
                 learner.restore(parameters: checkpoint.parameters, optimizer: checkpoint.optimizerFirst, checkpoint.optimizerSecond,
@@ -159,6 +163,11 @@ extension JobCounters {
 /// after the server exists and before training starts.
 final class StatisticsBox: @unchecked Sendable {
     var value: ServerStatistics?
+}
+
+/// A combination of settings this build cannot run, with the reason.
+public struct UnsupportedConfiguration: Error, CustomStringConvertible {
+    public let description: String
 }
 
 public struct CheckpointMismatch: Error, CustomStringConvertible {

@@ -48,6 +48,11 @@ public final class MetricsExporter: Sendable {
                        Double(system.server.configuration.recording?.queue.depth ?? 0))
             text.histogram("seedrl_learner_step_seconds", "Seconds per learner step.", training.stepSeconds)
             text.histogram("seedrl_policy_lag_versions", "Mean policy lag of each learner step.", training.policyLag)
+            if let clipFraction = training.progress.last.clipFraction, let kl = training.progress.last.approximateKL {
+                text.gauge("seedrl_ppo_clip_fraction", "PPO: transitions of the last minibatch whose ratio left [1 - eps, 1 + eps].",
+                           Double(clipFraction))
+                text.gauge("seedrl_ppo_approx_kl", "PPO: approximate KL(behaviour || current) over the last minibatch.", Double(kl))
+            }
             if case .box = system.spec.action {
                 let report = training.progress.last
                 text.gauge("seedrl_action_mean", "Box actions: mean of the last batch's actions (every dimension).",

@@ -87,6 +87,10 @@ public struct ProgressSampler {
                 ("learner/skipped_updates", Double(stats.skippedUpdates)),
                 ("queue/unrolls", Double(system.server.configuration.recording?.queue.depth ?? 0)),
             ]
+            // PPO: how far each update moved the policy from the one that acted.
+            if let clipFraction = report.clipFraction, let kl = report.approximateKL {
+                scalars += [("ppo/clip_fraction", Double(clipFraction)), ("ppo/approx_kl", Double(kl))]
+            }
             // Box actions: what the policy does with its action space (written once a step has).
             if let mean = report.actionMean, let spread = report.actionStd, let sigma = report.policyStd {
                 scalars += [("actions/mean", Double(mean)), ("actions/std", Double(spread)), ("policy/std", Double(sigma))]

@@ -13,6 +13,8 @@ extension KnownEnvironment: ExpressibleByArgument {
 }
 
 extension OptimizerKind: ExpressibleByArgument {}
+extension AlgorithmKind: ExpressibleByArgument {}
+extension PPOAdvantages: ExpressibleByArgument {}
 extension TorsoKind: ExpressibleByArgument {}
 extension UnrollQueuePolicy: ExpressibleByArgument {}
 extension ReplayBuffer.Sampling: ExpressibleByArgument {}

@@ -14,6 +14,24 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "B: unrolls per training step. (default: \(LearnerSettings().batchSize))")
     var batchSize: Int?
 
+    @Option(help: "What turns a batch into updates: vtrace (one update per batch) or ppo (--ppo-epochs passes of --ppo-minibatches updates, clipped surrogate against the behaviour policy).")
+    var algorithm: AlgorithmKind = LearnerSettings().algorithm
+
+    @Option(help: "PPO: passes over each batch.")
+    var ppoEpochs: Int = PPOSettings().epochs
+
+    @Option(help: "PPO: minibatches per pass (must divide --batch-size).")
+    var ppoMinibatches: Int = PPOSettings().minibatches
+
+    @Option(help: "PPO: ε of the clipped ratio.")
+    var ppoClip: Float = PPOSettings().clip
+
+    @Option(help: "PPO: λ of GAE.")
+    var gaeLambda: Float = PPOSettings().lambda
+
+    @Option(help: "PPO: advantages from GAE(λ) or from V-trace (APPO's choice).")
+    var advantages: PPOAdvantages = PPOSettings().advantages
+
     @Option(help: "Optimizer (rmsprop in the Keras form: mean square from 0).")
     var optimizer: OptimizerKind = OptimizerSettings().kind
 
@@ -78,6 +96,13 @@ struct LearningOptions: ParsableArguments {
         if unrollQueue < batch { throw ValidationError("--unroll-queue must hold at least one batch (\(batch))") }
         if !(0..<1).contains(replayRatio) { throw ValidationError("--replay-ratio must be in [0, 1)") }
         if replayCapacity < 1 { throw ValidationError("--replay-capacity must be at least 1") }
+        if algorithm == .ppo {
+            if ppoEpochs < 1 || ppoMinibatches < 1 { throw ValidationError("--ppo-epochs and --ppo-minibatches must be at least 1") }
+            if batch % ppoMinibatches != 0 { throw ValidationError("--ppo-minibatches (\(ppoMinibatches)) must divide --batch-size (\(batch))") }
+            if !(ppoClip > 0 && ppoClip < 1) { throw ValidationError("--ppo-clip must be in (0, 1)") }
+            if !(0...1).contains(gaeLambda) { throw ValidationError("--gae-lambda must be in [0, 1]") }
+            if replayRatio > 0 { throw ValidationError("--algorithm ppo does not take --replay-ratio (it reuses each batch itself)") }
+        }
     }
 
     /// The settings, each unset flag taken from `task`.
@@ -97,6 +122,12 @@ struct LearningOptions: ParsableArguments {
         settings.vtrace.clipPGRho = clipPgRho
         settings.vtrace.lambda = lambda
         settings.optimizer.kind = optimizer
+        settings.algorithm = algorithm
+        settings.ppo.epochs = ppoEpochs
+        settings.ppo.minibatches = ppoMinibatches
+        settings.ppo.clip = ppoClip
+        settings.ppo.lambda = gaeLambda
+        settings.ppo.advantages = advantages
         settings.optimizer.learningRate = learningRate ?? settings.optimizer.learningRate
         return settings
     }

@@ -122,7 +122,7 @@ extension CheckpointTests {
             XCTAssertEqual("\($0)", "unknown policy head 'gaussianxxx' (this build knows categorical, gaussian, multi-discrete)")
         }
         XCTAssertThrowsError(try Checkpoint(decoding: replacing("vtrace", with: "ppoooo"))) {
-            XCTAssertEqual("\($0)", "unknown algorithm 'ppoooo' (this build knows vtrace)")
+            XCTAssertEqual("\($0)", "unknown algorithm 'ppoooo' (this build knows vtrace, ppo)")
         }
         XCTAssertThrowsError(try Checkpoint(decoding: replacing("minatar", with: "natures"))) {
             XCTAssertEqual("\($0)", "unknown torso 'natures' (this build knows mlp, minatar, nature, impala)")

@@ -1,0 +1,30 @@
+/// Which algorithm turns a batch into updates.
+public enum AlgorithmKind: String, Sendable, CaseIterable {
+    /// IMPALA's single-pass V-trace actor-critic: one update per batch.
+    case vtrace
+    /// PPO's clipped surrogate: several epochs of minibatch updates per batch.
+    case ppo
+}
+
+/// Where PPO's advantages come from.
+public enum PPOAdvantages: String, Sendable, CaseIterable {
+    /// GAE(λ) from the values before the batch's first update (PPO's own).
+    case gae
+    /// V-trace's off-policy-corrected advantages (APPO's choice: the batch may be stale).
+    case vtrace
+}
+
+/// PPO's settings (Schulman et al. 2017; defaults as CleanRL's Atari PPO).
+public struct PPOSettings: Sendable, Equatable {
+    /// Passes over each batch.
+    public var epochs = 4
+    /// Minibatches per pass: the batch's unrolls split evenly (the batch size must divide).
+    public var minibatches = 4
+    /// ε of the clipped ratio π/μ ∈ [1 − ε, 1 + ε].
+    public var clip: Float = 0.2
+    /// λ of GAE.
+    public var lambda: Float = 0.95
+    public var advantages = PPOAdvantages.gae
+
+    public init() {}
+}
