@@ -9,8 +9,10 @@ import XCTest
 /// The exporter on a real learner with a real actor: every family is there, counters
 /// count what GetStats counts, histograms have observations.
 final class MetricsExporterTests: XCTestCase {
-    func testTheExporterCountsWhatTheLearnerDid() throws {
-        var server = LearnerServerConfiguration(spec: KnownEnvironment.cartpole.spec, listenAddresses: ["127.0.0.1:0"])
+    /// A training learner for `environment` with an actor of 8 lanes, run until its third
+    /// update (or 20 s), then `body`.
+    private func withTrainedLearner(_ environment: KnownEnvironment, _ body: (LearnerSystem) throws -> Void) throws {
+        var server = LearnerServerConfiguration(spec: environment.spec, listenAddresses: ["127.0.0.1:0"])
         server.maxBatch = 64
         var configuration = LearnerConfiguration(server: server)
         configuration.model.hiddenSizes = [16]
@@ -19,59 +21,51 @@ final class MetricsExporterTests: XCTestCase {
         let group = ServiceGroup(system.services)
         try group.start()
         defer { group.shutdown() }
-        var actorConfiguration = ActorConfiguration(target: "127.0.0.1:\(system.server.boundPorts[0])", environment: "cartpole")
+        var actorConfiguration = ActorConfiguration(target: "127.0.0.1:\(system.server.boundPorts[0])", environment: environment.rawValue)
         actorConfiguration.environments = 8
         let actor = ActorLoop(configuration: actorConfiguration)
         try actor.start()
         defer { actor.stop() }
         let deadline = MonotonicClock.now() + 20_000_000_000
         while system.stats().modelVersion < 3 && MonotonicClock.now() < deadline { usleep(10_000) }
-        // Stats first: the actor keeps stepping, so a later render can only count more.
-        let stats = system.stats()
-        let text = MetricsExporter(system: system).render()
-        func value(_ name: String) -> Double? {
-            text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last!) }
-        }
-        XCTAssertGreaterThanOrEqual(value("seedrl_env_steps_total") ?? 0, Double(stats.envSteps))
-        XCTAssertGreaterThan(value("seedrl_frames_trained_total") ?? 0, 0)
-        XCTAssertEqual(value("seedrl_streams_opened_total"), 1, "eight lanes on one ActBatch stream")
-        XCTAssertGreaterThan(value("seedrl_step_round_trip_seconds_count") ?? 0, 0)
-        XCTAssertGreaterThan(value("seedrl_learner_step_seconds_count") ?? 0, 0)
-        XCTAssertGreaterThan(value("seedrl_process_cpu_seconds_total") ?? 0, 0)
-        XCTAssertGreaterThan(value("seedrl_cpu_microseconds_per_env_step") ?? 0, 0)
-        XCTAssertTrue(text.contains("seedrl_invalid_steps_total{reason=\"observation_size\"} 0"))
-        for family in ["seedrl_queue_wait_seconds", "seedrl_inference_batch_rows", "seedrl_policy_lag_versions"] {
-            XCTAssertTrue(text.contains("# TYPE \(family) histogram"), family)
+        try body(system)
+    }
+
+    func testTheExporterCountsWhatTheLearnerDid() throws {
+        try withTrainedLearner(.cartpole) { system in
+            // Stats first: the actor keeps stepping, so a later render can only count more.
+            let stats = system.stats()
+            let text = MetricsExporter(system: system).render()
+            func value(_ name: String) -> Double? {
+                text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+            }
+            XCTAssertGreaterThanOrEqual(value("seedrl_env_steps_total") ?? 0, Double(stats.envSteps))
+            XCTAssertGreaterThan(value("seedrl_frames_trained_total") ?? 0, 0)
+            XCTAssertEqual(value("seedrl_streams_opened_total"), 1, "eight lanes on one ActBatch stream")
+            XCTAssertGreaterThan(value("seedrl_step_round_trip_seconds_count") ?? 0, 0)
+            XCTAssertGreaterThan(value("seedrl_learner_step_seconds_count") ?? 0, 0)
+            XCTAssertGreaterThan(value("seedrl_process_cpu_seconds_total") ?? 0, 0)
+            XCTAssertGreaterThan(value("seedrl_cpu_microseconds_per_env_step") ?? 0, 0)
+            XCTAssertTrue(text.contains("seedrl_invalid_steps_total{reason=\"observation_size\"} 0"))
+            for family in ["seedrl_queue_wait_seconds", "seedrl_inference_batch_rows", "seedrl_policy_lag_versions"] {
+                XCTAssertTrue(text.contains("# TYPE \(family) histogram"), family)
+            }
         }
     }
 
     /// A Pendulum learner exports what its Gaussian policy does: the actions' mean and
     /// spread and σ, which starts at 1 (log σ 0) and moves only by training.
     func testABoxLearnerExportsItsActionStatistics() throws {
-        var server = LearnerServerConfiguration(spec: KnownEnvironment.pendulum.spec, listenAddresses: ["127.0.0.1:0"])
-        server.maxBatch = 64
-        var configuration = LearnerConfiguration(server: server)
-        configuration.model.hiddenSizes = [16]
-        configuration.learning = LearningConfiguration()
-        let system = try LearnerSystem(configuration: configuration, logger: Logger(label: "test"))
-        let group = ServiceGroup(system.services)
-        try group.start()
-        defer { group.shutdown() }
-        var actorConfiguration = ActorConfiguration(target: "127.0.0.1:\(system.server.boundPorts[0])", environment: "pendulum")
-        actorConfiguration.environments = 8
-        let actor = ActorLoop(configuration: actorConfiguration)
-        try actor.start()
-        defer { actor.stop() }
-        let deadline = MonotonicClock.now() + 20_000_000_000
-        while system.stats().modelVersion < 3 && MonotonicClock.now() < deadline { usleep(10_000) }
-        let text = MetricsExporter(system: system).render()
-        func value(_ name: String) -> Double? {
-            text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+        try withTrainedLearner(.pendulum) { system in
+            let text = MetricsExporter(system: system).render()
+            func value(_ name: String) -> Double? {
+                text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+            }
+            let sigma = try XCTUnwrap(value("seedrl_policy_std"))
+            XCTAssertEqual(sigma, 1, accuracy: 0.2, "σ near its start after a few steps")
+            // Samples of N(μ≈0, σ≈1): their spread is about σ, their mean near 0.
+            XCTAssertEqual(try XCTUnwrap(value("seedrl_action_std")), sigma, accuracy: 0.5)
+            XCTAssertEqual(try XCTUnwrap(value("seedrl_action_mean")), 0, accuracy: 0.5)
         }
-        let sigma = try XCTUnwrap(value("seedrl_policy_std"))
-        XCTAssertEqual(sigma, 1, accuracy: 0.2, "σ near its start after a few steps")
-        // Samples of N(μ≈0, σ≈1): their spread is about σ, their mean near 0.
-        XCTAssertEqual(try XCTUnwrap(value("seedrl_action_std")), sigma, accuracy: 0.5)
-        XCTAssertEqual(try XCTUnwrap(value("seedrl_action_mean")), 0, accuracy: 0.5)
     }
 }
