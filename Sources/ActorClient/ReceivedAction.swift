@@ -34,7 +34,7 @@ enum ReceivedAction {
         case .box: (batch.continuous.count, "continuous values")
         case .multiDiscrete: (batch.discrete.count, "indices")
         }
-        let expected = lanes * (spec.discreteCount == nil ? spec.width : 1)
+        let expected = lanes * spec.width
         return count == expected ? nil : "the server answered \(count) \(field) for \(lanes) lanes of \(spec.description)"
     }
 
@@ -49,7 +49,9 @@ enum ReceivedAction {
         return check(row, spec: spec, what: "lane \(lane)'s action \(Array(UnsafeBufferPointer(start: row, count: width)))")
     }
 
-    private static func check(_ row: UnsafeMutablePointer<Float>, spec: ActionSpec, what: String) -> String? {
-        spec.contains(UnsafeBufferPointer(start: row, count: spec.width)) ? nil : "the server sent \(what), outside \(spec.description)"
+    /// `what` names the action in the message; it is built only for an action at fault (this
+    /// runs for every step an actor takes).
+    private static func check(_ row: UnsafeMutablePointer<Float>, spec: ActionSpec, what: @autoclosure () -> String) -> String? {
+        spec.contains(UnsafeBufferPointer(start: row, count: spec.width)) ? nil : "the server sent \(what()), outside \(spec.description)"
     }
 }

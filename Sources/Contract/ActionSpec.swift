@@ -63,6 +63,15 @@ public enum ActionSpec: Sendable, Equatable, Hashable {
         }
     }
 
+    /// A box dimension's value as it is sent: clipped into [low, high], and finite whatever
+    /// came in (a NaN goes out as the lower bound, else the upper, else 0) — the rule the
+    /// proto's BoxSpace states, for the server and the evaluator alike.
+    @inline(__always)
+    public static func clip(_ value: Float, low: Float, high: Float) -> Float {
+        let bounded = min(max(value, low), high)
+        return bounded.isFinite ? bounded : (low.isFinite ? low : (high.isFinite ? high : 0))
+    }
+
     /// Whether `row` (`width` floats, as the server sends it) is an action of this space:
     /// indices whole and in range, box values finite and within bounds.
     public func contains(_ row: UnsafeBufferPointer<Float>) -> Bool {

@@ -40,11 +40,7 @@ final class ReplyActions {
         case .box:
             for row in 0..<rows {
                 for d in 0..<width {
-                    let value = actions[row * width + d]
-                    // A NaN from the model (it cannot come from finite parameters) goes out as
-                    // the lower bound, or 0 when unbounded: every value sent is finite.
-                    let bounded = min(max(value, low[d]), high[d])
-                    values[row * width + d] = bounded.isFinite ? bounded : (low[d].isFinite ? low[d] : (high[d].isFinite ? high[d] : 0))
+                    values[row * width + d] = ActionSpec.clip(actions[row * width + d], low: low[d], high: high[d])
                 }
             }
         }

@@ -110,7 +110,7 @@ public struct Checkpoint: Sendable, Equatable {
         } else {
             u32(UInt32(Self.format3Torsos.firstIndex(of: torso)!))
         }
-        u64(UInt64(action.width == 1 ? action.discreteCount ?? 1 : action.width))
+        u64(UInt64(action.discreteCount ?? action.width))
         switch action {
         case .discrete: break
         case .box(let low, let high): floats(low); floats(high)

@@ -250,7 +250,7 @@ public final class Learner: @unchecked Sendable {
         framesTrained += UInt64(report.frames)
         if inputStatistics != nil {
             inputStatistics!.merge()
-            let layout = architecture.layout
+            let layout = forward.layout
             parameters.withUnsafeMutableBufferPointer { inputStatistics!.write(into: $0.baseAddress!, layout: layout) }
         }
         store.publish(parameters, version: versionBefore + 1)

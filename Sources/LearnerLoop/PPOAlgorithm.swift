@@ -112,7 +112,6 @@ final class PPOAlgorithm: Algorithm {
                 approximateKL += Double(terms.approximateKL)
                 lagSum += Double(versionBefore &- unroll.versions[t])
             }
-            report.unrollPriorities.append(0)
         }
         report.policyLag = transitions > 0 ? lagSum / Double(transitions) : 0
         report.clipFraction = transitions > 0 ? Float(clipped) / Float(transitions) : 0

@@ -29,7 +29,7 @@ public struct CategoricalHead: PolicyHead {
     /// The same draw as `sample` (the same generator use), without the logarithm.
     public func sampleAction(outputs: UnsafePointer<Float>, parameters: UnsafePointer<Float>, generator: inout SeededGenerator,
                              into action: UnsafeMutablePointer<Float>) {
-        action[0] = Float(Categorical.sampleIndex(logits: outputs, count: count, generator: &generator))
+        action[0] = Float(Categorical.sampleIndex(logits: outputs, count: count, generator: &generator).index)
     }
 
     public func mode(outputs: UnsafePointer<Float>, parameters: UnsafePointer<Float>, into action: UnsafeMutablePointer<Float>) -> Float {
@@ -63,22 +63,15 @@ enum Categorical {
     @inline(__always)
     static func sample(logits: UnsafePointer<Float>, count: Int, generator: inout SeededGenerator)
         -> (index: Int, logProbability: Float) {
-        var maximum = logits[0]
-        for index in 1..<count where logits[index] > maximum { maximum = logits[index] }
-        var total: Float = 0
-        for index in 0..<count { total += expf(logits[index] - maximum) }
-        let logTotal = maximum + logf(total)
-        var threshold = generator.nextUnitFloat() * total
-        for index in 0..<count {
-            threshold -= expf(logits[index] - maximum)
-            if threshold < 0 { return (index, logits[index] - logTotal) }
-        }
-        return (count - 1, logits[count - 1] - logTotal)  // rounding left a sliver: the last action
+        let draw = sampleIndex(logits: logits, count: count, generator: &generator)
+        return (draw.index, logits[draw.index] - (draw.maximum + logf(draw.total)))
     }
 
-    /// As `sample`, the index only.
+    /// As `sample` without the logarithm: the index, and the maximum logit and the sum of
+    /// exp(logit − maximum) it was drawn with.
     @inline(__always)
-    static func sampleIndex(logits: UnsafePointer<Float>, count: Int, generator: inout SeededGenerator) -> Int {
+    static func sampleIndex(logits: UnsafePointer<Float>, count: Int, generator: inout SeededGenerator)
+        -> (index: Int, maximum: Float, total: Float) {
         var maximum = logits[0]
         for index in 1..<count where logits[index] > maximum { maximum = logits[index] }
         var total: Float = 0
@@ -86,9 +79,9 @@ enum Categorical {
         var threshold = generator.nextUnitFloat() * total
         for index in 0..<count {
             threshold -= expf(logits[index] - maximum)
-            if threshold < 0 { return index }
+            if threshold < 0 { return (index, maximum, total) }
         }
-        return count - 1
+        return (count - 1, maximum, total)  // rounding left a sliver: the last action
     }
 
     /// The most likely index (first on ties).

@@ -40,7 +40,7 @@ public enum ModelBackward {
         forward: ForwardWorkspace, workspace: BackwardWorkspace, gradient: UnsafeMutablePointer<Float>
     ) {
         precondition(rows <= workspace.maxRows && rows <= forward.maxBatch)
-        let layout = forward.architecture.layout
+        let layout = forward.layout
         let backend = forward.backend
         let input = forward.torsoInput(input)
         let layers = layout.layers

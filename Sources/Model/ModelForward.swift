@@ -13,6 +13,8 @@ public final class ForwardWorkspace {
     /// The normalised inputs the torso read (nil when inputs are not normalised).
     let normalizedInput: UnsafeMutablePointer<Float>?
     let architecture: ModelArchitecture
+    /// `architecture.layout`, computed once (it builds arrays: not once per batch).
+    public let layout: ParameterLayout
     /// Where the arithmetic runs (the backward pass over this workspace's rows too).
     public let backend: any ComputeBackend
 
@@ -21,6 +23,7 @@ public final class ForwardWorkspace {
         self.maxBatch = maxBatch
         self.backend = backend
         let layout = architecture.layout
+        self.layout = layout
         activations = layout.layers.map { .allocate(capacity: maxBatch * $0.outputs) }
         core = layout.lstm.map { LSTMWorkspace(layout: $0, maxRows: maxBatch, backend: backend) }
         convTorso = architecture.convTorso.map { ConvTorsoWorkspace(plan: $0, maxRows: maxBatch, backend: backend) }
@@ -71,7 +74,7 @@ public enum ModelForward {
     ) {
         let count = sequences * length
         precondition(count >= 1 && count <= workspace.maxBatch, "batch of \(count) exceeds \(workspace.maxBatch)")
-        let layout = workspace.architecture.layout
+        let layout = workspace.layout
         if let normalized = workspace.normalizedInput {
             InputNormalizer.apply(parameters: parameters, layout: layout, input: input, rows: count, into: normalized)
         }

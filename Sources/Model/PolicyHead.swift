@@ -68,10 +68,4 @@ public enum PolicyHeads {
 
     /// The names checkpoints may carry.
     public static let names = ["categorical", "gaussian", "multi-discrete"]
-
-    /// The head a checkpoint's name and action space describe, or nil when they disagree.
-    public static func make(named name: String, action: ActionSpec) -> (any PolicyHead)? {
-        let head = make(for: action)
-        return head.name == name ? head : nil
-    }
 }

@@ -1,3 +1,4 @@
+import Contract
 import Environments
 import LearnerLoop
 import Model
@@ -41,7 +42,7 @@ public enum Evaluation {
                 }
                 // A box action goes to the environment clipped, as the server sends it.
                 if case .box(let low, let high) = architecture.action {
-                    for d in action.indices { action[d] = min(max(action[d], low[d]), high[d]) }
+                    for d in action.indices { action[d] = ActionSpec.clip(action[d], low: low[d], high: high[d]) }
                 }
                 let outcome = environment.step(action: action, observation: observation)
                 total += Double(outcome.reward)

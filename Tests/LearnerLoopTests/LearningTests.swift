@@ -87,7 +87,7 @@ final class LearningTests: XCTestCase {
                     // As the server sends it: a box action clipped into its bounds.
                     for d in 0..<width { sent[d] = actions[index * width + d] }
                     if case .box(let low, let high) = spec.action {
-                        for d in 0..<width { sent[d] = min(max(sent[d], low[d]), high[d]) }
+                        for d in 0..<width { sent[d] = ActionSpec.clip(sent[d], low: low[d], high: high[d]) }
                     }
                     let outcome = environment.step(action: sent, observation: slot)
                     run.environmentSteps += 1
