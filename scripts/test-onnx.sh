@@ -30,7 +30,10 @@ fresh_checkpoint() {
 
 "$seedrl" train --env cartpole --seed 1 --logdir "$work/cartpole" --quiet --log-level error
 "$seedrl" train --env minatar-breakout --seed 1 --max-steps 20000 --logdir "$work/minatar" --quiet --log-level error
-"$seedrl" train --env pendulum --seed 1 --logdir "$work/pendulum" --quiet --log-level error
+# Pendulum reaches -200 within its default 1M steps on most seeds and machines, not all
+# (seed 1 stopped at -237 on a fast many-core CI machine, where the actors' timing differs):
+# the policy must only be trained to the goal, so it gets three times the budget.
+"$seedrl" train --env pendulum --seed 1 --max-steps 3000000 --logdir "$work/pendulum" --quiet --log-level error
 "$seedrl" train --env pendulum --seed 1 --target-return=-5000 --normalize-observations --logdir "$work/pendulum-normalized" --quiet --log-level error
 fresh_checkpoint nature --obs-shape 84,84,4 --obs-dtype uint8 --num-actions 6 --torso nature
 fresh_checkpoint impala --obs-shape 45,39,3 --obs-dtype uint8 --num-actions 5 --torso impala
