@@ -21,6 +21,7 @@ test:
 	scripts/test-python-actor.sh
 	scripts/test-hostile-clients.sh
 	scripts/test-prometheus.sh
+	scripts/test-health-reflection.sh
 	scripts/test-onnx.sh
 	scripts/test-tensorboard.sh
 	scripts/test-netns.sh

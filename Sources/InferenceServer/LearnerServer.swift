@@ -77,6 +77,8 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
         stopRequested.set()
         watchdog?.stop()
         logger.info("shutting down", metadata: ["open_streams": "\(statistics.openStreams)"])
+        // Health watchers (load balancers) learn of the stop before the streams end.
+        transport.withLock { $0 }?.healthStatusChanged()
         hub.stop(keepingUnrolls: keepingUnrolls)
         lifecycle.withLock { _ in
             transport.withLock { $0 }?.shutdown(endingStreamsWith: .unavailable, message: "server shutting down")
@@ -155,4 +157,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     public func getSpec(context: CallContext) -> Result<SpecMessage, RPCError> { hub.getSpec(context: context) }
     public func getStats(context: CallContext) -> Result<StatsMessage, RPCError> { hub.getStats(context: context) }
     public func unknownMethod(_ name: String, context: CallContext) -> RPCError { hub.unknownMethod(name, context: context) }
+    /// SERVING until a stop begins, NOT_SERVING from then until the port closes.
+    public var healthStatus: HealthStatus { stopped.load(ordering: .relaxed) ? .notServing : .serving }
+    public func authorizeReflection(context: CallContext) -> RPCError? { hub.authenticate(context) }
 }

@@ -9,7 +9,7 @@ enum Codec {
     typealias ByteBuffer = UnsafeMutablePointer<grpc_byte_buffer>
 
     /// Encodes through protobuf-c straight into one freshly allocated buffer.
-    private static func pack(size: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) -> ByteBuffer {
+    static func pack(size: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) -> ByteBuffer {
         var data: UnsafeMutablePointer<UInt8>? = nil
         let buffer = seedrl_byte_buffer_allocate(size, &data)!
         let written = write(data!)

@@ -1,15 +1,16 @@
 internal import CGRPC
 
-/// One unary call (GetSpec, GetStats) or a call to a method this server does not have:
+/// One unary call (GetSpec, GetStats, health Check) or a call to a method this server does not have:
 /// the reply, status and close go out in one batch as soon as the call is matched.
 ///
-/// The request payload is never read: both requests are empty messages, and reading
+/// The request payload is never read: GetSpec's and GetStats' are empty messages, health
+/// Check's service name is not needed (see `HealthService`), and reading
 /// would let any peer, token or not, make the server buffer a message of any size (the
 /// 1.51 core checks the receive limit only after assembling it). Unread, a request holds
 /// at most the stream's flow-control window and is dropped with the call.
 final class UnaryServerCall: CompletionTarget, @unchecked Sendable {
     // Confined to its completion queue's poller thread, like every tag's object.
-    enum Method { case getSpec, getStats, unknown }
+    enum Method { case getSpec, getStats, healthCheck, unknown }
     enum Operation: UInt8 { case request = 0, done = 1 }
 
     private let slots = ServerCallSlots.allocate()
@@ -54,6 +55,7 @@ final class UnaryServerCall: CompletionTarget, @unchecked Sendable {
         switch method {
         case .getSpec: outcome = server.service.getSpec(context: context).map { Codec.encode($0) }
         case .getStats: outcome = server.service.getStats(context: context).map { Codec.encode($0) }
+        case .healthCheck: outcome = .success(server.health.checkResponse())
         case .unknown:
             let name = String(slice: seedrl_call_details_method(slots.pointer(to: \.details)!))
             outcome = .failure(server.service.unknownMethod(name, context: context))

@@ -13,6 +13,10 @@ public protocol LearnerService: AnyObject, Sendable {
     /// A call to a method this service does not have: the status to end it with (a caller
     /// without a valid token should learn nothing more than that).
     func unknownMethod(_ name: String, context: CallContext) -> RPCError
+    /// What `grpc.health.v1.Health` reports now (asked on poller threads: keep it a load).
+    var healthStatus: HealthStatus { get }
+    /// Nil if the caller may use server reflection; otherwise the status to refuse it with.
+    func authorizeReflection(context: CallContext) -> RPCError?
 }
 
 /// How a `WireServer` listens and polls.
@@ -55,6 +59,11 @@ public final class WireServer: @unchecked Sendable {
     private var actBatchMethod: UnsafeMutableRawPointer!
     private var getSpecMethod: UnsafeMutableRawPointer!
     private var getStatsMethod: UnsafeMutableRawPointer!
+    private var healthCheckMethod: UnsafeMutableRawPointer!
+    private var healthWatchMethod: UnsafeMutableRawPointer!
+    private var reflectionMethods: [UnsafeMutableRawPointer] = []
+    private(set) var health: HealthService!
+    private var reflection: ServerReflection!
     /// Ports bound, one per listen address (0 for unix sockets).
     public private(set) var boundPorts: [Int] = []
 
@@ -101,6 +110,14 @@ public final class WireServer: @unchecked Sendable {
             pointer, "/seedrl.v1.Learner/GetSpec", nil, GRPC_SRM_PAYLOAD_NONE, 0)
         getStatsMethod = grpc_server_register_method(
             pointer, "/seedrl.v1.Learner/GetStats", nil, GRPC_SRM_PAYLOAD_NONE, 0)
+        // Health and reflection: requests are read by the call itself, if at all.
+        healthCheckMethod = grpc_server_register_method(pointer, HealthService.checkMethod, nil, GRPC_SRM_PAYLOAD_NONE, 0)
+        healthWatchMethod = grpc_server_register_method(pointer, HealthService.watchMethod, nil, GRPC_SRM_PAYLOAD_NONE, 0)
+        reflectionMethods = ServerReflection.methods.map {
+            grpc_server_register_method(pointer, $0, nil, GRPC_SRM_PAYLOAD_NONE, 0)
+        }
+        health = HealthService { [unowned service] in service.healthStatus }
+        reflection = ServerReflection { [unowned service] in service.authorizeReflection(context: $0) }
         let credentials = configuration.security.makeCredentials()
         defer { grpc_server_credentials_release(credentials) }
         for address in configuration.listenAddresses {
@@ -125,9 +142,15 @@ public final class WireServer: @unchecked Sendable {
             }
             rearmUnary(.getSpec, on: queue)
             rearmUnary(.getStats, on: queue)
+            rearmUnary(.healthCheck, on: queue)
             rearmUnary(.unknown, on: queue)
+            rearmHealthWatch(on: queue)
+            for method in reflectionMethods { rearmReflection(method, on: queue) }
         }
     }
+
+    /// Tells health watchers the service's status changed (e.g. to NOT_SERVING at a stop).
+    public func healthStatusChanged() { health.statusChanged() }
 
     /// Stops accepting, ends every open stream with `code`/`message`, waits up to
     /// `graceMilliseconds` for calls to finish, cancels the rest, and frees the server.
@@ -146,6 +169,8 @@ public final class WireServer: @unchecked Sendable {
             let waiter = ShutdownWaiter()
             grpc_server_shutdown_and_notify(pointer, queues[0].pointer, Tag.make(waiter, 0))
             for stream in open { stream.finish(code, message) }
+            health.finishAll(code, message)
+            reflection.finishAll(code, message)
             if !waiter.wait(milliseconds: graceMilliseconds) {
                 grpc_server_cancel_all_calls(pointer)
                 _ = waiter.wait(milliseconds: -1)
@@ -180,8 +205,29 @@ public final class WireServer: @unchecked Sendable {
             switch method {
             case .getSpec: _ = call.request(registered: getSpecMethod)
             case .getStats: _ = call.request(registered: getStatsMethod)
+            case .healthCheck: _ = call.request(registered: healthCheckMethod)
             case .unknown: _ = call.request(registered: nil)
             }
+        }
+    }
+
+    func rearmHealthWatch(on queue: CompletionQueue) {
+        state.withLock { state in
+            guard !state.shuttingDown else { return }
+            let call = MessageCall(queue: queue, handlers: health.watchHandlers { [unowned self] in
+                self.rearmHealthWatch(on: queue)
+            })
+            _ = call.request(server: pointer, method: healthWatchMethod)
+        }
+    }
+
+    func rearmReflection(_ method: UnsafeMutableRawPointer, on queue: CompletionQueue) {
+        state.withLock { state in
+            guard !state.shuttingDown else { return }
+            let call = MessageCall(queue: queue, handlers: reflection.handlers { [unowned self] in
+                self.rearmReflection(method, on: queue)
+            })
+            _ = call.request(server: pointer, method: method)
         }
     }
 

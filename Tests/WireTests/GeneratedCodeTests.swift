@@ -19,7 +19,8 @@ final class GeneratedCodeTests: XCTestCase {
         let out = "/tmp/seedrl-protoc-check-\(getpid())"
         defer { _ = system("rm -rf \(out)") }
         XCTAssertEqual(system("\(root)/scripts/generate-protos.sh \(out) >/dev/null"), 0)
-        for file in ["learner.pb-c.c", "include/learner.pb-c.h", "event.pb-c.c", "include/event.pb-c.h",
+        for file in ["learner.pb-c.c", "include/learner.pb-c.h", "event.pb-c.c", "include/event.pb-c.h", "descriptors.c",
+                     "health.pb-c.c", "include/health.pb-c.h", "reflection.pb-c.c", "include/reflection.pb-c.h",
                      "onnx_subset.pb-c.c", "include/onnx_subset.pb-c.h"] {
             XCTAssertEqual(system("cmp -s \(out)/\(file) \(root)/Sources/CSeedProto/\(file)"), 0,
                            "\(file) is stale: run scripts/generate-protos.sh and commit")
