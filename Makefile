@@ -19,6 +19,7 @@ test:
 	$(SWIFT) test --skip-build --disable-swift-testing
 	scripts/generate-command-reference.sh --check
 	scripts/test-python-actor.sh
+	scripts/test-gym-train.sh
 	scripts/test-hostile-clients.sh
 	scripts/test-prometheus.sh
 	scripts/test-health-reflection.sh

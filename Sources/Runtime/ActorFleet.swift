@@ -10,8 +10,16 @@ public final class ActorFleet: Service, @unchecked Sendable {
     // the progress monitor's thread asks `allExited` (ThreadSanitizer caught the two
     // touching the array at once when it was a plain property).
     public struct Plan: Sendable {
+        /// Which actor runs the environments.
+        public enum Program: Sendable {
+            /// `seedrl actor --env NAME` (this executable).
+            case seedrl(environment: String)
+            /// The Python actor at `executable` with its environment arguments (`--env ID ...`).
+            case python(executable: String, environment: [String])
+        }
+
         public var target: String
-        public var environment: String
+        public var program: Program
         public var processes: Int
         public var environmentsPerProcess: Int
         /// Environments per ActBatch stream (nil: the actor's default, all on one stream).
@@ -21,11 +29,11 @@ public final class ActorFleet: Service, @unchecked Sendable {
         /// Each process's standard output goes to `logDirectory/actor-N.log`.
         public var logDirectory: String
 
-        public init(target: String, environment: String, processes: Int, environmentsPerProcess: Int, lanes: Int? = nil,
+        public init(target: String, program: Program, processes: Int, environmentsPerProcess: Int, lanes: Int? = nil,
                     seed: UInt64, logDirectory: String) {
             self.target = target
             self.lanes = lanes
-            self.environment = environment
+            self.program = program
             self.processes = processes
             self.environmentsPerProcess = environmentsPerProcess
             self.seed = seed
@@ -34,9 +42,20 @@ public final class ActorFleet: Service, @unchecked Sendable {
 
         /// The command line of actor process `index`.
         public func arguments(index: Int) -> [String] {
-            ["actor", "--server", target, "--env", environment, "--envs", "\(environmentsPerProcess)",
-             "--seed", "\(seed &+ UInt64(index))", "--log-level", "warning", "--status-seconds", "10"]
+            let common = ["--server", target, "--envs", "\(environmentsPerProcess)", "--seed", "\(seed &+ UInt64(index))"]
                 + (lanes.map { ["--lanes", "\($0)"] } ?? [])
+            switch program {
+            case .seedrl(let environment):
+                return ["actor", "--env", environment] + common + ["--log-level", "warning", "--status-seconds", "10"]
+            case .python(_, let environment):
+                return environment + common
+            }
+        }
+
+        /// The executable of every actor process (nil: this one).
+        public var executable: String? {
+            if case .python(let executable, _) = program { return executable }
+            return nil
         }
     }
 
@@ -50,7 +69,7 @@ public final class ActorFleet: Service, @unchecked Sendable {
 
     public func start() throws {
         for index in 0..<plan.processes {
-            let child = try ChildProcess(arguments: plan.arguments(index: index),
+            let child = try ChildProcess(executable: plan.executable, arguments: plan.arguments(index: index),
                                          output: .file("\(plan.logDirectory)/actor-\(index).log"))
             children.withLock { $0.append(child) }
         }

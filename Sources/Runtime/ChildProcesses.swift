@@ -48,6 +48,31 @@ public final class ChildProcess: @unchecked Sendable {
         pid = child
     }
 
+    /// Runs `executable` to its end and returns its standard output (its standard error is
+    /// this process's); throws if it fails to start or exits non-zero.
+    public static func output(executable: String, arguments: [String]) throws(SpawnError) -> String {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))") }
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(executable: executable, arguments: arguments, output: .descriptor(ends[1]))
+        } catch {
+            close(ends[0]); close(ends[1])
+            throw error
+        }
+        close(ends[1])
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(ends[0], &chunk, chunk.count)
+            if count > 0 { bytes += chunk[0..<count] } else if count == 0 || errno != EINTR { break }
+        }
+        close(ends[0])
+        let status = child.wait(seconds: 60)
+        guard status == 0 else { throw SpawnError(description: "\(executable) exited with status \(status.map(String.init) ?? "killed")") }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     public func signal(_ signal: Int32) {
         if exitStatus == nil { kill(pid, signal) }
     }

@@ -12,6 +12,8 @@ public struct TaskDefaults: Sendable, Equatable {
     /// Normalise observations inside the model.
     public var normalizesObservations = false
     public var learning = LearnerSettings()
+    /// Unrolls waiting for the learner at most (nil: `LearningConfiguration`'s).
+    public var unrollQueueCapacity: Int?
     /// Actor processes and environments (lanes) per process for `seedrl train`.
     public var actors = 1
     public var environmentsPerActor = 64
@@ -49,15 +51,50 @@ public struct TaskDefaults: Sendable, Equatable {
         return defaults
     }
 
+    /// MinAtar's frames (10×10×channels): the `minatar` torso and γ 0.99, as for the Swift ports.
+    public static var minatarFrames: TaskDefaults {
+        var defaults = TaskDefaults()
+        defaults.torso = .minatar
+        defaults.learning.discount = 0.99
+        defaults.maxSteps = 5_000_000
+        return defaults
+    }
+
+    /// Atari's preprocessed frames (84×84×4): the settings that learned Pong (BENCHMARKS.md,
+    /// "Atari"; scripts/bench-atari.sh): the `nature` torso, Adam 6e-4, 80 transitions per
+    /// update (B 8 × T 10), gradient norm clipped at 0.5, and a short unroll queue to keep
+    /// the policy lag small.
+    public static var atariFrames: TaskDefaults {
+        var defaults = TaskDefaults()
+        defaults.torso = .nature
+        defaults.learning.discount = 0.99
+        defaults.learning.optimizer.learningRate = 6e-4
+        defaults.learning.batchSize = 8
+        defaults.learning.unrollLength = 10
+        defaults.learning.maxGradientNorm = 0.5
+        defaults.unrollQueueCapacity = 32
+        defaults.maxSteps = 10_000_000
+        return defaults
+    }
+
+    /// The defaults of an environment seedrl knows only by its Spec (`gym:ID`, `atari:GAME`),
+    /// chosen by the kind of observation and action: Atari frames, MinAtar-sized frames, box
+    /// actions (continuous control), or else the classic-control defaults.
+    public static func of(external spec: ObservationSpec) -> TaskDefaults {
+        let frames = spec.shape.count == 3
+        if frames && spec.shape[0] == 84 && spec.shape[1] == 84 { return atariFrames }
+        if frames && spec.shape[0] == 10 && spec.shape[1] == 10 { return minatarFrames }
+        if case .box = spec.action { return continuousControl }
+        return TaskDefaults()
+    }
+
     /// The defaults of `environment` (nil: an environment seedrl does not know, whose
     /// `action` space decides: box actions get `continuousControl`).
     public static func of(_ environment: KnownEnvironment?, action: ActionSpec? = nil) -> TaskDefaults {
         var defaults = TaskDefaults()
         switch environment {
         case .minatarBreakout?, .minatarAsterix?, .minatarFreeway?, .minatarSpaceInvaders?:
-            defaults.torso = .minatar
-            defaults.learning.discount = 0.99
-            defaults.maxSteps = 5_000_000
+            defaults = minatarFrames
         case .pendulum?:
             defaults = pendulum
         case nil:

@@ -56,8 +56,8 @@ struct LearningOptions: ParsableArguments {
     @Flag(help: "Normalise each batch's policy-gradient advantages to mean 0, std 1 (as PPO does; without PPO's clipping it can collapse the policy: use a low learning rate).")
     var normalizeAdvantages = false
 
-    @Option(help: "Clip the global gradient norm to this (0: no clipping).")
-    var maxGradNorm: Float = LearnerSettings().maxGradientNorm ?? 0
+    @Option(help: "Clip the global gradient norm to this (0: no clipping). (default: \(LearnerSettings().maxGradientNorm.map { "\($0)" } ?? "0"); 0.5 for Atari frames)")
+    var maxGradNorm: Float?
 
     @Option(help: "V-trace ρ̄ (importance weight clip for targets).")
     var clipRho: Float = VTrace.Parameters().clipRho
@@ -71,8 +71,8 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "V-trace λ.")
     var lambda: Float = VTrace.Parameters().lambda
 
-    @Option(help: "Unrolls waiting for the learner at most (back-pressure beyond).")
-    var unrollQueue: Int = LearningConfiguration().unrollQueueCapacity
+    @Option(help: "Unrolls waiting for the learner at most (back-pressure beyond). (default: \(LearningConfiguration().unrollQueueCapacity); 32 for Atari frames)")
+    var unrollQueue: Int?
 
     @Option(help: "When the unroll queue is full: block (inference waits) or drop the oldest.")
     var unrollQueuePolicy: UnrollQueuePolicy = LearningConfiguration().unrollQueuePolicy
@@ -93,7 +93,7 @@ struct LearningOptions: ParsableArguments {
         if let entropyCost, !(entropyCost >= 0) { throw ValidationError("--entropy-cost must not be negative") }
         if let rewardScale, !(rewardScale > 0 && rewardScale.isFinite) { throw ValidationError("--reward-scale must be positive") }
         let batch = batchSize ?? LearnerSettings().batchSize
-        if unrollQueue < batch { throw ValidationError("--unroll-queue must hold at least one batch (\(batch))") }
+        if let unrollQueue, unrollQueue < batch { throw ValidationError("--unroll-queue must hold at least one batch (\(batch))") }
         if !(0..<1).contains(replayRatio) { throw ValidationError("--replay-ratio must be in [0, 1)") }
         if replayCapacity < 1 { throw ValidationError("--replay-capacity must be at least 1") }
         if algorithm == .ppo {
@@ -115,7 +115,7 @@ struct LearningOptions: ParsableArguments {
         settings.entropyCost = entropyCost ?? settings.entropyCost
         settings.rewardScale = rewardScale ?? settings.rewardScale
         settings.normalizeAdvantages = normalizeAdvantages || settings.normalizeAdvantages
-        settings.maxGradientNorm = maxGradNorm > 0 ? maxGradNorm : nil
+        if let maxGradNorm { settings.maxGradientNorm = maxGradNorm > 0 ? maxGradNorm : nil }
         settings.learningRateDecayFrames = learningRateDecayFrames > 0 ? learningRateDecayFrames : nil
         settings.vtrace.clipRho = clipRho
         settings.vtrace.clipC = clipC
@@ -135,7 +135,7 @@ struct LearningOptions: ParsableArguments {
     func configuration(for task: TaskDefaults = TaskDefaults()) -> LearningConfiguration {
         var configuration = LearningConfiguration()
         configuration.settings = settings(for: task)
-        configuration.unrollQueueCapacity = unrollQueue
+        configuration.unrollQueueCapacity = unrollQueue ?? task.unrollQueueCapacity ?? configuration.unrollQueueCapacity
         configuration.unrollQueuePolicy = unrollQueuePolicy
         configuration.replay = replayRatio > 0 ? ReplaySettings(ratio: replayRatio, capacity: replayCapacity, sampling: replaySampling) : nil
         return configuration

@@ -73,7 +73,12 @@ struct ServerCommand: ParsableCommand {
                                            metricsHost: try monitoring.endpoint()?.host) {
             logger.warning("\(warning)")
         }
-        let task = TaskDefaults.of(spec.env, action: server.spec.action)
+        let task: TaskDefaults
+        if case .gymnasium? = spec.env {
+            task = .of(external: server.spec)
+        } else {
+            task = .of(spec.env?.known, action: server.spec.action)
+        }
         var configuration = LearnerConfiguration(server: server)
         configuration.model = serving.model(for: task)
         configuration.learning = noTrain ? nil : learning.configuration(for: task)

@@ -1,11 +1,15 @@
 import ArgumentParser
 import Contract
 import Environments
+import Runtime
 
 /// Which observations and actions a server serves: a known environment's, or an explicit spec.
 struct SpecOptions: ParsableArguments {
-    @Option(help: "Known environment whose spec to serve.")
-    var env: KnownEnvironment?
+    @Option(help: "Environment whose spec to serve: a known one, or gym:ID / atari:GAME (the Spec comes from the environment, through the Python actor).")
+    var env: ServedEnvironment?
+
+    @Option(name: .customLong("import"), help: ArgumentHelp("With --env gym:ID: a module to import first to register the id (e.g. minatar.gym); repeatable.", valueName: "module"))
+    var imports: [String] = []
 
     @Option(help: "Observation shape of an external environment, e.g. 84,84,4.")
     var obsShape: String?
@@ -22,6 +26,7 @@ struct SpecOptions: ParsableArguments {
     var actionSpace: String?
 
     func validate() throws {
+        if !imports.isEmpty, case .known? = env { throw ValidationError("--import goes with --env gym:ID") }
         if env != nil && obsShape != nil { throw ValidationError("give --env or --obs-shape, not both") }
         if numActions != nil && actionSpace != nil { throw ValidationError("give --num-actions or --action-space, not both") }
         if obsShape != nil && numActions == nil && actionSpace == nil {
@@ -56,7 +61,16 @@ struct SpecOptions: ParsableArguments {
 
     /// The spec asked for; `fallback` when nothing was given.
     func resolve(default fallback: ObservationSpec?) throws -> ObservationSpec {
-        if let env { return env.spec }
+        switch env {
+        case .known(let known)?: return known.spec
+        case .gymnasium(let kind, let id)?:
+            do {
+                return try GymnasiumEnvironment.describe(kind: kind, id: id, imports: imports, actor: PythonActor.executable()).spec
+            } catch {
+                throw ValidationError("--env \(kind.rawValue):\(id): \(error)")
+            }
+        case nil: break
+        }
         if let obsShape {
             let parts = obsShape.filter { !$0.isWhitespace }.split(separator: ",").map { Int($0) }
             guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
@@ -74,5 +88,26 @@ struct SpecOptions: ParsableArguments {
         }
         guard let fallback else { throw ValidationError("give --env NAME or --obs-shape/--num-actions") }
         return fallback
+    }
+}
+
+/// `--env` of a server: an environment written in Swift, or a Gymnasium one by name.
+enum ServedEnvironment: ExpressibleByArgument {
+    case known(KnownEnvironment)
+    case gymnasium(GymnasiumEnvironment.Kind, String)
+
+    init?(argument: String) {
+        if let known = KnownEnvironment(argument: argument) {
+            self = .known(known)
+        } else if let (kind, id) = GymnasiumEnvironment.parse(argument) {
+            self = .gymnasium(kind, id)
+        } else {
+            return nil
+        }
+    }
+
+    var known: KnownEnvironment? {
+        if case .known(let known) = self { return known }
+        return nil
     }
 }

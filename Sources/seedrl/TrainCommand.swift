@@ -1,4 +1,5 @@
 import ArgumentParser
+import Environments
 import Files
 import InferenceServer
 import Logging
@@ -14,12 +15,16 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train with local actor processes until the target return (exit 0 only if reached).")
 
-    @OptionGroup var environment: EnvironmentOption
+    @Option(help: ArgumentHelp("Environment: \(KnownEnvironment.allCases.map(\.rawValue).joined(separator: ", ")); or gym:ID, any registered Gymnasium id, or atari:GAME, run by Python actors (the Spec comes from the environment).", valueName: "env"))
+    var env: String = KnownEnvironment.cartpole.rawValue
+
+    @Option(name: .customLong("import"), help: ArgumentHelp("With gym:ID: a module the Python actors import first to register the id (e.g. minatar.gym); repeatable.", valueName: "module"))
+    var imports: [String] = []
 
     @Option(help: "Actor processes. (default: 1)")
     var actors: Int?
 
-    @Option(help: "Environments per actor process. (default: 64)")
+    @Option(help: "Environments per actor process. (default: 64; 32 for gym: and atari:)")
     var envsPerActor: Int?
 
     @Option(help: "Environments per ActBatch stream of each actor (default: all of its environments on one stream; 1: one Act stream each).")
@@ -47,6 +52,11 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
+        if KnownEnvironment(argument: env) == nil && GymnasiumEnvironment.parse(env) == nil {
+            throw ValidationError("--env \(env): not a known environment (\(KnownEnvironment.allCases.map(\.rawValue).joined(separator: ", ")))"
+                + " nor gym:ID or atari:GAME")
+        }
+        if !imports.isEmpty && GymnasiumEnvironment.parse(env) == nil { throw ValidationError("--import goes with --env gym:ID") }
         if (actors ?? 1) < 1 || (envsPerActor ?? 1) < 1 { throw ValidationError("--actors and --envs-per-actor must be at least 1") }
         try checkSeconds(progressSeconds, "--progress-seconds", exclusive: true)
     }
@@ -60,15 +70,15 @@ struct TrainCommand: ParsableCommand {
         logging.bootstrap()
         let logger = Logger(label: "seedrl.train")
         ProcessLimits.raiseOpenFiles()
-        let env = environment.env
+        let environment = try TrainingEnvironment.resolve(env, imports: imports)
         // Each task its own directory by default: a run of another task must not try to
         // resume this one's checkpoint.
-        let logdir = self.logdir ?? "runs/\(env.rawValue)"
-        let task = TaskDefaults.of(env)
-        let target = targetReturn ?? env.solvedReturn
+        let logdir = self.logdir ?? "runs/\(environment.directoryName)"
+        let task = environment.defaults
+        let target = targetReturn ?? environment.solvedReturn
         let actors = self.actors ?? task.actors, envsPerActor = self.envsPerActor ?? task.environmentsPerActor
         let maxSteps = self.maxSteps ?? task.maxSteps
-        var server = LearnerServerConfiguration(spec: env.spec, listenAddresses: ["127.0.0.1:0"])
+        var server = LearnerServerConfiguration(spec: environment.spec, listenAddresses: ["127.0.0.1:0"])
         serving.apply(to: &server, training: true)
         // Every local actor is the same peer (loopback): the per-peer limit must admit them all.
         server.maxStreamsPerPeer = server.maxStreamsPerPeer.map { max($0, actors * envsPerActor) }
@@ -87,7 +97,7 @@ struct TrainCommand: ParsableCommand {
             logger.warning("\(warning)")
         }
         let address = "127.0.0.1:\(system.server.boundPorts[0])"
-        let fleet = ActorFleet(plan: .init(target: address, environment: env.rawValue, processes: actors,
+        let fleet = ActorFleet(plan: .init(target: address, program: environment.program, processes: actors,
                                            environmentsPerProcess: envsPerActor, lanes: lanes,
                                            seed: serving.seed &* 7919 &+ UInt64(rank * actors), logDirectory: actorLogs))
         let quiet = self.quiet

@@ -31,6 +31,9 @@ def parse(argv):
     parser.add_argument("--evaluation", action="store_true", help="with --atari: whole games, rewards unclipped")
     parser.add_argument("--print-spec", action="store_true",
                         help="print the Spec --env implies (one JSON line) and the `seedrl server` flags that serve it, then exit")
+    parser.add_argument("--describe", action="store_true",
+                        help="print one JSON line, {\"spec\": the Spec --env implies, \"reward_threshold\": Gymnasium's or null, "
+                             "\"max_episode_steps\": its limit or null}, then exit (what `seedrl train --env gym:ID` reads)")
     parser.add_argument("--envs", type=int, default=16, help="environments")
     parser.add_argument("--lanes", type=int, default=None,
                         help="environments per ActBatch stream (default: all, as few streams as the server allows; 1: one Act stream each)")
@@ -71,6 +74,10 @@ def parse(argv):
 
 
 def spec_json(spec):
+    return json.dumps(spec_object(spec))
+
+
+def spec_object(spec):
     """A Spec as one line of proto3 JSON (field names as in learner.proto, integers as
     numbers, infinite bounds as "Infinity"/"-Infinity"): json_format.Parse reads it back."""
     def bound(value):
@@ -86,9 +93,9 @@ def spec_json(spec):
         space = {"multi_discrete": {"nvec": list(spec.action_space.multi_discrete.nvec)}}
     else:
         space = {"discrete": {"n": spec.action_space.discrete.n}}
-    return json.dumps({"env": spec.env, "observation_shape": list(spec.observation_shape),
-                       "observation_dtype": learner_pb2.DType.Name(spec.observation_dtype),
-                       "num_actions": spec.num_actions, "action_space": space})
+    return {"env": spec.env, "observation_shape": list(spec.observation_shape),
+            "observation_dtype": learner_pb2.DType.Name(spec.observation_dtype),
+            "num_actions": spec.num_actions, "action_space": space}
 
 
 def print_spec(args, factory):
@@ -111,6 +118,24 @@ def print_spec(args, factory):
                  "gives every dimension the same bounds, so no flags serve it")
     dtype = "uint8" if spec.observation_dtype == learner_pb2.DTYPE_UINT8 else "float32"
     print(f"--obs-shape {','.join(str(d) for d in spec.observation_shape)} --obs-dtype {dtype} {flag}", flush=True)
+    return 0
+
+
+def describe_env(args, factory, registered):
+    """--describe: the Spec and what Gymnasium registered with the id (exit 0), or why the
+    contract cannot carry the environment (exit 1)."""
+    env = factory()
+    try:
+        observation_space, action_space = env.observation_space, env.action_space
+    finally:
+        env.close()
+    try:
+        spec = implied_spec(args.env, observation_space, action_space)
+    except SpecMismatch as mismatch:
+        sys.exit(f"seedrl-actor: {mismatch}")
+    print(json.dumps({"spec": spec_object(spec),
+                      "reward_threshold": getattr(registered, "reward_threshold", None),
+                      "max_episode_steps": getattr(registered, "max_episode_steps", None)}), flush=True)
     return 0
 
 
@@ -143,7 +168,11 @@ def stop_on_signals(actor):
 def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(format="seedrl-actor: %(message)s", level=logging.WARNING)
-    import_modules(args.imports)
+    try:
+        import_modules(args.imports)
+    except ModuleNotFoundError as error:
+        package = (error.name or "").split(".")[0]
+        sys.exit(f"seedrl-actor: --import: {error}; install it into this Python: {sys.executable} -m pip install {package}")
     factory = make_factory(args.env, atari=args.atari, training=not args.evaluation)
     try:
         probe = factory()
@@ -152,7 +181,10 @@ def main(argv=None):
     if np.dtype(probe.observation_space.dtype) == np.bool_:
         inner = factory
         factory = lambda: BoolFramesAsUint8(inner())  # noqa: E731
+    registered = getattr(probe, "spec", None)
     probe.close()
+    if args.describe:
+        return describe_env(args, factory, registered)
     if args.print_spec:
         return print_spec(args, factory)
     channel = connect(args.server, args.tls_ca, args.tls_cert, args.tls_key, args.tls_server_name,
