@@ -20,6 +20,7 @@ test:
 	scripts/generate-command-reference.sh --check
 	scripts/test-python-actor.sh
 	scripts/test-gym-train.sh
+	scripts/test-python-wheel.sh
 	scripts/test-hostile-clients.sh
 	scripts/test-prometheus.sh
 	scripts/test-health-reflection.sh
