@@ -24,6 +24,7 @@ test:
 	scripts/test-hostile-clients.sh
 	scripts/test-prometheus.sh
 	scripts/test-health-reflection.sh
+	scripts/test-conformance.sh
 	scripts/test-onnx.sh
 	scripts/test-tensorboard.sh
 	scripts/test-netns.sh

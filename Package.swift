@@ -95,10 +95,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The wire contract's rules, checked against any server or actor (`seedrl conformance`).
+        .target(
+            name: "Conformance",
+            dependencies: ["Contract", "Wire", "InferenceServer", "Runtime", "Threading", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "seedrl",
             dependencies: [
-                "Contract", "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "Model", "ActorClient", "Threading", "Randomness",
+                "Conformance", "Contract", "Wire", "InferenceServer", "BatchQueue", "Replay", "LearnerLoop", "Model", "ActorClient", "Threading", "Randomness",
                 "CSystem", "Environments", "RunLog", "LinearAlgebra", "Collective", "Certificates", "Files", "Runtime", "FileFormats",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -128,7 +133,7 @@ let package = Package(
         .testTarget(name: "EnvironmentsTests", dependencies: ["Contract", "Environments"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceServerTests",
-            dependencies: ["Contract", "Files", "InferenceServer", "LearnerLoop", "Model", "LinearAlgebra", "Runtime", "ActorClient", "Wire", "Threading", "Replay", "Environments"]
+            dependencies: ["Conformance", "Contract", "Files", "InferenceServer", "LearnerLoop", "Model", "LinearAlgebra", "Runtime", "ActorClient", "Wire", "Threading", "Replay", "Environments"]
         ),
     ]
 )

@@ -107,7 +107,7 @@ public final class LearnerServer: LearnerService, @unchecked Sendable {
     /// port in the moment between the two servers: the bind is retried with backoff
     /// (`listenerRestart`), and if it never succeeds the listener is lost (`onListenerLost`)
     /// rather than the server living on deaf.
-    func restartListener(reason: String) {
+    public func restartListener(reason: String) {
         let closed = lifecycle.withLock { _ -> Bool in
             guard !stopped.load(ordering: .relaxed), let old = transport.withLock({ $0 }) else { return false }
             logger.error("the listener stopped accepting connections; restarting it (open streams end, actors reconnect)",

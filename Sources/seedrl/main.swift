@@ -9,7 +9,7 @@ struct SeedRL: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seedrl",
         abstract: "A SEED RL style learner: centralized batched inference for many actors over gRPC.",
-        subcommands: [ServerCommand.self, ActorCommand.self, TrainCommand.self, EvalCommand.self, BenchCommand.self, LearnerBenchCommand.self, ModelBenchCommand.self, ExportCommand.self, StatsCommand.self, PlotCommand.self]
+        subcommands: [ServerCommand.self, ActorCommand.self, TrainCommand.self, EvalCommand.self, BenchCommand.self, LearnerBenchCommand.self, ModelBenchCommand.self, ExportCommand.self, StatsCommand.self, PlotCommand.self, ConformanceCommand.self]
     )
 }
 
