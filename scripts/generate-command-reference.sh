@@ -15,7 +15,7 @@ trap 'rm -f "$tmp"' EXIT
   echo
   echo "Generated from \`seedrl <command> --help\` by \`scripts/generate-command-reference.sh\`;"
   echo "\`make test\` fails when it is stale."
-  for command in server actor train eval bench learner-bench model-bench stats plot; do
+  for command in server actor train eval bench learner-bench model-bench stats plot conformance; do
     echo
     echo "## seedrl $command"
     echo
