@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `seedrl train --env gym:ID` end to end: the Spec, the defaults and the target come from
 # the Gymnasium environment, run by Python actor processes the command starts itself.
-# CartPole-v1 must reach its reward_threshold (475); MinAtar's Breakout (PyPI minatar,
+# CartPole-v1 must reach its reward_threshold (475) and `seedrl eval --env gym:CartPole-v1`
+# must play the checkpoint greedily there; MinAtar's Breakout (PyPI minatar,
 # --import minatar.gym) must train with the minatar torso; `seedrl server --env gym:ID`
 # must serve a Box environment to a Python actor; a missing actor, an unregistered id and
 # a forgotten --import must each end with a message that says what to do.
@@ -20,6 +21,12 @@ export SEEDRL_PYTHON_ACTOR="$venv/bin/seedrl-actor"
 
 "$seedrl" train --env gym:CartPole-v1 --seed 1 --logdir "$work/cartpole" --quiet --log-level error | tee "$work/cartpole.out"
 grep -q "target return 475" "$work/cartpole.out" || { echo "gym-train: the target was not CartPole-v1's reward_threshold"; exit 1; }
+# The checkpoint evaluated on the Gymnasium environment (served greedy from seedrl eval).
+evaluated=$("$seedrl" eval --checkpoint "$work/cartpole" --env gym:CartPole-v1 --episodes 10 --greedy)
+echo "$evaluated"
+mean=$(echo "$evaluated" | sed -E 's/.*return ([0-9.]+) .*/\1/')
+python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 400 else 1)' "$mean" \
+  || { echo "gym-train: the trained policy's greedy return in Gymnasium is $mean"; exit 1; }
 
 "$seedrl" train --env gym:MinAtar/Breakout-v1 --import minatar.gym --seed 1 --max-steps 30000 --logdir "$work/minatar" \
   --quiet --log-level error >/dev/null
@@ -46,6 +53,8 @@ expect_error() {  # $1: what; $2: text the message must hold; then the command
   if "$@" >"$work/error.out" 2>&1; then echo "gym-train: $what succeeded"; exit 1; fi
   grep -q -- "$text" "$work/error.out" || { echo "gym-train: $what: no '$text' in:"; cat "$work/error.out"; exit 1; }
 }
+expect_error "a checkpoint for another environment" "the server serves" \
+  "$seedrl" eval --checkpoint "$work/cartpole" --env gym:Pendulum-v1 --episodes 2
 expect_error "an unregistered id" "doesn't exist" "$seedrl" train --env gym:NoSuchEnv-v0 --logdir "$work/none"
 expect_error "a forgotten --import" "--import minatar.gym" "$seedrl" train --env gym:MinAtar/Breakout-v1 --logdir "$work/none"
 # A binary with no venv beside it and no seedrl-actor on PATH.

@@ -68,6 +68,8 @@ public struct LearnerConfiguration: Sendable {
     /// A trained policy to serve when there is no checkpoint plan (`server --no-train
     /// --checkpoint`): its parameters and model, read once, nothing written back.
     public var servedCheckpoint: (checkpoint: Checkpoint, file: String)?
+    /// Serve the most likely action instead of a sample (an evaluation server: no learning).
+    public var servesGreedy = false
     /// This process's rank in a data-parallel job (nil: a learner alone).
     public var job: DataParallelJob?
     /// Longest a stopping learner trains on what is queued before the final checkpoint.

@@ -55,6 +55,7 @@ public final class LearnerSystem: @unchecked Sendable {
         let policy = ModelPolicy(architecture: architecture, store: store, maxBatch: configuration.server.maxRowsPerBatch,
                                  seed: model.seed &+ initial.version &* 0x9E37_79B9)
         policy.computesLogProbabilities = configuration.learning != nil
+        policy.greedy = configuration.servesGreedy && configuration.learning == nil
         var serverConfiguration = configuration.server
         let statistics = StatisticsBox()
         var trainingService: TrainingService? = nil

@@ -14,7 +14,11 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Checkpoint file, or a log directory (its newest valid checkpoint).")
     var checkpoint: String
 
-    @OptionGroup var environment: EnvironmentOption
+    @Option(help: ArgumentHelp("Environment: \(KnownEnvironment.allCases.map(\.rawValue).joined(separator: ", ")); or gym:ID / atari:GAME, stepped by the Python actor against the policy served from this process.", valueName: "env"))
+    var env: String = KnownEnvironment.cartpole.rawValue
+
+    @Option(name: .customLong("import"), help: ArgumentHelp("With gym:ID: a module the Python actor imports first to register the id; repeatable.", valueName: "module"))
+    var imports: [String] = []
 
     @Option(help: "Episodes to run.")
     var episodes: Int = 100
@@ -27,6 +31,9 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         if episodes < 1 { throw ValidationError("--episodes must be at least 1") }
+        if KnownEnvironment(argument: env) == nil && GymnasiumEnvironment.parse(env) == nil {
+            throw ValidationError("--env \(env): not a known environment nor gym:ID or atari:GAME")
+        }
     }
 
     func run() throws {
@@ -38,11 +45,22 @@ struct EvalCommand: ParsableCommand {
             Console.error("seedrl eval: \(error)")
             throw ExitCode(1)
         }
-        let env = environment.env
-        let returns = Evaluation.run(checkpoint: loaded, environment: env.make(seed: seed), episodes: episodes, greedy: greedy, seed: seed)
+        let returns: [Double]
+        switch try TrainingEnvironment.resolve(env, imports: imports, command: "eval") {
+        case .swift(let known):
+            returns = Evaluation.run(checkpoint: loaded, environment: known.make(seed: seed), episodes: episodes, greedy: greedy, seed: seed)
+        case .python(let gym, let actor):
+            do {
+                returns = try GymnasiumEvaluation.run(checkpoint: loaded, file: checkpoint, environment: gym, actor: actor,
+                                                      episodes: episodes, greedy: greedy, seed: seed)
+            } catch {
+                Console.error("seedrl eval: \(error)")
+                throw ExitCode(1)
+            }
+        }
         let mean = returns.reduce(0, +) / Double(returns.count)
         let std = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count)).squareRoot()
-        Console.line("\(env.rawValue): \(episodes) episodes, \(greedy ? "greedy" : "sampled") actions, model version \(loaded.version): "
+        Console.line("\(env): \(episodes) episodes, \(greedy ? "greedy" : "sampled") actions, model version \(loaded.version): "
             + "return \(format(mean, decimals: 1)) ± \(format(std, decimals: 1)) (min \(format(returns.min()!)), max \(format(returns.max()!)))")
     }
 }

@@ -12,14 +12,14 @@ enum TrainingEnvironment {
 
     /// Resolves `name`; a Gymnasium environment is described by the Python actor (which must
     /// be installed: otherwise the error says how).
-    static func resolve(_ name: String, imports: [String]) throws -> TrainingEnvironment {
+    static func resolve(_ name: String, imports: [String], command: String = "train") throws -> TrainingEnvironment {
         if let known = KnownEnvironment(argument: name) { return .swift(known) }
         guard let (kind, id) = GymnasiumEnvironment.parse(name) else { throw PythonActorError("unknown environment \(name)") }
         do {
             let actor = try PythonActor.executable()
             return .python(try GymnasiumEnvironment.describe(kind: kind, id: id, imports: imports, actor: actor), actor: actor)
         } catch {
-            Console.error("seedrl train: --env \(name): \(error)")
+            Console.error("seedrl \(command): --env \(name): \(error)")
             throw ExitCode(1)
         }
     }

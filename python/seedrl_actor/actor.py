@@ -79,12 +79,13 @@ class Actor:
                     log.warning("waiting for the learner (%s)", describe(error))
                 budget.sleep(min(self.backoff.delay(attempt, 0.5), max(0.0, give_up - time.monotonic())))
 
-    def run(self, seconds=None, steps=None):
-        """Acts until `seconds` pass, `steps` env steps are taken (both counted across
-        reconnects), `stop()` is called, or an error that is not retried; returns a summary:
-        steps, episodes, mean return of the last 100 episodes, streams, lanes per stream,
-        reconnects, errors."""
-        budget = self.budget = Budget(seconds, steps)
+    def run(self, seconds=None, steps=None, episodes=None):
+        """Acts until `seconds` pass, `steps` env steps are taken, `episodes` episodes are
+        completed (each counted across reconnects), `stop()` is called, or an error that is
+        not retried; returns a summary: steps, episodes, mean return of the last 100
+        episodes, streams, lanes per stream, reconnects, errors, and with `episodes` the
+        returns of the first `episodes` completed (`episode_returns`)."""
+        budget = self.budget = Budget(seconds, steps, episodes=episodes)
         if self.stopping:
             budget.stop()
         spec = self.spec(budget)
@@ -108,12 +109,15 @@ class Actor:
             thread.start()
         self._join(threads, budget)
         returns = [r for stream in self.streams for r in stream.returns][-100:]
-        return {
+        summary = {
             "steps": sum(s.steps for s in self.streams), "episodes": sum(s.episodes for s in self.streams),
             "mean_return": float(np.mean(returns)) if returns else 0.0,
             "streams": len(self.streams), "lanes_per_stream": lanes, "reconnects": reconnects.count,
             "errors": [s.error for s in self.streams if s.error],
         }
+        if episodes is not None:
+            summary["episode_returns"] = list(budget.returns)
+        return summary
 
     def stop(self):
         """Ends the run: each stream half-closes after its next reply and stops
@@ -253,6 +257,7 @@ class LaneStream(Stream):
         for lane in np.flatnonzero(done):
             self.episodes += 1
             self.returns.append(float(self.episode_returns[lane]))
+            self.budget.episode_done(self.episode_returns[lane])
         self.returns = self.returns[-100:]
         self.resetting = done
         return self._batch(types, rewards, discounts, observations)
@@ -318,6 +323,7 @@ class ActStream(Stream):
         if self.last:
             self.episodes += 1
             self.returns = (self.returns + [self.episode_return])[-100:]
+            self.budget.episode_done(self.episode_return)
         return self._message(LAST if self.last else MID, observation, float(reward), 0.0 if terminated else 1.0)
 
     def _session(self):

@@ -40,6 +40,8 @@ def parse(argv):
     parser.add_argument("--async", dest="asynchronous", action="store_true", help="step each stream's environments in subprocesses")
     parser.add_argument("--seconds", type=float, default=None, help="stop after this long (reconnects included)")
     parser.add_argument("--steps", type=int, default=None, help="stop after this many env steps (counted across reconnects)")
+    parser.add_argument("--episodes", type=int, default=None,
+                        help="stop after this many episodes are completed; the summary lists their returns (episode_returns)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-backoff-seconds", type=float, default=Backoff.max_seconds,
                         help="longest wait between reconnect attempts (backoff doubles from 0.1 s, ±20%% jitter)")
@@ -63,6 +65,8 @@ def parse(argv):
         parser.error("--tls-cert and --tls-key go together")
     if args.tls_cert and not args.tls_ca:
         parser.error("--tls-cert needs --tls-ca")
+    if args.episodes is not None and args.episodes < 1:
+        parser.error("--episodes must be at least 1")
     if args.envs < 1 or (args.lanes is not None and args.lanes < 1):
         parser.error("--envs and --lanes must be at least 1")
     if args.keepalive_seconds != 0 and args.keepalive_seconds < MIN_KEEPALIVE_SECONDS:
@@ -194,7 +198,7 @@ def main(argv=None):
                   connect_timeout=args.connect_timeout_seconds)
     stop_on_signals(actor)
     try:
-        summary = actor.run(seconds=args.seconds, steps=args.steps)
+        summary = actor.run(seconds=args.seconds, steps=args.steps, episodes=args.episodes)
     except SpecMismatch as mismatch:
         sys.exit(f"seedrl-actor: {mismatch}")
     except grpc.RpcError as error:

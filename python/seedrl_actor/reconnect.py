@@ -45,13 +45,16 @@ class Backoff:
 
 
 class Budget:
-    """When to stop: a deadline, a step budget, or an explicit stop. It counts across
-    reconnects. Thread-safe; `condition` wakes streams waiting to reconnect on a stop."""
+    """When to stop: a deadline, a step budget, an episode budget, or an explicit stop. It
+    counts across reconnects. Thread-safe; `condition` wakes streams waiting to reconnect
+    on a stop. With an episode budget it keeps the returns of the first `episodes` episodes
+    completed (`returns`)."""
 
-    def __init__(self, seconds=None, steps=None, clock=time.monotonic):
+    def __init__(self, seconds=None, steps=None, clock=time.monotonic, episodes=None):
         self.clock = clock
         self.deadline = clock() + seconds if seconds is not None else None
         self.steps, self.taken, self.stopped = steps, 0, False
+        self.episodes, self.returns = episodes, []
         self.lock = threading.Lock()  # spend() takes it bare: a Condition's `with` costs a Python call per reply
         self.condition = threading.Condition(self.lock)
 
@@ -62,7 +65,16 @@ class Budget:
 
     def exhausted(self):
         return (self.stopped or (self.deadline is not None and self.clock() >= self.deadline)
-                or (self.steps is not None and self.taken >= self.steps))
+                or (self.steps is not None and self.taken >= self.steps)
+                or (self.episodes is not None and len(self.returns) >= self.episodes))
+
+    def episode_done(self, episode_return):
+        """Counts a completed episode (only the first `episodes` are kept)."""
+        if self.episodes is None:
+            return
+        with self.lock:
+            if len(self.returns) < self.episodes:
+                self.returns.append(float(episode_return))
 
     def stop(self):
         with self.condition:
