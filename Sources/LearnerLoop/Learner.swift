@@ -129,8 +129,8 @@ public final class Learner: @unchecked Sendable {
         }
         let perMinibatch = unrolls.count / settings.ppo.minibatches
         var order = Array(unrolls.indices)
-        var last = TrainingStepReport()
-        for _ in 0..<settings.ppo.epochs {
+        var last = TrainingStepReport(), updates = 0
+        epochs: for _ in 0..<settings.ppo.epochs {
             for index in stride(from: order.count - 1, to: 0, by: -1) {
                 order.swapAt(index, Int(shuffler.next() % UInt64(index + 1)))
             }
@@ -140,8 +140,13 @@ public final class Learner: @unchecked Sendable {
                 report.frames = 0  // frames count once per batch, below, however often they are reused
                 applyGradient(contributors: 1, report: &report)
                 last = report
+                updates += 1
+                // The policy has moved far enough from the one that acted: the rest of this
+                // batch's updates would only push it further.
+                if let target = settings.ppo.targetKL, let kl = report.approximateKL, kl > 1.5 * target { break epochs }
             }
         }
+        last.minibatchUpdates = updates
         last.frames = unrolls.count * settings.unrollLength
         framesTrained += UInt64(last.frames)
         return last

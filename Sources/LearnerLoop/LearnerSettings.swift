@@ -64,6 +64,16 @@ public struct TrainingStepReport: Sendable, Equatable {
     /// approximate KL divergence between the behaviour and the current policy (last minibatch).
     public var clipFraction: Float?
     public var approximateKL: Float?
+    /// PPO only: 1 − Var(target − V) / Var(target) over the batch, before its updates (1: the
+    /// values explain the returns; 0: no better than their mean), and the minibatch updates
+    /// the batch got (fewer than epochs × minibatches when the KL stop ended it).
+    public var explainedVariance: Float?
+    public var minibatchUpdates: Int?
+    /// The policy lag's distribution over the transitions trained on: median, 90th
+    /// percentile and maximum (versions between the acting policy and the learner's).
+    public var policyLagMedian: Double = 0
+    public var policyLagP90: Double = 0
+    public var policyLagMax: Double = 0
     /// Seconds spent summing the gradient across a data-parallel job's ranks.
     public var reduceSeconds: Double = 0
     public init() {}

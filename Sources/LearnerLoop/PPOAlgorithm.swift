@@ -16,6 +16,10 @@ final class PPOAlgorithm: Algorithm {
     private let settings: LearnerSettings
     /// Per unroll of the batch (b·T + t): advantage, value target, whether a transition.
     private let advantages: UnsafeMutablePointer<Float>, targets: UnsafeMutablePointer<Float>
+    /// Per unroll of the batch (b·T + t): the value before the batch's first update.
+    private let oldValues: UnsafeMutablePointer<Float>
+    /// Explained variance of the batch's values before its updates (see `prepare`).
+    private(set) var explainedVariance: Float = 0
     private let valid: UnsafeMutablePointer<Bool>
     private var logRhos: [Float], discounts: [Float], rewards: [Float], values: [Float]
     /// Which of the batch's unrolls the next `headGradient` call is given, in its order.
@@ -27,6 +31,7 @@ final class PPOAlgorithm: Algorithm {
         let t = settings.unrollLength, bt = settings.batchSize * t
         advantages = .allocate(capacity: bt)
         targets = .allocate(capacity: bt)
+        oldValues = .allocate(capacity: bt)
         valid = .allocate(capacity: bt)
         logRhos = Array(repeating: 0, count: t); discounts = logRhos; rewards = logRhos; values = logRhos
     }
@@ -34,6 +39,7 @@ final class PPOAlgorithm: Algorithm {
     deinit {
         advantages.deallocate()
         targets.deallocate()
+        oldValues.deallocate()
         valid.deallocate()
     }
 
@@ -69,7 +75,28 @@ final class PPOAlgorithm: Algorithm {
             if settings.ppo.advantages == .gae {
                 for t in 0..<length { advantages[first + t] = valid[first + t] ? targets[first + t] - values[t] : 0 }
             }
+            for t in 0..<length { oldValues[first + t] = values[t] }
         }
+        explainedVariance = Self.explainedVariance(targets: targets, values: oldValues, valid: valid, count: unrolls.count * length)
+    }
+
+    /// 1 − Var(target − value) / Var(target) over the valid transitions (0 when the targets
+    /// do not vary).
+    static func explainedVariance(targets: UnsafePointer<Float>, values: UnsafePointer<Float>, valid: UnsafePointer<Bool>,
+                                  count: Int) -> Float {
+        var n = 0.0, sum = 0.0, squares = 0.0, errorSum = 0.0, errorSquares = 0.0
+        for i in 0..<count where valid[i] {
+            let target = Double(targets[i]), error = target - Double(values[i])
+            n += 1
+            sum += target
+            squares += target * target
+            errorSum += error
+            errorSquares += error * error
+        }
+        guard n > 1 else { return 0 }
+        let variance = squares / n - (sum / n) * (sum / n)
+        let errorVariance = errorSquares / n - (errorSum / n) * (errorSum / n)
+        return variance > 1e-12 ? Float(1 - errorVariance / variance) : 0
     }
 
     func headGradient(unrolls: [Unroll], weights: [Float]?, forward: ForwardWorkspace, headParameters: UnsafePointer<Float>,
@@ -91,7 +118,7 @@ final class PPOAlgorithm: Algorithm {
         let mean = sum / Double(max(transitions, 1))
         let std = max(0, squares / Double(max(transitions, 1)) - mean * mean).squareRoot()
         let perTransition = 1 / Float(max(transitions, 1))
-        var lagSum = 0.0, clipped = 0, approximateKL = 0.0
+        var lag = PolicyLag(), clipped = 0, approximateKL = 0.0
         for (b, unroll) in unrolls.enumerated() {
             let index = selection[b]
             for t in 0..<length where valid[index * length + t] {
@@ -101,7 +128,8 @@ final class PPOAlgorithm: Algorithm {
                 let terms = unroll.withAction(t) { action in
                     PPOLoss.row(head: head, outputs: outputs, headParameters: headParameters, action: action,
                                 behaviourLogProbability: unroll.behaviourLogProbabilities[t], advantage: advantage,
-                                value: outputs[valueIndex], target: targets[index * length + t], settings: settings,
+                                value: outputs[valueIndex], oldValue: oldValues[index * length + t],
+                                target: targets[index * length + t], settings: settings,
                                 scale: perTransition, gradient: headGradient + row * headSize,
                                 headParameterGradient: headParameterGradient)
                 }
@@ -110,10 +138,11 @@ final class PPOAlgorithm: Algorithm {
                 report.entropy += terms.entropy * perTransition
                 if terms.clipped { clipped += 1 }
                 approximateKL += Double(terms.approximateKL)
-                lagSum += Double(versionBefore &- unroll.versions[t])
+                lag.add(learner: versionBefore, behaviour: unroll.versions[t])
             }
         }
-        report.policyLag = transitions > 0 ? lagSum / Double(transitions) : 0
+        lag.write(into: &report)
+        report.explainedVariance = explainedVariance
         report.clipFraction = transitions > 0 ? Float(clipped) / Float(transitions) : 0
         report.approximateKL = transitions > 0 ? Float(approximateKL / Double(transitions)) : 0
     }
@@ -121,7 +150,8 @@ final class PPOAlgorithm: Algorithm {
 
 /// PPO's loss for one transition: −min(r·A, clip(r, 1 ± ε)·A) with r = π(a)/μ(a), plus
 /// ½·c_b·(R − V)² and −c_e·H(π), each scaled by `scale`. Where the clip binds (the
-/// minimum is the clipped term) the policy term has no gradient.
+/// minimum is the clipped term) the policy term has no gradient. With value clipping the
+/// value term is ½·c_b·max((R − V)², (R − V_clip)²), V_clip = V_old + clip(V − V_old, ±c).
 enum PPOLoss {
     struct Terms {
         var policy: Float
@@ -134,7 +164,8 @@ enum PPOLoss {
 
     static func row(
         head: any PolicyHead, outputs: UnsafePointer<Float>, headParameters: UnsafePointer<Float>, action: UnsafePointer<Float>,
-        behaviourLogProbability: Float, advantage: Float, value: Float, target: Float, settings: LearnerSettings, scale: Float,
+        behaviourLogProbability: Float, advantage: Float, value: Float, oldValue: Float, target: Float, settings: LearnerSettings,
+        scale: Float,
         gradient: UnsafeMutablePointer<Float>, headParameterGradient: UnsafeMutablePointer<Float>
     ) -> Terms {
         let epsilon = settings.ppo.clip
@@ -148,7 +179,13 @@ enum PPOLoss {
             outputs: outputs, parameters: headParameters, action: action,
             logProbabilityWeight: clipBinds ? 0 : -ratio * advantage, entropyWeight: settings.entropyCost, scale: scale,
             outputGradient: gradient, parameterGradient: headParameterGradient)
-        let error = target - value
+        var error = target - value
+        if let valueClip = settings.ppo.valueClip {
+            let change = value - oldValue
+            let clippedError = target - (oldValue + min(max(change, -valueClip), valueClip))
+            // The clipped loss is the larger one: it has no gradient where the clip binds.
+            if clippedError * clippedError > error * error { error = abs(change) > valueClip ? 0 : clippedError }
+        }
         gradient[head.outputCount] = -scale * settings.baselineCost * error
         return Terms(policy: -min(unclippedObjective, clippedObjective), baseline: 0.5 * error * error, entropy: policy.entropy,
                      clipped: ratio < 1 - epsilon || ratio > 1 + epsilon, approximateKL: (ratio - 1) - logRatio)

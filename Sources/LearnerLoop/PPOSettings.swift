@@ -25,6 +25,12 @@ public struct PPOSettings: Sendable, Equatable {
     /// λ of GAE.
     public var lambda: Float = 0.95
     public var advantages = PPOAdvantages.gae
+    /// Clip each value prediction to within this of the value before the batch's first
+    /// update, and take the larger of the clipped and unclipped losses (nil: no clipping).
+    public var valueClip: Float?
+    /// Stop the batch's remaining updates once a minibatch's approximate KL passes 1.5 ×
+    /// this (Stable-Baselines' rule; nil: every epoch runs).
+    public var targetKL: Float?
 
     public init() {}
 }

@@ -43,7 +43,7 @@ final class VTraceAlgorithm: Algorithm {
         let head = architecture.head, headSize = architecture.headSize, valueIndex = architecture.valueIndex
         let transitions = unrolls.reduce(0) { total, unroll in total + (0..<length).count { unroll.isTransition($0) } }
         let perTransition = 1 / Float(max(transitions, 1))
-        var lagSum = 0.0
+        var lag = PolicyLag()
         for (b, unroll) in unrolls.enumerated() {
             let first = b * length
             for t in 0..<length {
@@ -82,10 +82,10 @@ final class VTraceAlgorithm: Algorithm {
                 report.policyLoss += terms.policy * perTransition
                 report.baselineLoss += terms.baseline * perTransition
                 report.entropy += terms.entropy * perTransition
-                lagSum += Double(versionBefore &- unroll.versions[t])
+                lag.add(learner: versionBefore, behaviour: unroll.versions[t])
             }
         }
-        report.policyLag = transitions > 0 ? lagSum / Double(transitions) : 0
+        lag.write(into: &report)
         if case .box(let low, _) = architecture.action {
             Self.reportBoxActions(unrolls, valid: valid, length: length, dimensions: low.count, headParameters: headParameters,
                                   report: &report)

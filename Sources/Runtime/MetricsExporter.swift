@@ -48,10 +48,16 @@ public final class MetricsExporter: Sendable {
                        Double(system.server.configuration.recording?.queue.depth ?? 0))
             text.histogram("seedrl_learner_step_seconds", "Seconds per learner step.", training.stepSeconds)
             text.histogram("seedrl_policy_lag_versions", "Mean policy lag of each learner step.", training.policyLag)
+            let last = training.progress.last
+            text.gauge("seedrl_policy_lag_median_versions", "Median policy lag of the last step's transitions.", last.policyLagMedian)
+            text.gauge("seedrl_policy_lag_p90_versions", "90th percentile policy lag of the last step's transitions.", last.policyLagP90)
+            text.gauge("seedrl_policy_lag_max_versions", "Largest policy lag of the last step's transitions.", last.policyLagMax)
             if let clipFraction = training.progress.last.clipFraction, let kl = training.progress.last.approximateKL {
                 text.gauge("seedrl_ppo_clip_fraction", "PPO: transitions of the last minibatch whose ratio left [1 - eps, 1 + eps].",
                            Double(clipFraction))
                 text.gauge("seedrl_ppo_approx_kl", "PPO: approximate KL(behaviour || current) over the last minibatch.", Double(kl))
+                text.gauge("seedrl_ppo_explained_variance", "PPO: 1 - Var(target - value) / Var(target) of the last batch.",
+                           Double(training.progress.last.explainedVariance ?? 0))
             }
             if case .box = system.spec.action {
                 let report = training.progress.last

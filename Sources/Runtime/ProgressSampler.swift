@@ -79,6 +79,9 @@ public struct ProgressSampler {
         if system.training != nil {
             scalars += [
                 ("learner/policy_lag", report.policyLag),
+                ("learner/policy_lag_median", report.policyLagMedian),
+                ("learner/policy_lag_p90", report.policyLagP90),
+                ("learner/policy_lag_max", report.policyLagMax),
                 ("learner/learning_rate", Double(report.learningRate)),
                 ("losses/policy", Double(report.policyLoss)),
                 ("losses/baseline", Double(report.baselineLoss)),
@@ -89,7 +92,9 @@ public struct ProgressSampler {
             ]
             // PPO: how far each update moved the policy from the one that acted.
             if let clipFraction = report.clipFraction, let kl = report.approximateKL {
-                scalars += [("ppo/clip_fraction", Double(clipFraction)), ("ppo/approx_kl", Double(kl))]
+                scalars += [("ppo/clip_fraction", Double(clipFraction)), ("ppo/approx_kl", Double(kl)),
+                            ("ppo/explained_variance", Double(report.explainedVariance ?? 0)),
+                            ("ppo/minibatch_updates", Double(report.minibatchUpdates ?? 0))]
             }
             // Box actions: what the policy does with its action space (written once a step has).
             if let mean = report.actionMean, let spread = report.actionStd, let sigma = report.policyStd {

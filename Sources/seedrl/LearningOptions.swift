@@ -26,6 +26,12 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "PPO: ε of the clipped ratio.")
     var ppoClip: Float = PPOSettings().clip
 
+    @Option(help: "PPO: clip each value prediction to within this of the value before the batch's updates (0: no value clipping).")
+    var ppoValueClip: Float = 0
+
+    @Option(help: "PPO: stop a batch's updates once a minibatch's approximate KL exceeds 1.5 × this (0: every epoch runs).")
+    var ppoTargetKl: Float = 0
+
     @Option(help: "PPO: λ of GAE.")
     var gaeLambda: Float = PPOSettings().lambda
 
@@ -100,6 +106,9 @@ struct LearningOptions: ParsableArguments {
             if ppoEpochs < 1 || ppoMinibatches < 1 { throw ValidationError("--ppo-epochs and --ppo-minibatches must be at least 1") }
             if batch % ppoMinibatches != 0 { throw ValidationError("--ppo-minibatches (\(ppoMinibatches)) must divide --batch-size (\(batch))") }
             if !(ppoClip > 0 && ppoClip < 1) { throw ValidationError("--ppo-clip must be in (0, 1)") }
+            if !(ppoValueClip >= 0 && ppoValueClip.isFinite) || !(ppoTargetKl >= 0 && ppoTargetKl.isFinite) {
+                throw ValidationError("--ppo-value-clip and --ppo-target-kl must be finite and not negative")
+            }
             if !(0...1).contains(gaeLambda) { throw ValidationError("--gae-lambda must be in [0, 1]") }
             if replayRatio > 0 { throw ValidationError("--algorithm ppo does not take --replay-ratio (it reuses each batch itself)") }
         }
@@ -126,6 +135,8 @@ struct LearningOptions: ParsableArguments {
         settings.ppo.epochs = ppoEpochs
         settings.ppo.minibatches = ppoMinibatches
         settings.ppo.clip = ppoClip
+        settings.ppo.valueClip = ppoValueClip > 0 ? ppoValueClip : nil
+        settings.ppo.targetKL = ppoTargetKl > 0 ? ppoTargetKl : nil
         settings.ppo.lambda = gaeLambda
         settings.ppo.advantages = advantages
         settings.optimizer.learningRate = learningRate ?? settings.optimizer.learningRate

@@ -18,6 +18,10 @@ final class PPOTests: XCTestCase {
             (CategoricalHead(count: 3), [0.2, -0.4, 1.1], [], [1]),
             (GaussianHead(dimensions: 2, spec: .box(low: [-1, -2], high: [1, 2])), [0.3, -0.5], [-0.2, 0.4], [0.9, -1.7]),
         ]
+        // Without value clipping; with it, the clip not binding, binding (no value gradient),
+        // and the unclipped loss the larger.
+        for (valueClip, oldValue) in [(Float?.none, Float(0.3)), (0.1, 0.25), (0.1, 0.0), (0.1, 0.6)] {
+        settings.ppo.valueClip = valueClip
         for (head, outputs, parameters, action) in heads {
             let held = parameters.isEmpty ? [Float(0)] : parameters
             let current = head.logProbability(outputs: outputs, parameters: held, action: action)
@@ -27,13 +31,13 @@ final class PPOTests: XCTestCase {
                 func total(_ outputs: [Float], _ parameters: [Float], _ value: Float) -> Double {
                     var gradient = [Float](repeating: 0, count: outputs.count + 1), parameterGradient = [Float](repeating: 0, count: held.count)
                     let terms = PPOLoss.row(head: head, outputs: outputs, headParameters: parameters.isEmpty ? [0] : parameters, action: action,
-                                            behaviourLogProbability: behaviour, advantage: advantage, value: value, target: 0.8,
+                                            behaviourLogProbability: behaviour, advantage: advantage, value: value, oldValue: oldValue, target: 0.8,
                                             settings: settings, scale: 1, gradient: &gradient, headParameterGradient: &parameterGradient)
                     return Double(terms.policy) + Double(settings.baselineCost * terms.baseline) - Double(settings.entropyCost * terms.entropy)
                 }
                 var gradient = [Float](repeating: 0, count: outputs.count + 1), parameterGradient = [Float](repeating: 0, count: held.count)
                 let terms = PPOLoss.row(head: head, outputs: outputs, headParameters: held, action: action, behaviourLogProbability: behaviour,
-                                        advantage: advantage, value: 0.3, target: 0.8, settings: settings, scale: 1,
+                                        advantage: advantage, value: 0.3, oldValue: oldValue, target: 0.8, settings: settings, scale: 1,
                                         gradient: &gradient, headParameterGradient: &parameterGradient)
                 XCTAssertEqual(terms.clipped, abs(behaviourShift) > 0.2, "\(head.name) shift \(behaviourShift)")
                 let step: Float = 1e-3
@@ -52,9 +56,39 @@ final class PPOTests: XCTestCase {
                                    accuracy: 3e-3, "\(head.name) parameter \(j), shift \(behaviourShift)")
                 }
                 XCTAssertEqual(Double(gradient[outputs.count]), (total(outputs, parameters, 0.3 + step) - total(outputs, parameters, 0.3 - step)) / Double(2 * step),
-                               accuracy: 3e-3, "\(head.name) value")
+                               accuracy: 3e-3, "\(head.name) value, clip \(String(describing: valueClip)), old value \(oldValue)")
+                if valueClip != nil && oldValue == 0 { XCTAssertEqual(gradient[outputs.count], 0, "the clip binds: no value gradient") }
             }
         }
+        }
+    }
+
+    func testExplainedVariance() {
+        let targets: [Float] = [1, 2, 3, 4, 100], valid = [true, true, true, true, false]
+        XCTAssertEqual(PPOAlgorithm.explainedVariance(targets: targets, values: targets, valid: valid, count: 5), 1)
+        XCTAssertEqual(PPOAlgorithm.explainedVariance(targets: targets, values: [2.5, 2.5, 2.5, 2.5, 0], valid: valid, count: 5), 0,
+                       accuracy: 1e-6, "the mean explains nothing")
+        XCTAssertEqual(PPOAlgorithm.explainedVariance(targets: targets, values: [0, 1, 2, 3, 0], valid: valid, count: 5), 1,
+                       accuracy: 1e-6, "a constant offset leaves no variance unexplained")
+    }
+
+    func testTheKLStopEndsABatchsUpdatesEarly() {
+        let architecture = ModelArchitecture(observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [8], numActions: 3)
+        var settings = LearnerSettings()
+        settings.algorithm = .ppo
+        settings.batchSize = 4
+        settings.unrollLength = 5
+        settings.ppo.epochs = 4
+        settings.ppo.minibatches = 2
+        settings.ppo.targetKL = 1e-9
+        let store = ParameterStore(
+            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 4), version: 0),
+            layout: architecture.layout)
+        let learner = Learner(architecture: architecture, settings: settings, store: store)
+        let report = learner.step((0..<4).map { makeTestUnroll(seed: UInt64($0)) })
+        XCTAssertLessThan(report.minibatchUpdates ?? 8, 8, "a KL past 1.5 × 1e-9 stops the batch")
+        XCTAssertEqual(store.version, UInt64(report.minibatchUpdates ?? 0), "one version per update made")
+        XCTAssertEqual(report.frames, 20, "the batch's frames, counted once")
     }
 
     /// Reaches 200 after about 60k steps (seed 1; V-trace takes 139k): the budget leaves 4×.
