@@ -39,7 +39,10 @@ public final class Learner: @unchecked Sendable {
     /// PPO's minibatch shuffles.
     private var shuffler: SeededGenerator
 
-    public init(architecture: ModelArchitecture, settings: LearnerSettings, store: ParameterStore) {
+    /// - Parameter backend: the arithmetic of the learner's passes (`SplitCPUBackend` puts
+    ///   its GEMMs on two cores).
+    public init(architecture: ModelArchitecture, settings: LearnerSettings, store: ParameterStore,
+                backend: any ComputeBackend = CPUBackend()) {
         self.architecture = architecture
         self.settings = settings
         self.store = store
@@ -48,7 +51,7 @@ public final class Learner: @unchecked Sendable {
         optimizer = Optimizer(settings: settings.optimizer, parameterCount: parameters.count)
         rows = settings.batchSize * (settings.unrollLength + 1)
         encoder = ObservationEncoder(architecture: architecture)
-        forward = ForwardWorkspace(architecture: architecture, maxBatch: rows)
+        forward = ForwardWorkspace(architecture: architecture, maxBatch: rows, backend: backend)
         backward = BackwardWorkspace(architecture: architecture, maxRows: rows)
         rawObservations = .allocate(byteCount: rows * architecture.observation.byteCount, alignment: 64)
         input = .allocate(capacity: rows * architecture.inputSize)

@@ -31,6 +31,8 @@ public struct LearningConfiguration: Sendable {
     public var settings = LearnerSettings()
     /// Unrolls waiting for the learner at most, and what happens when it is full.
     public var unrollQueueCapacity = 256
+    /// Threads of the learner's GEMMs: 1, or 2 (`SplitCPUBackend`: the core inference leaves idle).
+    public var learnerThreads = 1
     public var unrollQueuePolicy: UnrollQueuePolicy = .block
     public var replay: ReplaySettings?
 

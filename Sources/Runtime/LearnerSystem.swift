@@ -64,7 +64,8 @@ public final class LearnerSystem: @unchecked Sendable {
                 throw UnsupportedConfiguration(description: "--algorithm ppo runs on one learner without replay for now "
                     + "(its minibatch updates are not yet all-reduced across MPI ranks)")
             }
-            let learner = Learner(architecture: architecture, settings: learning.settings, store: store)
+            let learner = Learner(architecture: architecture, settings: learning.settings, store: store,
+                                  backend: learning.learnerThreads > 1 ? SplitCPUBackend() : CPUBackend())
             if let checkpoint = resume?.checkpoint {
                 learner.restore(parameters: checkpoint.parameters, optimizer: checkpoint.optimizerFirst, checkpoint.optimizerSecond,
                                 steps: checkpoint.optimizerSteps, framesTrained: checkpoint.framesTrained)

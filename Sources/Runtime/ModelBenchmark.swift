@@ -21,6 +21,8 @@ public enum ModelBenchmark {
         public var backwardGflops: Double
         public var inferredFramesPerSecond: Double
         public var trainedFramesPerSecond: Double
+        /// The learner's step with its GEMMs split over two threads (`--learner-threads 2`).
+        public var trainedFramesPerSecondTwoThreads: Double
     }
 
     public static func run(architecture: ModelArchitecture, settings: LearnerSettings, rows: Int, seconds: Double, seed: UInt64) -> Result {
@@ -47,7 +49,9 @@ public enum ModelBenchmark {
             sgemmGflops: sgemmRate(seconds: seconds / 4), forwardGflops: flops / forwardSeconds / 1e9,
             backwardGflops: 2 * flops / backwardSeconds / 1e9,
             inferredFramesPerSecond: inferenceRate(architecture, parameters: parameters, rows: rows, seconds: seconds / 8, seed: seed),
-            trainedFramesPerSecond: trainingRate(architecture, parameters: parameters, settings: settings, seconds: seconds / 8, seed: seed))
+            trainedFramesPerSecond: trainingRate(architecture, parameters: parameters, settings: settings, seconds: seconds / 8, seed: seed),
+            trainedFramesPerSecondTwoThreads: trainingRate(architecture, parameters: parameters, settings: settings, seconds: seconds / 8,
+                                                           seed: seed, backend: SplitCPUBackend()))
     }
 
     /// Seconds per call of `body`, over calls for about `seconds` (after one warm-up call).
@@ -90,9 +94,10 @@ public enum ModelBenchmark {
     }
 
     /// Frames per second through the learner's step on synthetic unrolls.
-    static func trainingRate(_ architecture: ModelArchitecture, parameters: [Float], settings: LearnerSettings, seconds: Double, seed: UInt64) -> Double {
+    static func trainingRate(_ architecture: ModelArchitecture, parameters: [Float], settings: LearnerSettings, seconds: Double, seed: UInt64,
+                             backend: any ComputeBackend = CPUBackend()) -> Double {
         let store = ParameterStore(initial: ParameterSnapshot(values: parameters, version: 0), layout: architecture.layout)
-        let learner = Learner(architecture: architecture, settings: settings, store: store)
+        let learner = Learner(architecture: architecture, settings: settings, store: store, backend: backend)
         let unrolls = SyntheticUnrolls(architecture: architecture, unrollLength: settings.unrollLength, batchSize: settings.batchSize, seed: seed)
         let batch = unrolls.batch(rank: 0, step: 0)
         let perStep = timed(seconds) { _ = learner.step(batch) }

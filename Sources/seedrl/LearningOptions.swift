@@ -80,6 +80,9 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Unrolls waiting for the learner at most (back-pressure beyond). (default: \(LearningConfiguration().unrollQueueCapacity); 32 for Atari frames)")
     var unrollQueue: Int?
 
+    @Option(help: "Threads of the learner's matrix products: 1, or 2 to use the core inference leaves idle when training is the bottleneck (pixels, PPO's epochs).")
+    var learnerThreads: Int = 1
+
     @Option(help: "When the unroll queue is full: block (inference waits) or drop the oldest.")
     var unrollQueuePolicy: UnrollQueuePolicy = LearningConfiguration().unrollQueuePolicy
 
@@ -100,6 +103,7 @@ struct LearningOptions: ParsableArguments {
         if let rewardScale, !(rewardScale > 0 && rewardScale.isFinite) { throw ValidationError("--reward-scale must be positive") }
         let batch = batchSize ?? LearnerSettings().batchSize
         if let unrollQueue, unrollQueue < batch { throw ValidationError("--unroll-queue must hold at least one batch (\(batch))") }
+        if !(1...2).contains(learnerThreads) { throw ValidationError("--learner-threads must be 1 or 2") }
         if !(0..<1).contains(replayRatio) { throw ValidationError("--replay-ratio must be in [0, 1)") }
         if replayCapacity < 1 { throw ValidationError("--replay-capacity must be at least 1") }
         if algorithm == .ppo {
@@ -148,6 +152,7 @@ struct LearningOptions: ParsableArguments {
         configuration.settings = settings(for: task)
         configuration.unrollQueueCapacity = unrollQueue ?? task.unrollQueueCapacity ?? configuration.unrollQueueCapacity
         configuration.unrollQueuePolicy = unrollQueuePolicy
+        configuration.learnerThreads = learnerThreads
         configuration.replay = replayRatio > 0 ? ReplaySettings(ratio: replayRatio, capacity: replayCapacity, sampling: replaySampling) : nil
         return configuration
     }

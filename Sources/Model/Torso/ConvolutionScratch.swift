@@ -24,6 +24,12 @@ public final class ConvolutionScratch {
         columns = .allocate(capacity: capacity)
     }
 
+    /// A scratch as large as `other` (a second thread's, for the same convolutions).
+    init(matching other: ConvolutionScratch) {
+        capacity = other.capacity
+        columns = .allocate(capacity: capacity)
+    }
+
     deinit { columns.deallocate() }
 
     func rowsPerChunk(_ conv: Conv2D) -> Int { max(1, capacity / (conv.positions * conv.patchSize)) }
