@@ -145,17 +145,22 @@ final class MessageCall: CompletionTarget, @unchecked Sendable {
         if drained { handlers.drained(self) }
     }
 
-    private func startSend(_ buffer: UnsafeMutablePointer<grpc_byte_buffer>, _ state: inout SendState) {
-        state.inFlight = buffer
-        var ops = [grpc_op(), grpc_op()]
-        var count = 0
+    /// `last` as a batch's op, after the initial metadata if it has not gone yet.
+    private func withInitialMetadata(_ state: inout SendState, _ last: (UnsafeMutablePointer<grpc_op>) -> Void) -> [grpc_op] {
+        var ops = [grpc_op()]
         if !state.initialMetadataSent {
             state.initialMetadataSent = true
             seedrl_op_send_initial_metadata(&ops[0], nil, 0)
-            count = 1
+            ops.append(grpc_op())
         }
-        seedrl_op_send_message(&ops[count], buffer)
-        if !start(Array(ops[0...count]), .send) {
+        ops.withUnsafeMutableBufferPointer { last($0.baseAddress! + $0.count - 1) }
+        return ops
+    }
+
+    private func startSend(_ buffer: UnsafeMutablePointer<grpc_byte_buffer>, _ state: inout SendState) {
+        state.inFlight = buffer
+        let ops = withInitialMetadata(&state) { seedrl_op_send_message($0, buffer) }
+        if !start(ops, .send) {
             state.inFlight = nil
             state.finished = true
             grpc_byte_buffer_destroy(buffer)
@@ -166,15 +171,9 @@ final class MessageCall: CompletionTarget, @unchecked Sendable {
         guard let (code, message) = state.finish, let call = slots.pointee.call else { return }
         state.finished = true
         slots.pointee.statusDetails = grpc_slice_from_copied_string(message)
-        var ops = [grpc_op(), grpc_op()]
-        var count = 0
-        if !state.initialMetadataSent {
-            state.initialMetadataSent = true
-            seedrl_op_send_initial_metadata(&ops[0], nil, 0)
-            count = 1
-        }
-        seedrl_op_send_status_from_server(&ops[count], grpc_status_code(code.rawValue), slots.pointer(to: \.statusDetails)!)
-        if !start(Array(ops[0...count]), .status) {
+        let details = slots.pointer(to: \.statusDetails)!
+        let ops = withInitialMetadata(&state) { seedrl_op_send_status_from_server($0, grpc_status_code(code.rawValue), details) }
+        if !start(ops, .status) {
             grpc_call_cancel_with_status(call, grpc_status_code(code.rawValue), message, nil)
         }
     }

@@ -102,18 +102,24 @@ def spec_object(spec):
             "num_actions": spec.num_actions, "action_space": space}
 
 
-def print_spec(args, factory):
-    """--print-spec: the Spec line, then the `seedrl server` flags (exit 0); or, where the
-    contract cannot carry the environment or the flags cannot say its bounds, why (exit 1)."""
+def environment_spec(args, factory):
+    """The Spec the environment implies and its action space, or exit 1 saying why the
+    contract cannot carry it."""
     env = factory()
     try:
         observation_space, action_space = env.observation_space, env.action_space
     finally:
         env.close()
     try:
-        spec = implied_spec(args.env, observation_space, action_space)
+        return implied_spec(args.env, observation_space, action_space), action_space
     except SpecMismatch as mismatch:
         sys.exit(f"seedrl-actor: {mismatch}")
+
+
+def print_spec(args, factory):
+    """--print-spec: the Spec line, then the `seedrl server` flags (exit 0); or, where the
+    contract cannot carry the environment or the flags cannot say its bounds, why (exit 1)."""
+    spec, action_space = environment_spec(args, factory)
     print(spec_json(spec), flush=True)
     actions = env_action_space(action_space)
     flag = actions.server_flag()
@@ -128,15 +134,7 @@ def print_spec(args, factory):
 def describe_env(args, factory, registered):
     """--describe: the Spec and what Gymnasium registered with the id (exit 0), or why the
     contract cannot carry the environment (exit 1)."""
-    env = factory()
-    try:
-        observation_space, action_space = env.observation_space, env.action_space
-    finally:
-        env.close()
-    try:
-        spec = implied_spec(args.env, observation_space, action_space)
-    except SpecMismatch as mismatch:
-        sys.exit(f"seedrl-actor: {mismatch}")
+    spec, _ = environment_spec(args, factory)
     print(json.dumps({"spec": spec_object(spec),
                       "reward_threshold": getattr(registered, "reward_threshold", None),
                       "max_episode_steps": getattr(registered, "max_episode_steps", None)}), flush=True)
