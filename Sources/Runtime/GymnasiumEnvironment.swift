@@ -122,7 +122,8 @@ public struct PythonActorError: Error, CustomStringConvertible {
 public enum PythonActor {
     /// How to get it, for error messages.
     public static let installHint = "install the Python actor: from the seedrl checkout, scripts/install-python-actor.sh "
-        + "(a venv in .build/python-venv with the pinned packages; add the PyPI packages your environments need, "
+        + "(a venv in .build/python-venv with the pinned packages; it needs Python 3.9+ with venv, on Debian "
+        + "`apt-get install -y python3 python3-venv`; add the PyPI packages your environments need, "
         + "e.g. scripts/install-python-actor.sh minatar), or `pip install ./python` into a Python of yours and put "
         + "seedrl-actor on PATH, or set SEEDRL_PYTHON_ACTOR to its path"
 
