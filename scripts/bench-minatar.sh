@@ -8,7 +8,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:?usage: $0 OUT.jsonl GAMES SEEDS}"
-games="${2:-breakout asterix freeway space-invaders}"
+games="${2:-breakout asterix freeway space-invaders seaquest}"
 seeds="${3:-1 2 3}"
 steps="${STEPS:-5000000}"
 seedrl="$root/.build/release/seedrl"

@@ -2,9 +2,9 @@
 """Records reference trajectories from MinAtar itself, for the Swift ports' replay tests.
 
     python3 -m venv .build/minatar-venv && .build/minatar-venv/bin/pip install minatar==1.0.15
-    .build/minatar-venv/bin/python scripts/record-minatar-fixtures.py [breakout asterix space_invaders freeway]
+    .build/minatar-venv/bin/python scripts/record-minatar-fixtures.py [breakout asterix space_invaders freeway seaquest]
 
-Writes Tests/EnvironmentsTests/Fixtures/minatar-{breakout,asterix,freeway,space-invaders}.json.
+Writes Tests/EnvironmentsTests/Fixtures/minatar-{breakout,asterix,freeway,space-invaders,seaquest}.json.
 Each game runs as MinAtar/<Game>-v0 does (full 6-action set, sticky actions 0.1, difficulty
 ramping on) on one seeded numpy RandomState, shared by the sticky-action draw and the game
 as Environment.seed() shares it. A proxy around that RandomState logs every draw, so the
@@ -15,7 +15,8 @@ Per episode: `actions` (the agent's choice), `applied_actions` (after sticky act
 `draws` (the draws of the reset, then of each step). An observation is the flat indices
 of its true cells in state()'s [10, 10, C] C-order, three digits each, concatenated. A
 draw is "<numpy call> <results...>", e.g. "rand 0.5488135039273248", "randint(3) 1",
-"randint(1,6,8) 2 5 1 1 3 4 4 2"; floats in Python's shortest round-trip form.
+"randint(1,6,8) 2 5 1 1 3 4 4 2" (keyword arguments logged as positions: randint(low=1,
+high=9) is "randint(1,9) 4"); floats in Python's shortest round-trip form.
 """
 import copy
 import json
@@ -44,10 +45,19 @@ class RecordingRandom:
         self.log.append(self._call("rand", size) + " " + " ".join(repr(float(v)) for v in results))
         return value
 
-    def randint(self, *args):
-        value = self.inner.randint(*args)
+    def randint(self, *args, **kwargs):
+        value = self.inner.randint(*args, **kwargs)
         results = [value] if np.ndim(value) == 0 else list(value)
-        self.log.append(self._call("randint", args) + " " + " ".join(str(int(v)) for v in results))
+        # Keywords in their places (Seaquest calls randint(low=1, high=9)); only a run of them
+        # right after the positional arguments, so that no argument is logged in another's place.
+        positional, keywords = list(args), dict(kwargs)
+        for name in ("low", "high", "size")[len(args):]:
+            if name not in keywords:
+                break
+            positional.append(keywords.pop(name))
+        if keywords:
+            raise TypeError(f"MinAtar called RandomState.randint{args} with {kwargs}, which the recorder does not log")
+        self.log.append(self._call("randint", positional) + " " + " ".join(str(int(v)) for v in results))
         return value
 
     @staticmethod
@@ -193,6 +203,100 @@ def freeway_policy(game, rng):
     return UP if rng.random() < 0.75 else rng.randrange(6)
 
 
+def seaquest_steer(game, preferred, stay_under=False):
+    """`preferred` when it survives the look-ahead and keeps the sub off the edge columns
+    (where enemies enter) and, with `stay_under`, below the surface; else the safest move."""
+    moves = [NOOP, LEFT, UP, RIGHT, DOWN, FIRE]
+    values = robust_values(game, moves, 3)
+
+    def allowed(a):
+        x = game.sub_x + {LEFT: -1, RIGHT: 1}.get(a, 0)
+        return 1 <= x <= 8 and not (stay_under and game.sub_y == 1 and a == UP)
+    alive = [a for a in moves if values[a] > -1000]
+    safe = [a for a in alive if allowed(a)] or alive
+    return preferred if preferred in safe else max(safe or moves, key=lambda a: values[a])
+
+
+def seaquest_plan(game, surface):
+    """Up when `surface(game)`; else shoot an enemy in the sub's row (turning to face it),
+    else head for the nearest diver while there is room, else dive."""
+    x, y = game.sub_x, game.sub_y
+    if surface(game):
+        return UP
+    in_row = [e for e in game.e_fish + game.e_subs if e[1] == y and y > 0]
+    ahead = [e for e in in_row if (e[0] > x if game.sub_or else e[0] < x)]
+    if in_row and game.shot_timer == 0:
+        return FIRE if ahead else LEFT if game.sub_or else RIGHT
+    if game.divers and game.diver_count < 6:
+        diver = min(game.divers, key=lambda d: abs(d[0] - x) + abs(d[1] - y))
+        if diver[1] != y:
+            return UP if diver[1] < y else DOWN
+        if diver[0] != x:
+            return LEFT if diver[0] < x else RIGHT
+        return NOOP
+    return DOWN if y == 0 else NOOP
+
+
+def seaquest_policy(game, rng):
+    """Rescues divers and shoots enemies; surfaces with 6 divers, or with any (or MinAtar's
+    -1 after emptying a full load) when the oxygen runs low."""
+    surface = lambda g: g.diver_count == 6 or (g.diver_count != 0 and g.oxygen < 50)
+    return seaquest_steer(game, seaquest_plan(game, surface))
+
+
+def seaquest_emptied_dips(game, rng):
+    """As seaquest_policy, but with a negative count (after a full load) dips a row and
+    surfaces again, which MinAtar allows (only a count of exactly 0 ends the episode) and
+    which ramps the difficulty each time, until the ramp is at its end; after that, each
+    time the oxygen is down to 150 (surfacing on a finished ramp)."""
+    fully_ramped = game.e_spawn_speed == 1 and game.move_speed == 2
+    if game.diver_count < 0 and (not fully_ramped or game.oxygen < 150):
+        return seaquest_steer(game, DOWN if game.sub_y == 0 else UP)
+    return seaquest_policy(game, rng)
+
+
+def seaquest_no_surfacing(game, rng):
+    """Rescues divers and shoots enemies but never surfaces, so the oxygen runs out."""
+    return seaquest_steer(game, seaquest_plan(game, lambda g: False), stay_under=True)
+
+
+def seaquest_ram(game, rng):
+    """Heads for the nearest enemy sub without firing, below the surface."""
+    x, y = game.sub_x, game.sub_y
+    targets = game.e_subs
+    if not targets:
+        return DOWN if y < 4 else NOOP
+    target = min(targets, key=lambda e: abs(e[0] - x) + abs(e[1] - y))
+    if target[1] != y:
+        return UP if target[1] < y and y > 1 else DOWN
+    return LEFT if target[0] < x else RIGHT if target[0] > x else NOOP
+
+
+def seaquest_line_of_fire(game, rng, gap=3):
+    """Waits below the surface in an enemy sub's row, `gap` or more cells ahead of it, for its
+    bullets."""
+    x, y = game.sub_x, game.sub_y
+    if not game.e_subs:
+        return DOWN if y < 4 else NOOP
+    sub = min(game.e_subs, key=lambda e: abs(e[0] - x) + abs(e[1] - y))
+    if sub[1] != y:
+        return UP if sub[1] < y and y > 1 else DOWN
+    if abs(sub[0] - x) < gap:
+        return RIGHT if sub[2] else LEFT
+    return NOOP
+
+
+def seaquest_into_bullet(game, rng):
+    """As seaquest_line_of_fire (further ahead), but walks into an oncoming enemy bullet an odd
+    number of cells away, so that they meet before the bullet moves (MinAtar checks the
+    bullets against the sub before they move as well as after)."""
+    for bullet in game.e_bullets:
+        distance = (bullet[0] - game.sub_x) * (-1 if bullet[2] else 1)
+        if bullet[1] == game.sub_y and distance > 0 and distance % 2 == 1:
+            return LEFT if bullet[2] else RIGHT
+    return seaquest_line_of_fire(game, rng, gap=5)
+
+
 def random_policy(game, rng):
     return rng.randrange(6)
 
@@ -289,6 +393,19 @@ def waves_cleared(count):
     return check
 
 
+def seaquest_fully_ramped():
+    """True once Seaquest has stayed at the end of its ramp (enemies spawn every step and
+    move every third) for over 100 steps, or after 3,000 steps."""
+    seen = {"steps": 0, "fully_ramped_at": None}
+
+    def check(game):
+        seen["steps"] += 1
+        if game.e_spawn_speed == 1 and game.move_speed == 2 and seen["fully_ramped_at"] is None:
+            seen["fully_ramped_at"] = seen["steps"]
+        return (seen["fully_ramped_at"] is not None and seen["steps"] - seen["fully_ramped_at"] > 100) or seen["steps"] > 3000
+    return check
+
+
 # Each game: three random episodes, then scripted ones that reach what random play does not
 # (each is checked by making the matching change to the Swift port and seeing the replay fail).
 random_episodes = [dict(policy=random_policy)] * 3
@@ -311,6 +428,18 @@ games = {
     # after a terminal, the sticky action carried over) to keep the file small.
     "freeway": lambda: record("freeway", "Freeway", 4, [
         dict(policy=freeway_policy), dict(policy=random_policy, max_steps=300)]),
+    # Surfacing with 6 divers (+1 per tenth of the oxygen left, and MinAtar's count of -1
+    # after) and with fewer, shots and rescues over a long episode; surfacing with a negative
+    # count, then the oxygen running out; the sub meeting an enemy sub; an enemy bullet
+    # meeting the sub; the whole ramp (by surfacing with a negative count), staying there and
+    # surfacing there; the sub stepping into an enemy bullet.
+    "seaquest": lambda: record("seaquest", "Seaquest", 6, random_episodes + [
+        dict(policy=seaquest_policy),
+        dict(policy=seaquest_emptied_dips, until=lambda g: g.diver_count <= -3, then=seaquest_no_surfacing),
+        dict(policy=seaquest_ram),
+        dict(policy=seaquest_line_of_fire),
+        dict(policy=seaquest_emptied_dips, until=seaquest_fully_ramped()),
+        dict(policy=seaquest_into_bullet)]),
 }
 for name in sys.argv[1:] or games:
     games[name]()

@@ -57,6 +57,7 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
     case syntheticFrames = "synthetic-frames"
     case minatarBreakout = "minatar-breakout", minatarAsterix = "minatar-asterix"
     case minatarFreeway = "minatar-freeway", minatarSpaceInvaders = "minatar-space-invaders"
+    case minatarSeaquest = "minatar-seaquest"
 
     /// By name or alias ("CartPole-v1", "frames"), case-insensitively.
     public init?(named name: String) {
@@ -76,6 +77,7 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
         case "minatar/asterix-v0": self = .minatarAsterix
         case "minatar/freeway-v0": self = .minatarFreeway
         case "minatar/spaceinvaders-v0": self = .minatarSpaceInvaders
+        case "minatar/seaquest-v0": self = .minatarSeaquest
         default: return nil
         }
     }
@@ -96,6 +98,7 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
         case .minatarAsterix: MinAtarEnvironment(.asterix, seed: seed)
         case .minatarFreeway: MinAtarEnvironment(.freeway, seed: seed)
         case .minatarSpaceInvaders: MinAtarEnvironment(.spaceInvaders, seed: seed)
+        case .minatarSeaquest: MinAtarEnvironment(.seaquest, seed: seed)
         }
     }
 
@@ -113,7 +116,7 @@ public enum KnownEnvironment: String, Sendable, CaseIterable {
         case .pendulum: -200  // no reward_threshold in Gymnasium: the continuous-control issue's target
         case .catch, .pixelCatch: 1
         case .recall: 1
-        case .syntheticFrames, .minatarBreakout, .minatarAsterix, .minatarFreeway, .minatarSpaceInvaders: nil
+        case .syntheticFrames, .minatarBreakout, .minatarAsterix, .minatarFreeway, .minatarSpaceInvaders, .minatarSeaquest: nil
         }
     }
 }

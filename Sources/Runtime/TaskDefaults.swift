@@ -93,7 +93,7 @@ public struct TaskDefaults: Sendable, Equatable {
     public static func of(_ environment: KnownEnvironment?, action: ActionSpec? = nil) -> TaskDefaults {
         var defaults = TaskDefaults()
         switch environment {
-        case .minatarBreakout?, .minatarAsterix?, .minatarFreeway?, .minatarSpaceInvaders?:
+        case .minatarBreakout?, .minatarAsterix?, .minatarFreeway?, .minatarSpaceInvaders?, .minatarSeaquest?:
             defaults = minatarFrames
         case .pendulum?:
             defaults = pendulum

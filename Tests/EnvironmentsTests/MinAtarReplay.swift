@@ -58,6 +58,7 @@ final class ReplayedDraws: MinAtarRandom {
 
     func uniform() -> Double { values(of: "rand", count: 1)[0] }
     func integer(below upperBound: Int) -> Int { Int(values(of: "randint(\(upperBound))", count: 1)[0]) }
+    func integer(in range: Range<Int>) -> Int { Int(values(of: "randint(\(range.lowerBound),\(range.upperBound))", count: 1)[0]) }
     func uniforms(count: Int) -> [Double] { values(of: "rand(\(count))", count: count) }
     func integers(in range: Range<Int>, count: Int) -> [Int] {
         values(of: "randint(\(range.lowerBound),\(range.upperBound),\(count))", count: count).map { Int($0) }

@@ -26,10 +26,14 @@ final class MinAtarTests: XCTestCase {
     func testAsterixMatchesMinAtar() throws { try replayMatchesMinAtar(.asterix, fixture: "asterix", ramps: true) }
     func testFreewayMatchesMinAtar() throws { try replayMatchesMinAtar(.freeway, fixture: "freeway", ramps: false) }
     func testSpaceInvadersMatchesMinAtar() throws { try replayMatchesMinAtar(.spaceInvaders, fixture: "space-invaders", ramps: true) }
+    func testSeaquestMatchesMinAtar() throws { try replayMatchesMinAtar(.seaquest, fixture: "seaquest", ramps: true) }
 
     /// `minimal_action_set()` indexes the full set: minimal action i is full action set[i].
     func testMinimalActionsAreTheirFullActions() {
-        let minimal: [MinAtarEnvironment.Game: [Int]] = [.breakout: [0, 1, 3], .asterix: [0, 1, 2, 3, 4], .freeway: [0, 2, 4], .spaceInvaders: [0, 1, 3, 5]]
+        let minimal: [MinAtarEnvironment.Game: [Int]] = [
+            .breakout: [0, 1, 3], .asterix: [0, 1, 2, 3, 4], .freeway: [0, 2, 4], .spaceInvaders: [0, 1, 3, 5],
+            .seaquest: [0, 1, 2, 3, 4, 5],
+        ]
         for (game, actions) in minimal {
             let reduced = MinAtarEnvironment(game, seed: 5, minimalActions: true), full = MinAtarEnvironment(game, seed: 5)
             XCTAssertEqual(reduced.spec.action, .discrete(actions.count))
@@ -87,6 +91,7 @@ final class MinAtarTests: XCTestCase {
         let expected: [(String, String, Int)] = [
             ("minatar-breakout", "MinAtar/Breakout", 4), ("minatar-asterix", "MinAtar/Asterix", 4),
             ("minatar-freeway", "MinAtar/Freeway", 7), ("minatar-space-invaders", "MinAtar/SpaceInvaders", 6),
+            ("minatar-seaquest", "MinAtar/Seaquest", 10),
         ]
         for (name, envName, channels) in expected {
             let spec = KnownEnvironment(named: name)?.spec

@@ -13,6 +13,7 @@ public final class MinAtarEnvironment: DiscreteEnvironment {
     public enum Game: String, Sendable, CaseIterable {
         case breakout, asterix, freeway
         case spaceInvaders = "space-invaders"
+        case seaquest
 
         /// As MinAtar's Gymnasium ids name them: "Breakout", "SpaceInvaders".
         public var title: String {
@@ -21,6 +22,7 @@ public final class MinAtarEnvironment: DiscreteEnvironment {
             case .asterix: "Asterix"
             case .freeway: "Freeway"
             case .spaceInvaders: "SpaceInvaders"
+            case .seaquest: "Seaquest"
             }
         }
 
@@ -30,6 +32,7 @@ public final class MinAtarEnvironment: DiscreteEnvironment {
             case .asterix: AsterixGame.self
             case .freeway: FreewayGame.self
             case .spaceInvaders: SpaceInvadersGame.self
+            case .seaquest: SeaquestGame.self
             }
         }
     }

@@ -12,6 +12,8 @@ public protocol MinAtarRandom: AnyObject {
     func uniform() -> Double
     /// `randint(upperBound)`: uniform in 0..<upperBound.
     func integer(below upperBound: Int) -> Int
+    /// `randint(low=range.lowerBound, high=range.upperBound)`: one integer uniform in `range`.
+    func integer(in range: Range<Int>) -> Int
     /// `rand(count)`: `count` uniforms in [0, 1).
     func uniforms(count: Int) -> [Double]
     /// `randint(range.lowerBound, range.upperBound, count)`: `count` integers uniform in `range`.
@@ -30,6 +32,8 @@ public final class SeededMinAtarRandom: MinAtarRandom {
     public func uniform() -> Double { generator.nextUnitDouble() }
 
     public func integer(below upperBound: Int) -> Int { Int.random(in: 0..<upperBound, using: &generator) }
+
+    public func integer(in range: Range<Int>) -> Int { Int.random(in: range, using: &generator) }
 
     public func uniforms(count: Int) -> [Double] { (0..<count).map { _ in uniform() } }
 
