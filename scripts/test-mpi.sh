@@ -48,6 +48,26 @@ start=$(date +%s)
   || { tail -5 "$work/train.out"; fail "2 ranks did not reach a mean return of 195 within 1.5M env steps"; }
 echo "ok: 2 ranks reached 195 ($(grep -o 'after [0-9.]*s and [0-9]* env steps' "$work/train.out"), $(( $(date +%s) - start )) s in all)"
 
+# 2b. PPO over MPI: every minibatch's gradient all-reduced, so the ranks agree after each of
+# a batch's updates (5 batches × 4 epochs × 4 minibatches) and learn together.
+"${mpi[@]}" "$seedrl" learner-bench --steps 5 --warmup-steps 0 --seed 7 --algorithm ppo >"$work/ppo-ranks.jsonl"
+"$seedrl" learner-bench --steps 5 --warmup-steps 0 --seed 7 --algorithm ppo >"$work/ppo-alone.jsonl"
+python3 - "$work" <<'PY' || exit 1
+import json, sys
+work = sys.argv[1]
+ranks = [json.loads(line) for line in open(f"{work}/ppo-ranks.jsonl") if line.startswith("{")]
+alone = json.loads(open(f"{work}/ppo-alone.jsonl").read())
+assert sorted(r["rank"] for r in ranks) == [0, 1], ranks
+assert len({r["checksum"] for r in ranks}) == 1, f"PPO ranks disagree: {ranks}"
+assert ranks[0]["version"] == 80, ranks
+assert alone["checksum"] != ranks[0]["checksum"], "one rank alone gives the job's parameters: the check cannot fail"
+print(f"ok: PPO, after 80 minibatch updates both ranks hold parameters {ranks[0]['checksum']}")
+PY
+"${mpi[@]}" "$seedrl" train --env cartpole --seed 3 --actors 1 --envs-per-actor 16 --target-return 195 --algorithm ppo \
+  --learning-rate 1e-3 --max-steps 1500000 --logdir "$work/train-ppo" --quiet --log-level error >"$work/train-ppo.out" 2>&1 \
+  || { tail -5 "$work/train-ppo.out"; fail "2 PPO ranks did not reach a mean return of 195 within 1.5M env steps"; }
+echo "ok: 2 PPO ranks reached 195 ($(grep -o 'after [0-9.]*s and [0-9]* env steps' "$work/train-ppo.out"))"
+
 # 3. SIGUSR1 checkpoints the whole job; the next job resumes from it.
 "${mpi[@]}" "$seedrl" server --env cartpole --port 0 --logdir "$work/server" --checkpoint-seconds 3600 --quiet \
   --log-level error >"$work/server.out" 2>&1 &

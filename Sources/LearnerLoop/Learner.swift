@@ -101,8 +101,8 @@ public final class Learner: @unchecked Sendable {
     /// gradients are summed across ranks and the average applied, identically everywhere.
     public func step(_ unrolls: [Unroll], weights: [Float]? = nil, group: DataParallelGroup? = nil) -> TrainingStepReport {
         if let ppo {
-            precondition(group == nil && (weights?.allSatisfy { $0 == 1 } ?? true), "PPO runs on one learner without replay")
-            return ppoStep(unrolls, ppo: ppo)
+            precondition(weights?.allSatisfy { $0 == 1 } ?? true, "PPO runs without replay")
+            return ppoStep(unrolls, ppo: ppo, group: group)
         }
         var report = computeGradient(unrolls, weights: weights)
         if let group {
@@ -125,14 +125,19 @@ public final class Learner: @unchecked Sendable {
     /// `epochs` passes over it in shuffled minibatches, one update (and one published
     /// version) each. The report sums the frames of the batch once and keeps the last
     /// minibatch's losses and statistics.
-    private func ppoStep(_ unrolls: [Unroll], ppo: PPOAlgorithm) -> TrainingStepReport {
+    ///
+    /// With a `group` every rank prepares its own batch, then each minibatch's gradient is
+    /// summed across the ranks and the average applied everywhere, as V-trace's step is:
+    /// the ranks make the same number of updates (the KL stop looks at the ranks' mean KL),
+    /// so they stay in step and keep identical parameters.
+    private func ppoStep(_ unrolls: [Unroll], ppo: PPOAlgorithm, group: DataParallelGroup?) -> TrainingStepReport {
         runForward(unrolls, gatherStatistics: true)
         parameters.withUnsafeBufferPointer {
             ppo.prepare(unrolls: unrolls, forward: forward, headParameters: $0.baseAddress! + headParameterOffset)
         }
         let perMinibatch = unrolls.count / settings.ppo.minibatches
         var order = Array(unrolls.indices)
-        var last = TrainingStepReport(), updates = 0
+        var last = TrainingStepReport(), updates = 0, reduceSeconds = 0.0
         epochs: for _ in 0..<settings.ppo.epochs {
             for index in stride(from: order.count - 1, to: 0, by: -1) {
                 order.swapAt(index, Int(shuffler.next() % UInt64(index + 1)))
@@ -141,7 +146,19 @@ public final class Learner: @unchecked Sendable {
                 ppo.selection = Array(order[first..<(first + perMinibatch)])
                 var report = computeGradient(ppo.selection.map { unrolls[$0] }, gatherStatistics: false)
                 report.frames = 0  // frames count once per batch, below, however often they are reused
-                applyGradient(contributors: 1, report: &report)
+                if let group {
+                    let started = MonotonicClock.now()
+                    gradient.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
+                    // The batch's input statistics join the job's with its first update.
+                    if updates == 0 { inputStatistics?.withPending { group.sumInPlace($0) } }
+                    if settings.ppo.targetKL != nil {
+                        var kl = [report.approximateKL ?? 0]
+                        kl.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
+                        report.approximateKL = kl[0] / Float(group.size)
+                    }
+                    reduceSeconds += Double(MonotonicClock.now() - started) / 1e9
+                }
+                applyGradient(contributors: group?.size ?? 1, report: &report)
                 last = report
                 updates += 1
                 // The policy has moved far enough from the one that acted: the rest of this
@@ -150,7 +167,8 @@ public final class Learner: @unchecked Sendable {
             }
         }
         last.minibatchUpdates = updates
-        last.frames = unrolls.count * settings.unrollLength
+        last.reduceSeconds = reduceSeconds
+        last.frames = unrolls.count * settings.unrollLength * (group?.size ?? 1)
         framesTrained += UInt64(last.frames)
         return last
     }

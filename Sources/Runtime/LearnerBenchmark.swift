@@ -33,7 +33,10 @@ public enum LearnerBenchmark {
                 let report = learner.step(unrolls.batch(rank: rank, step: step), group: group)
                 reduceNanoseconds += UInt64(report.reduceSeconds * 1e9)
                 continue
+            } else if ranks == 1 {
+                _ = learner.step(unrolls.batch(rank: 0, step: step))  // either algorithm, alone
             } else {
+                precondition(settings.algorithm == .vtrace, "simulated ranks sum one gradient per batch: V-trace's step")
                 // Rank by rank, summed in rank order as the all-reduce sums them.
                 var report = learner.computeGradient(unrolls.batch(rank: 0, step: step))
                 if ranks > 1 {

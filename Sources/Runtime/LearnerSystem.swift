@@ -60,9 +60,8 @@ public final class LearnerSystem: @unchecked Sendable {
         let statistics = StatisticsBox()
         var trainingService: TrainingService? = nil
         if let learning = configuration.learning {
-            if learning.settings.algorithm == .ppo && (configuration.job != nil || learning.replay != nil) {
-                throw UnsupportedConfiguration(description: "--algorithm ppo runs on one learner without replay for now "
-                    + "(its minibatch updates are not yet all-reduced across MPI ranks)")
+            if learning.settings.algorithm == .ppo && learning.replay != nil {
+                throw UnsupportedConfiguration(description: "--algorithm ppo does not take replay (it reuses each batch itself)")
             }
             let learner = Learner(architecture: architecture, settings: learning.settings, store: store,
                                   backend: learning.learnerThreads > 1 ? SplitCPUBackend() : CPUBackend())

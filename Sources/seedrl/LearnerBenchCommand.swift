@@ -40,6 +40,7 @@ struct LearnerBenchCommand: ParsableCommand {
     func validate() throws {
         if steps < 1 || warmupSteps < 0 { throw ValidationError("--steps must be at least 1, --warmup-steps at least 0") }
         if simulateRanks < 1 { throw ValidationError("--simulate-ranks must be at least 1") }
+        if simulateRanks > 1 && learning.algorithm != .vtrace { throw ValidationError("--simulate-ranks sums one gradient per batch: V-trace only (PPO over MPI runs under mpirun)") }
     }
 
     func run() throws {
