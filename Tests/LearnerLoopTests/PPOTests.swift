@@ -7,7 +7,7 @@ import Replay
 import XCTest
 
 /// PPO on the Algorithm seam: its per-transition loss against central differences (inside
-/// and outside the clip), learning CartPole through the whole loop, its checkpoint name.
+/// and outside the clip, every head, with and without value clipping), learning CartPole through the whole loop, its checkpoint name.
 final class PPOTests: XCTestCase {
     func testClippedSurrogateGradientMatchesFiniteDifferences() {
         var settings = LearnerSettings()
@@ -17,6 +17,7 @@ final class PPOTests: XCTestCase {
         let heads: [(any PolicyHead, outputs: [Float], parameters: [Float], action: [Float])] = [
             (CategoricalHead(count: 3), [0.2, -0.4, 1.1], [], [1]),
             (GaussianHead(dimensions: 2, spec: .box(low: [-1, -2], high: [1, 2])), [0.3, -0.5], [-0.2, 0.4], [0.9, -1.7]),
+            (MultiDiscreteHead(counts: [3, 2]), [0.2, -0.4, 1.1, 0.5, -0.3], [], [2, 0]),
         ]
         // Without value clipping; with it, the clip not binding, binding (no value gradient),
         // and the unclipped loss the larger.
@@ -99,6 +100,16 @@ final class PPOTests: XCTestCase {
         let run = LearningTests.train(seed: 1, budget: 250_000, target: 200, settings: settings, lstmSize: nil) { CartPole(seed: $0) }
         print("learning test (cartpole, ppo): mean return \(run.meanReturn) after \(run.environmentSteps) environment steps")
         XCTAssertGreaterThanOrEqual(run.meanReturn, 200, "mean of the last 100 episodes after \(run.environmentSteps) steps")
+    }
+
+    /// PPO with the LSTM core: each unroll replayed from the state it started in, every epoch.
+    func testPPOWithAnLSTMCoreLearnsCartPole() {
+        var settings = LearnerSettings()
+        settings.algorithm = .ppo
+        settings.optimizer.learningRate = 1e-3
+        let run = LearningTests.train(seed: 1, budget: 250_000, target: 150, settings: settings, lstmSize: 32) { CartPole(seed: $0) }
+        print("learning test (cartpole, ppo, lstm): mean return \(run.meanReturn) after \(run.environmentSteps) environment steps")
+        XCTAssertGreaterThanOrEqual(run.meanReturn, 150, "mean of the last 100 episodes after \(run.environmentSteps) steps")
     }
 
     func testAPPOLearnerPublishesAVersionPerMinibatch() {
