@@ -83,8 +83,13 @@ public struct ActorConformance {
         ]
         for (reason, rule) in rules {
             let count = statistics.invalidStepsByReason[reason]?.current ?? 0
-            report.results.append(.init(rule, count == 0 ? .pass : .fail,
-                                        count == 0 ? "no step refused" : "\(count) streams refused (\(reason.rawValue))"))
+            if count > 0 {
+                report.results.append(.init(rule, .fail, "\(count) streams refused (\(reason.rawValue))"))
+            } else if statistics.envSteps == 0 {
+                report.results.append(.init(rule, .skip, "no step was served to judge"))
+            } else {
+                report.results.append(.init(rule, .pass, "no step refused"))
+            }
         }
         return report
     }

@@ -26,6 +26,7 @@ public struct ServerConformance {
     private let channel: WireChannel
     private let poller = StreamPoller(name: "seedrl-conformance")
     private let opened = Locked<[BlockingStream]>([])
+    private let ran = Locked(false)
 
     public init(options: Options) {
         self.options = options
@@ -33,8 +34,9 @@ public struct ServerConformance {
     }
 
     /// Runs every rule and returns the report (a server that does not answer GetSpec fails
-    /// that rule and skips the rest).
+    /// that rule and skips the rest). Once per instance: its poller shuts down at the end.
     public func run() -> ConformanceReport {
+        precondition(ran.withLock { ran in defer { ran = true }; return !ran }, "a ServerConformance runs once")
         defer { poller.shutdown() }
         var report = ConformanceReport()
         let spec: SpecMessage
@@ -169,10 +171,8 @@ public struct ServerConformance {
         return .pass("50 steps, last version \(last)")
     }
 
+    /// The step that breaks a rule must end the stream with `code`, unanswered.
     private func expectRefusal(_ event: BlockingStream.Event?, _ code: StatusCode) -> ConformanceResult.Verdict {
-        var event = event
-        // A reply may be in flight before the status (an ActBatch lane fault ends the stream at once).
-        if case .actions = event { event = nil }
         guard case .closed(let error?) = event else { return .fail("expected \(code), got \(describe(event))") }
         guard error.code == code else { return .fail("expected \(code), got \(error)") }
         return .pass("\(error.code): \(error.message)")

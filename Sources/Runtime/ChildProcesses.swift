@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Threading
 
 /// A child process: `seedrl train` runs its actors this way (separate processes over
 /// loopback gRPC, the real network path), and tests run the real binary as a peer they
@@ -49,10 +50,14 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs `executable` to its end and returns its standard output (its standard error is
-    /// this process's); throws if it fails to start or exits non-zero.
-    public static func output(executable: String, arguments: [String]) throws(SpawnError) -> String {
+    /// this process's); throws if it fails to start, exits non-zero, or (with a timeout)
+    /// is not done in time, when it is killed.
+    public static func output(executable: String, arguments: [String], timeoutSeconds: Double? = nil) throws(SpawnError) -> String {
         var ends: [Int32] = [0, 0]
+        // Close-on-exec: only the child's standard output (the dup2 of the write end, which
+        // clears the flag) reaches it; no process started later inherits the pipe.
         guard pipe(&ends) == 0 else { throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))") }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         let child: ChildProcess
         do {
             child = try ChildProcess(executable: executable, arguments: arguments, output: .descriptor(ends[1]))
@@ -61,14 +66,26 @@ public final class ChildProcess: @unchecked Sendable {
             throw error
         }
         close(ends[1])
+        defer { close(ends[0]) }
+        let deadline = timeoutSeconds.map { MonotonicClock.now() + UInt64($0 * 1e9) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
+            if let deadline {
+                let now = MonotonicClock.now()
+                var ready = pollfd(fd: ends[0], events: Int16(POLLIN), revents: 0)
+                let waited = now < deadline ? Glibc.poll(&ready, 1, Int32(min((deadline - now) / 1_000_000 + 1, 60_000))) : 0
+                if waited == 0 && MonotonicClock.now() >= deadline {
+                    child.signal(SIGKILL)
+                    child.wait(seconds: 5)
+                    throw SpawnError(description: "\(executable) gave no answer within \(Int(timeoutSeconds ?? 0)) s (killed)")
+                }
+                if waited <= 0 { continue }  // EINTR, or a poll that returned early
+            }
             let count = read(ends[0], &chunk, chunk.count)
             if count > 0 { bytes += chunk[0..<count] } else if count == 0 || errno != EINTR { break }
         }
-        close(ends[0])
-        let status = child.wait(seconds: 60)
+        let status = child.wait(seconds: timeoutSeconds.map { max(1, $0) } ?? 3600)
         guard status == 0 else { throw SpawnError(description: "\(executable) exited with status \(status.map(String.init) ?? "killed")") }
         return String(decoding: bytes, as: UTF8.self)
     }

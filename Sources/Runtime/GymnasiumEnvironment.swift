@@ -61,7 +61,8 @@ public struct GymnasiumEnvironment: Sendable, Equatable {
         let arguments = ["--describe"] + probe.actorArguments
         let output: String
         do {
-            output = try ChildProcess.output(executable: actor, arguments: arguments)
+            // Importing Gymnasium and making one environment: seconds, not minutes.
+            output = try ChildProcess.output(executable: actor, arguments: arguments, timeoutSeconds: 120)
         } catch {
             throw PythonActorError("the Python actor could not describe it (its message is above: \(error)). An id from "
                 + "another package needs the package (scripts/install-python-actor.sh PACKAGE) and --import MODULE, "

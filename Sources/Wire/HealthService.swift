@@ -43,14 +43,15 @@ final class HealthService: @unchecked Sendable {
             matched: { [weak self] call in
                 rearm()
                 guard call.isMatched, let self else { return }
-                let now = self.status()
-                let admitted = self.watchers.withLock { watchers -> Bool in
-                    guard !watchers.closed, watchers.open.count < Self.maxWatchers else { return false }
+                // Read, registered and sent under the lock `statusChanged` takes: a change
+                // racing this admission is sent after this status, never before it.
+                self.watchers.withLock { watchers in
+                    if watchers.closed { return call.finish(.unavailable, "server shutting down") }
+                    guard watchers.open.count < Self.maxWatchers else { return call.finish(.resourceExhausted, "too many health watchers") }
+                    let now = self.status()
                     watchers.open[ObjectIdentifier(call)] = (call, now)
-                    return true
+                    call.send(Self.encode(now))
                 }
-                guard admitted else { return call.finish(.resourceExhausted, "too many health watchers") }
-                call.send(Self.encode(now))
             },
             closed: { [weak self] call in
                 _ = self?.watchers.withLock { $0.open.removeValue(forKey: ObjectIdentifier(call)) }

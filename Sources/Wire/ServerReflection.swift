@@ -15,7 +15,7 @@ final class ServerReflection: @unchecked Sendable {
     private let index: DescriptorIndex
     private let authorize: (CallContext) -> RPCError?
     /// Open streams, ended at shutdown rather than left to the grace period.
-    private let open = Locked([ObjectIdentifier: MessageCall]())
+    private let open = Locked((calls: [ObjectIdentifier: MessageCall](), closed: false))
 
     init(index: DescriptorIndex = .builtIn, authorize: @escaping (CallContext) -> RPCError?) {
         self.index = index
@@ -29,7 +29,12 @@ final class ServerReflection: @unchecked Sendable {
                 rearm()
                 guard call.isMatched, let self else { return }
                 if let error = self.authorize(call.context) { return call.finish(error.code, error.message) }
-                self.open.withLock { $0[ObjectIdentifier(call)] = call }
+                let admitted = self.open.withLock { open -> Bool in
+                    guard !open.closed else { return false }
+                    open.calls[ObjectIdentifier(call)] = call
+                    return true
+                }
+                guard admitted else { return call.finish(.unavailable, "server shutting down") }
                 call.receive()
             },
             received: { [weak self] call, bytes in
@@ -40,12 +45,16 @@ final class ServerReflection: @unchecked Sendable {
                 call.send(response)
             },
             drained: { call in call.receive() },
-            closed: { [weak self] call in _ = self?.open.withLock { $0.removeValue(forKey: ObjectIdentifier(call)) } })
+            closed: { [weak self] call in _ = self?.open.withLock { $0.calls.removeValue(forKey: ObjectIdentifier(call)) } })
     }
 
-    /// Ends every open stream with `code`.
+    /// Ends every open stream with `code` and admits no more.
     func finishAll(_ code: StatusCode, _ message: String) {
-        for call in open.withLock({ Array($0.values) }) { call.finish(code, message) }
+        let calls = open.withLock { open -> [MessageCall] in
+            open.closed = true
+            return Array(open.calls.values)
+        }
+        for call in calls { call.finish(code, message) }
     }
 
     /// The ServerReflectionResponse to one encoded request (nil: it does not decode).

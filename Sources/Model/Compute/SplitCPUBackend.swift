@@ -13,12 +13,7 @@ import Threading
 ///
 /// Not for concurrent callers: one thread (the learner's) drives it.
 public final class SplitCPUBackend: ComputeBackend, @unchecked Sendable {
-    // The job slot and its flags are touched only under `lock`.
-    private let lock = ConditionLock()
-    private var job: (() -> Void)?
-    private var finished = false
-    private var stopping = false
-    private var worker: OSThread?
+    private let worker = GemmWorker()
     private let serial = CPUBackend()
     /// The worker's scratches (one per caller scratch) and its half's layer gradient; only
     /// the driving thread touches these maps and pointers.
@@ -31,15 +26,10 @@ public final class SplitCPUBackend: ComputeBackend, @unchecked Sendable {
 
     public init(threshold: Int = 1 << 20) {
         self.threshold = threshold
-        worker = OSThread(name: "seedrl-gemm") { [unowned self] in self.work() }
     }
 
     deinit {
-        lock.withLock {
-            stopping = true
-            lock.broadcast()
-        }
-        worker?.join()
+        worker.stop()
         layerGradient?.deallocate()
     }
 
@@ -62,7 +52,7 @@ public final class SplitCPUBackend: ComputeBackend, @unchecked Sendable {
                 BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: m - half, n: n, k: k, alpha: alpha,
                           a: aSecond, lda: lda, b: b, ldb: ldb, beta: beta, c: cSecond, ldc: ldc)
             }
-            hand(second)
+            worker.hand(second)
             BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: half, n: n, k: k, alpha: alpha,
                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         } else {
@@ -73,11 +63,11 @@ public final class SplitCPUBackend: ComputeBackend, @unchecked Sendable {
                 BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n - half, k: k, alpha: alpha,
                           a: a, lda: lda, b: bSecond, ldb: ldb, beta: beta, c: cSecond, ldc: ldc)
             }
-            hand(second)
+            worker.hand(second)
             BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: half, k: k, alpha: alpha,
                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
-        waitForWorker()
+        worker.wait()
     }
 
     public func tanh(_ values: UnsafeMutablePointer<Float>, count: Int) { serial.tanh(values, count: count) }
@@ -97,13 +87,13 @@ public final class SplitCPUBackend: ComputeBackend, @unchecked Sendable {
         }
         let first = rows / 2, mirror = self.mirror(of: scratch), serial = self.serial
         let secondInput = input + first * conv.inputSize, secondOutput = output + first * conv.outputSize
-        hand {
+        worker.hand {
             ConvKernels.convForward(conv, relu: relu, parameters: parameters, input: secondInput, output: secondOutput,
                                     rows: rows - first, scratch: mirror, backend: serial)
         }
         ConvKernels.convForward(conv, relu: relu, parameters: parameters, input: input, output: output, rows: first,
                                 scratch: scratch, backend: serial)
-        waitForWorker()
+        worker.wait()
     }
 
     public func convolveBackward(_ conv: Conv2D, parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
@@ -126,30 +116,50 @@ public final class SplitCPUBackend: ComputeBackend, @unchecked Sendable {
         let first = rows / 2, mirror = self.mirror(of: scratch), serial = self.serial
         let secondInput = input + first * conv.inputSize, secondOutputGradient = outputGradient + first * conv.outputSize
         let secondInputGradient = inputGradient.map { $0 + first * conv.inputSize }
-        let shifted = own - conv.weightOffset  // the slice, addressed as the whole gradient is
-        hand {
-            ConvKernels.convBackward(conv, parameters: parameters, input: secondInput, outputGradient: secondOutputGradient,
-                                     inputGradient: secondInputGradient, gradient: shifted, rows: rows - first, scratch: mirror,
+        // The worker's half sees this layer's slice as a whole gradient: the same convolution
+        // with its weights at offset 0, reading them from the slice of `parameters`.
+        var local = conv
+        local.weightOffset = 0
+        let layerParameters = parameters + conv.weightOffset
+        worker.hand {
+            ConvKernels.convBackward(local, parameters: layerParameters, input: secondInput, outputGradient: secondOutputGradient,
+                                     inputGradient: secondInputGradient, gradient: own, rows: rows - first, scratch: mirror,
                                      backend: serial)
         }
         ConvKernels.convBackward(conv, parameters: parameters, input: input, outputGradient: outputGradient,
                                  inputGradient: inputGradient, gradient: gradient, rows: first, scratch: scratch, backend: serial)
-        waitForWorker()
+        worker.wait()
         let slice = gradient + conv.weightOffset
         for index in 0..<count { slice[index] += own[index] }
     }
 
     /// The worker's scratch beside each caller's scratch.
     private func mirror(of scratch: ConvolutionScratch) -> ConvolutionScratch {
-        if let mirror = mirrors[ObjectIdentifier(scratch)] { return mirror }
+        // A scratch freed and another allocated at its address must not get the old mirror.
+        if let mirror = mirrors[ObjectIdentifier(scratch)], mirror.capacity == scratch.capacity { return mirror }
         let mirror = ConvolutionScratch(matching: scratch)
         mirrors[ObjectIdentifier(scratch)] = mirror
         return mirror
     }
 
-    // MARK: The worker
+}
 
-    private func hand(_ body: @escaping () -> Void) {
+/// The thread that computes a `SplitCPUBackend`'s second halves: one job at a time, handed
+/// over and waited for under a condition lock. A separate object so that the thread holds
+/// it, not the backend, whose `deinit` can then stop it.
+private final class GemmWorker: @unchecked Sendable {
+    // The job slot and its flags are touched only under `lock`.
+    private let lock = ConditionLock()
+    private var job: (() -> Void)?
+    private var finished = false
+    private var stopping = false
+    private var thread: OSThread?
+
+    init() {
+        thread = OSThread(name: "seedrl-gemm") { [self] in self.work() }
+    }
+
+    func hand(_ body: @escaping () -> Void) {
         lock.withLock {
             job = body
             finished = false
@@ -157,10 +167,18 @@ public final class SplitCPUBackend: ComputeBackend, @unchecked Sendable {
         }
     }
 
-    private func waitForWorker() {
+    func wait() {
         lock.withLock {
             while !finished { lock.wait() }
         }
+    }
+
+    func stop() {
+        lock.withLock {
+            stopping = true
+            lock.broadcast()
+        }
+        thread?.join()
     }
 
     private func work() {
