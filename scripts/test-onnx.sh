@@ -30,10 +30,15 @@ fresh_checkpoint() {
 
 "$seedrl" train --env cartpole --seed 1 --logdir "$work/cartpole" --quiet --log-level error
 "$seedrl" train --env minatar-breakout --seed 1 --max-steps 20000 --logdir "$work/minatar" --quiet --log-level error
-# Pendulum reaches -200 within its default 1M steps on most seeds and machines, not all
-# (seed 1 stopped at -237 on a fast many-core CI machine, where the actors' timing differs):
-# the policy must only be trained to the goal, so it gets three times the budget.
-"$seedrl" train --env pendulum --seed 1 --max-steps 3000000 --logdir "$work/pendulum" --quiet --log-level error
+# Pendulum reaches -200 within its default 1M steps on most seeds and machines, not all:
+# seed 1 stopped at -237 on a fast many-core CI machine, and a run now and then collapses
+# (-1,317 for seed 8 of 12 on the dev VM; seed 1 once ended at -1,132 after 3M), the actors'
+# timing making each run different. This test needs a policy trained to the goal, not the
+# learning figure (BENCHMARKS keeps that): the first of three seeds that gets there.
+for pendulum_seed in 1 2 3; do
+  "$seedrl" train --env pendulum --seed "$pendulum_seed" --fresh --logdir "$work/pendulum" --quiet --log-level error && break
+  [ "$pendulum_seed" != 3 ] || { echo "onnx: no Pendulum seed of three reached -200" >&2; exit 1; }
+done
 "$seedrl" train --env pendulum --seed 1 --target-return=-5000 --normalize-observations --logdir "$work/pendulum-normalized" --quiet --log-level error
 fresh_checkpoint nature --obs-shape 84,84,4 --obs-dtype uint8 --num-actions 6 --torso nature
 fresh_checkpoint impala --obs-shape 45,39,3 --obs-dtype uint8 --num-actions 5 --torso impala
