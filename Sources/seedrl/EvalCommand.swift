@@ -14,11 +14,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Checkpoint file, or a log directory (its newest valid checkpoint).")
     var checkpoint: String
 
-    @Option(help: ArgumentHelp("Environment: \(KnownEnvironment.allCases.map(\.rawValue).joined(separator: ", ")); or gym:ID / atari:GAME, stepped by the Python actor against the policy served from this process.", valueName: "env"))
-    var env: String = KnownEnvironment.cartpole.rawValue
-
-    @Option(name: .customLong("import"), help: ArgumentHelp("With gym:ID: a module the Python actor imports first to register the id; repeatable.", valueName: "module"))
-    var imports: [String] = []
+    @OptionGroup var environment: GymnasiumEnvironmentOption
 
     @Option(help: "Episodes to run.")
     var episodes: Int = 100
@@ -31,9 +27,6 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         if episodes < 1 { throw ValidationError("--episodes must be at least 1") }
-        if KnownEnvironment(argument: env) == nil && GymnasiumEnvironment.parse(env) == nil {
-            throw ValidationError("--env \(env): not a known environment nor gym:ID or atari:GAME")
-        }
     }
 
     func run() throws {
@@ -46,7 +39,7 @@ struct EvalCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let returns: [Double]
-        switch try TrainingEnvironment.resolve(env, imports: imports, command: "eval") {
+        switch try TrainingEnvironment.resolve(environment, command: "eval") {
         case .swift(let known):
             returns = Evaluation.run(checkpoint: loaded, environment: known.make(seed: seed), episodes: episodes, greedy: greedy, seed: seed)
         case .python(let gym, let actor):
@@ -60,7 +53,7 @@ struct EvalCommand: ParsableCommand {
         }
         let mean = returns.reduce(0, +) / Double(returns.count)
         let std = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count)).squareRoot()
-        Console.line("\(env): \(episodes) episodes, \(greedy ? "greedy" : "sampled") actions, model version \(loaded.version): "
+        Console.line("\(environment.env): \(episodes) episodes, \(greedy ? "greedy" : "sampled") actions, model version \(loaded.version): "
             + "return \(format(mean, decimals: 1)) ± \(format(std, decimals: 1)) (min \(format(returns.min()!)), max \(format(returns.max()!)))")
     }
 }

@@ -90,24 +90,3 @@ struct SpecOptions: ParsableArguments {
         return fallback
     }
 }
-
-/// `--env` of a server: an environment written in Swift, or a Gymnasium one by name.
-enum ServedEnvironment: ExpressibleByArgument {
-    case known(KnownEnvironment)
-    case gymnasium(GymnasiumEnvironment.Kind, String)
-
-    init?(argument: String) {
-        if let known = KnownEnvironment(argument: argument) {
-            self = .known(known)
-        } else if let (kind, id) = GymnasiumEnvironment.parse(argument) {
-            self = .gymnasium(kind, id)
-        } else {
-            return nil
-        }
-    }
-
-    var known: KnownEnvironment? {
-        if case .known(let known) = self { return known }
-        return nil
-    }
-}

@@ -15,11 +15,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train with local actor processes until the target return (exit 0 only if reached).")
 
-    @Option(help: ArgumentHelp("Environment: \(KnownEnvironment.allCases.map(\.rawValue).joined(separator: ", ")); or gym:ID, any registered Gymnasium id, or atari:GAME, run by Python actors (the Spec comes from the environment).", valueName: "env"))
-    var env: String = KnownEnvironment.cartpole.rawValue
-
-    @Option(name: .customLong("import"), help: ArgumentHelp("With gym:ID: a module the Python actors import first to register the id (e.g. minatar.gym); repeatable.", valueName: "module"))
-    var imports: [String] = []
+    @OptionGroup var environment: GymnasiumEnvironmentOption
 
     @Option(help: "Actor processes. (default: 1)")
     var actors: Int?
@@ -52,11 +48,6 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        if KnownEnvironment(argument: env) == nil && GymnasiumEnvironment.parse(env) == nil {
-            throw ValidationError("--env \(env): not a known environment (\(KnownEnvironment.allCases.map(\.rawValue).joined(separator: ", ")))"
-                + " nor gym:ID or atari:GAME")
-        }
-        if !imports.isEmpty && GymnasiumEnvironment.parse(env) == nil { throw ValidationError("--import goes with --env gym:ID") }
         if (actors ?? 1) < 1 || (envsPerActor ?? 1) < 1 { throw ValidationError("--actors and --envs-per-actor must be at least 1") }
         try checkSeconds(progressSeconds, "--progress-seconds", exclusive: true)
     }
@@ -70,7 +61,7 @@ struct TrainCommand: ParsableCommand {
         logging.bootstrap()
         let logger = Logger(label: "seedrl.train")
         ProcessLimits.raiseOpenFiles()
-        let environment = try TrainingEnvironment.resolve(env, imports: imports)
+        let environment = try TrainingEnvironment.resolve(self.environment, command: "train")
         // Each task its own directory by default: a run of another task must not try to
         // resume this one's checkpoint.
         let logdir = self.logdir ?? "runs/\(environment.directoryName)"

@@ -10,11 +10,11 @@ enum TrainingEnvironment {
     case swift(KnownEnvironment)
     case python(GymnasiumEnvironment, actor: String)
 
-    /// Resolves `name`; a Gymnasium environment is described by the Python actor (which must
+    /// Resolves `--env`; a Gymnasium environment is described by the Python actor (which must
     /// be installed: otherwise the error says how).
-    static func resolve(_ name: String, imports: [String], command: String = "train") throws -> TrainingEnvironment {
-        if let known = KnownEnvironment(argument: name) { return .swift(known) }
-        guard let (kind, id) = GymnasiumEnvironment.parse(name) else { throw PythonActorError("unknown environment \(name)") }
+    static func resolve(_ option: GymnasiumEnvironmentOption, command: String) throws -> TrainingEnvironment {
+        let name = option.env, imports = option.imports
+        guard case .gymnasium(let kind, let id) = name else { return .swift(name.known!) }
         do {
             let actor = try PythonActor.executable()
             return .python(try GymnasiumEnvironment.describe(kind: kind, id: id, imports: imports, actor: actor), actor: actor)

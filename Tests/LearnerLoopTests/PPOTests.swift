@@ -74,18 +74,7 @@ final class PPOTests: XCTestCase {
     }
 
     func testTheKLStopEndsABatchsUpdatesEarly() {
-        let architecture = ModelArchitecture(observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [8], numActions: 3)
-        var settings = LearnerSettings()
-        settings.algorithm = .ppo
-        settings.batchSize = 4
-        settings.unrollLength = 5
-        settings.ppo.epochs = 4
-        settings.ppo.minibatches = 2
-        settings.ppo.targetKL = 1e-9
-        let store = ParameterStore(
-            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 4), version: 0),
-            layout: architecture.layout)
-        let learner = Learner(architecture: architecture, settings: settings, store: store)
+        let (learner, store) = tinyPPOLearner(epochs: 4, minibatches: 2, targetKL: 1e-9)
         let report = learner.step((0..<4).map { makeTestUnroll(seed: UInt64($0)) })
         XCTAssertLessThan(report.minibatchUpdates ?? 8, 8, "a KL past 1.5 × 1e-9 stops the batch")
         XCTAssertEqual(store.version, UInt64(report.minibatchUpdates ?? 0), "one version per update made")
@@ -113,17 +102,7 @@ final class PPOTests: XCTestCase {
     }
 
     func testAPPOLearnerPublishesAVersionPerMinibatch() {
-        let architecture = ModelArchitecture(observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [8], numActions: 3)
-        var settings = LearnerSettings()
-        settings.algorithm = .ppo
-        settings.batchSize = 4
-        settings.unrollLength = 5
-        settings.ppo.epochs = 3
-        settings.ppo.minibatches = 2
-        let store = ParameterStore(
-            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 4), version: 0),
-            layout: architecture.layout)
-        let learner = Learner(architecture: architecture, settings: settings, store: store)
+        let (learner, store) = tinyPPOLearner(epochs: 3, minibatches: 2)
         let report = learner.step((0..<4).map { makeTestUnroll(seed: UInt64($0)) })
         XCTAssertEqual(store.version, 6, "3 epochs × 2 minibatches")
         XCTAssertEqual(report.frames, 20, "the batch's frames, counted once")
@@ -134,6 +113,22 @@ final class PPOTests: XCTestCase {
 }
 
 extension PPOTests {
+    /// A PPO learner on batches of 4 unrolls of 5 steps (`makeTestUnroll`'s), and its store.
+    func tinyPPOLearner(epochs: Int, minibatches: Int, targetKL: Float? = nil) -> (Learner, ParameterStore) {
+        let architecture = ModelArchitecture(observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [8], numActions: 3)
+        var settings = LearnerSettings()
+        settings.algorithm = .ppo
+        settings.batchSize = 4
+        settings.unrollLength = 5
+        settings.ppo.epochs = epochs
+        settings.ppo.minibatches = minibatches
+        settings.ppo.targetKL = targetKL
+        let store = ParameterStore(
+            initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 4), version: 0),
+            layout: architecture.layout)
+        return (Learner(architecture: architecture, settings: settings, store: store), store)
+    }
+
     func testAPPOCheckpointNamesItsAlgorithm() throws {
         let architecture = ModelArchitecture(observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [8], numActions: 2)
         let parameters = ParameterInitializer.initialValues(for: architecture, seed: 1)
