@@ -6,15 +6,17 @@
 #     return;
 #  3. SIGUSR1 to mpirun checkpoints the job (rank 0 writes), SIGTERM ends it, and the next
 #     job resumes from that checkpoint;
-#  4. a rank that dies ends the job with a non-zero status.
+#  4. a rank that dies ends the job with a non-zero status;
+#  and ranks started with different learning flags end the job, naming the flags.
 # Usage: scripts/test-mpi.sh [SEEDRL_BINARY]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seedrl="${1:-$root/.build/debug/seedrl}"
 [ -x "$seedrl" ] || { echo "build first (swift build)" >&2; exit 1; }
 command -v mpirun >/dev/null || { echo "mpirun not found (scripts/install-deps.sh test installs OpenMPI)" >&2; exit 1; }
-mpi=(mpirun --bind-to none --mca mpi_yield_when_idle 1 -np 2)
-[ "$(id -u)" -eq 0 ] && mpi=(mpirun --allow-run-as-root --bind-to none --mca mpi_yield_when_idle 1 -np 2)
+mpirun=(mpirun --bind-to none --mca mpi_yield_when_idle 1)
+[ "$(id -u)" -eq 0 ] && mpirun=(mpirun --allow-run-as-root --bind-to none --mca mpi_yield_when_idle 1)
+mpi=("${mpirun[@]}" -np 2)
 work=$(mktemp -d)
 job=
 cleanup() { [ -n "$job" ] && kill -9 "$job" 2>/dev/null || true; rm -rf "$work"; }
@@ -67,6 +69,17 @@ PY
   --learning-rate 1e-3 --max-steps 1500000 --logdir "$work/train-ppo" --quiet --log-level error >"$work/train-ppo.out" 2>&1 \
   || { tail -5 "$work/train-ppo.out"; fail "2 PPO ranks did not reach a mean return of 195 within 1.5M env steps"; }
 echo "ok: 2 PPO ranks reached 195 ($(grep -o 'after [0-9.]*s and [0-9]* env steps' "$work/train-ppo.out"))"
+
+# 2c. Ranks started with different learning flags end the job at once, naming the flag:
+# left alone, PPO ranks with different epochs would make different numbers of all-reduces.
+bench=(learner-bench --steps 2 --warmup-steps 0 --seed 7 --algorithm ppo)
+if "${mpirun[@]}" -np 1 "$seedrl" "${bench[@]}" : -np 1 "$seedrl" "${bench[@]}" --ppo-epochs 2 --learning-rate 1e-3 \
+  >"$work/mismatch.out" 2>&1; then
+  cat "$work/mismatch.out"; fail "ranks with different --ppo-epochs ran"
+fi
+grep -q -- "--ppo-epochs 2 here, 4 on rank 0; --learning-rate 0.001 here, 0.002 on rank 0" "$work/mismatch.out" \
+  || { cat "$work/mismatch.out"; fail "no message naming the flags the ranks differ in"; }
+echo "ok: ranks with different flags ended the job: $(grep -o 'settings differ.*' "$work/mismatch.out" | head -1 | cut -c1-150)"
 
 # 3. SIGUSR1 checkpoints the whole job; the next job resumes from it.
 "${mpi[@]}" "$seedrl" server --env cartpole --port 0 --logdir "$work/server" --checkpoint-seconds 3600 --quiet \

@@ -19,7 +19,8 @@ public protocol DataParallelGroup: AnyObject, Sendable {
 extension Learner {
     /// Makes this rank's learner start from `root`'s state (its fresh initialisation or the
     /// checkpoint it resumed): parameters, optimizer moments and counters, and the
-    /// published version. Collective; the job ends if the ranks' models differ in size.
+    /// published version. Collective; the job ends if the ranks' models differ in size or
+    /// their learner settings differ (`agreementFields`).
     public func adoptState(of root: Int, in group: DataParallelGroup) {
         var header: [Double] = [Double(parameters.count), Double(store.version), Double(optimizer.steps), Double(framesTrained)]
         let ownCount = header[0]
@@ -27,6 +28,13 @@ extension Learner {
         if header[0] != ownCount {
             group.abort(reason: "this rank's model has \(Int(ownCount)) parameters, rank \(root)'s \(Int(header[0])): "
                 + "every rank must serve the same model (same spec, --hidden and checkpoint)")
+        }
+        var rootSettings = settings.agreementFields.map(\.value)
+        rootSettings.withUnsafeMutableBufferPointer { group.broadcast($0, from: root) }
+        let differences = settings.disagreements(withRank: root, values: rootSettings)
+        if !differences.isEmpty {
+            group.abort(reason: "this rank's learner settings differ from rank \(root)'s (" + differences.joined(separator: "; ")
+                + "): every rank must be started with the same learning flags")
         }
         var values = parameters
         var (first, second, _) = optimizer.state
