@@ -4,10 +4,12 @@ official clients (PyPI grpcio-health-checking and grpcio-reflection).
 Usage: SEEDRL_TOKEN=... check-health-reflection.py PORT SERVER_PID
 Prints one line per check; exits non-zero on the first failure. Ends by sending SIGTERM
 to SERVER_PID while a Watch is open: the watcher must see NOT_SERVING before its stream ends.
+One host may hold 8 Watch calls at once; the 9th is refused.
 """
 import os
 import signal
 import sys
+import time
 
 import grpc
 from google.protobuf import descriptor_pool, message_factory
@@ -104,14 +106,39 @@ check(len(answers) == 3 and answers[0].HasField("list_services_response")
       and answers[1].HasField("file_descriptor_response") and answers[2].error_response.error_code == grpc.StatusCode.NOT_FOUND.value[0],
       "reflection v1: list, file by name, NOT_FOUND for an unknown symbol")
 
-# 5. Watch: SERVING now, NOT_SERVING once a stop begins, then the stream ends.
-statuses = []
-watch = health.Watch(health_pb2.HealthCheckRequest())
+# 5. One host holds at most 8 Watch calls: the 9th is refused, Check still answers, and a
+# slot given back is taken again (the server frees it when it sees the cancel: retried).
+watches = [health.Watch(health_pb2.HealthCheckRequest()) for _ in range(8)]
+check(all(next(w).status == health_pb2.HealthCheckResponse.SERVING for w in watches), "8 Watch calls from one host: SERVING")
+try:
+    next(health.Watch(health_pb2.HealthCheckRequest(), timeout=10))
+    check(False, "a 9th Watch from the same host is refused")
+except grpc.RpcError as error:
+    check(error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "from this host" in error.details(),
+          f"a 9th Watch from the same host is refused ({error.code().name}: {error.details()})")
+reply = health.Check(health_pb2.HealthCheckRequest(), timeout=10)
+check(reply.status == health_pb2.HealthCheckResponse.SERVING, "Check still answers while the host's Watch slots are full")
+for w in watches:
+    w.cancel()
+watch = None
+for attempt in range(200):
+    candidate = health.Watch(health_pb2.HealthCheckRequest())
+    try:
+        first = next(candidate)
+        watch = candidate
+        break
+    except grpc.RpcError as error:
+        check(error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, f"a Watch while slots free up ({error.code().name})")
+        time.sleep(0.05)
+check(watch is not None and first.status == health_pb2.HealthCheckResponse.SERVING,
+      f"cancelled Watch calls give their slots back ({attempt + 1} tries)")
+
+# 6. Watch: SERVING now, NOT_SERVING once a stop begins, then the stream ends.
+statuses = [first.status]
+check(first.status == health_pb2.HealthCheckResponse.SERVING, "Watch starts with SERVING")
+os.kill(server_pid, signal.SIGTERM)
 for reply in watch:
     statuses.append(reply.status)
-    if len(statuses) == 1:
-        check(reply.status == health_pb2.HealthCheckResponse.SERVING, "Watch starts with SERVING")
-        os.kill(server_pid, signal.SIGTERM)
     if reply.status == health_pb2.HealthCheckResponse.NOT_SERVING:
         break
 check(statuses[-1] == health_pb2.HealthCheckResponse.NOT_SERVING, "Watch sends NOT_SERVING when the server stops")

@@ -17,15 +17,24 @@ public enum HealthStatus: Sendable, Equatable {
 /// let one make the server buffer a message as large as the receive limit. Every name,
 /// "" (the server, what probes send by default) included, gets the server's status.
 /// Watch sends the status at once and again when it changes, and ends when the server
-/// stops; at most `maxWatchers` are open at once (the rest get RESOURCE_EXHAUSTED).
+/// stops; at most `maxWatchers` are open at once, and at most `maxWatchersPerHost` from
+/// one peer host (`PeerHost`: an IPv6 /64 counts as one), so that one unauthenticated
+/// machine cannot take every slot from the probes; the rest get RESOURCE_EXHAUSTED.
 final class HealthService: @unchecked Sendable {
     static let checkMethod = "/grpc.health.v1.Health/Check"
     static let watchMethod = "/grpc.health.v1.Health/Watch"
     static let maxWatchers = 64
+    static let maxWatchersPerHost = 8
 
     private struct Watchers {
-        var open: [ObjectIdentifier: (call: MessageCall, sent: HealthStatus)] = [:]
+        var open: [ObjectIdentifier: (call: MessageCall, sent: HealthStatus, host: String)] = [:]
+        var perHost: [String: Int] = [:]
         var closed = false
+
+        mutating func remove(_ key: ObjectIdentifier) {
+            guard let host = open.removeValue(forKey: key)?.host else { return }
+            perHost[host] = perHost[host]! > 1 ? perHost[host]! - 1 : nil
+        }
     }
     private let watchers = Locked(Watchers())
     private let status: () -> HealthStatus
@@ -45,16 +54,21 @@ final class HealthService: @unchecked Sendable {
                 guard call.isMatched, let self else { return }
                 // Read, registered and sent under the lock `statusChanged` takes: a change
                 // racing this admission is sent after this status, never before it.
+                let host = PeerHost.of(peer: call.context.peer)
                 self.watchers.withLock { watchers in
                     if watchers.closed { return call.finish(.unavailable, "server shutting down") }
                     guard watchers.open.count < Self.maxWatchers else { return call.finish(.resourceExhausted, "too many health watchers") }
+                    guard watchers.perHost[host, default: 0] < Self.maxWatchersPerHost else {
+                        return call.finish(.resourceExhausted, "too many health watchers from this host (\(Self.maxWatchersPerHost))")
+                    }
                     let now = self.status()
-                    watchers.open[ObjectIdentifier(call)] = (call, now)
+                    watchers.open[ObjectIdentifier(call)] = (call, now, host)
+                    watchers.perHost[host, default: 0] += 1
                     call.send(Self.encode(now))
                 }
             },
             closed: { [weak self] call in
-                _ = self?.watchers.withLock { $0.open.removeValue(forKey: ObjectIdentifier(call)) }
+                self?.watchers.withLock { $0.remove(ObjectIdentifier(call)) }
             })
     }
 

@@ -5,11 +5,11 @@ import Glibc
 /// The unit the per-peer stream limit counts by: the peer's host, with an IPv6 peer's
 /// whole /64 as one host (one machine is routinely handed a /64, so counting single
 /// addresses would let it open streams from 2^64 of them).
-enum PeerHost {
+public enum PeerHost {
     /// "ipv4:10.0.0.2:53122" → "ipv4:10.0.0.2"; "ipv6:[2001:db8::7]:5000" → "ipv6:[2001:db8::]/64";
     /// an IPv4-mapped IPv6 peer counts as its IPv4 host; unix peers and anything
     /// unparsable stay as they are.
-    static func of(peer: String) -> String {
+    public static func of(peer: String) -> String {
         if peer.hasPrefix("ipv4:"), let colon = peer.lastIndex(of: ":"), colon > peer.index(peer.startIndex, offsetBy: 4) {
             return String(peer[..<colon])
         }
