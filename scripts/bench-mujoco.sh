@@ -41,7 +41,8 @@ name="${env_id//\//_}"
 socket="$(mktemp -u /tmp/seedrl-bench-mujoco-XXXXXX.sock)"
 pids=()
 trap 'kill $server ${pids[@]+"${pids[@]}"} 2>/dev/null || true; rm -f "$socket"' EXIT
-"$seedrl" server "${spec_flags[@]}" ${extra_flags[@]+"${extra_flags[@]}"} --port 0 --unix "$socket" --seed "$seed" \
+# A server has no step budget: give it the budget `seedrl train` would decay the rate over.
+"$seedrl" server "${spec_flags[@]}" --learning-rate-decay-frames "$budget" ${extra_flags[@]+"${extra_flags[@]}"} --port 0 --unix "$socket" --seed "$seed" \
   --logdir "$out/run" --fresh --status-seconds 1 --log-level error >/dev/null &
 server=$!
 for _ in $(seq 600); do [ -S "$socket" ] && break; kill -0 $server 2>/dev/null || break; sleep 0.1; done

@@ -4,7 +4,8 @@
 # CartPole-v1 must reach its reward_threshold (475) and `seedrl eval --env gym:CartPole-v1`
 # must play the checkpoint greedily there; MinAtar's Breakout (PyPI minatar,
 # --import minatar.gym) must train with the minatar torso; `seedrl server --env gym:ID`
-# must serve a Box environment to a Python actor; a missing actor, an unregistered id and
+# must serve a Box environment to a Python actor, and `train` must train one with PPO
+# (the box-action defaults); a missing actor, an unregistered id and
 # a forgotten --import must each end with a message that says what to do.
 # Usage: scripts/test-gym-train.sh [SEEDRL_BINARY]
 set -euo pipefail
@@ -36,6 +37,19 @@ card = json.load(open(sys.argv[1]))
 assert card["model"]["torso"] == "minatar", card["model"]
 assert card["results"]["env_steps"] >= 30000, card["results"]
 print(f"gym-train: MinAtar/Breakout-v1 trained with the {card['model']['torso']} torso for {card['results']['env_steps']} env steps")
+PY
+
+# Box actions of an environment seedrl does not know train with PPO, the rate decayed over
+# the step budget given (TaskDefaults.continuousControl); the run card records both.
+"$seedrl" train --env gym:Pendulum-v1 --seed 1 --max-steps 20000 --logdir "$work/pendulum" --quiet --log-level error >/dev/null || true
+python3 - "$work/pendulum/run.json" <<'PY'
+import json, sys
+card = json.load(open(sys.argv[1]))
+learning = card["learning"]
+assert learning["algorithm"] == "ppo" and learning["ppo_epochs"] == 10 and learning["batch_size"] == 64, learning
+assert learning["learning_rate_decay_frames"] == 20000, learning
+assert card["results"]["env_steps"] >= 20000, card["results"]
+print(f"gym-train: gym:Pendulum-v1 trained with PPO, its rate decayed over the {learning['learning_rate_decay_frames']}-step budget")
 PY
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

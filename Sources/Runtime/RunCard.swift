@@ -37,6 +37,13 @@ public struct RunCard: Codable, Sendable, Equatable {
         public var optimizer: String
         /// Absent (nil) in run cards written before the option existed.
         public var normalizeAdvantages: Bool?
+        /// Absent in older cards, as the two below; the PPO fields only for PPO runs, the
+        /// decay only when the rate decays.
+        public var algorithm: String?
+        public var learningRateDecayFrames: UInt64?
+        public var maxGradientNorm: Float?
+        public var ppoEpochs: Int?
+        public var ppoMinibatches: Int?
     }
 
     public struct Results: Codable, Sendable, Equatable {
@@ -90,7 +97,10 @@ public struct RunCard: Codable, Sendable, Equatable {
             let s = learning.settings
             return Learning(unrollLength: s.unrollLength, batchSize: s.batchSize, discount: s.discount,
                             learningRate: s.optimizer.learningRate, entropyCost: s.entropyCost, optimizer: s.optimizer.kind.rawValue,
-                            normalizeAdvantages: s.normalizeAdvantages)
+                            normalizeAdvantages: s.normalizeAdvantages, algorithm: s.algorithm.rawValue,
+                            learningRateDecayFrames: s.learningRateDecayFrames, maxGradientNorm: s.maxGradientNorm,
+                            ppoEpochs: s.algorithm == .ppo ? s.ppo.epochs : nil,
+                            ppoMinibatches: s.algorithm == .ppo ? s.ppo.minibatches : nil)
         }
     }
 

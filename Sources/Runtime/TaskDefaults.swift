@@ -19,34 +19,55 @@ public struct TaskDefaults: Sendable, Equatable {
     public var environmentsPerActor = 64
     /// `seedrl train`'s step budget.
     public var maxSteps: UInt64 = 2_000_000
+    /// Decay the learning rate linearly to 0 over the step budget (`seedrl train`'s, the
+    /// flag's or `maxSteps`); a server, which has no budget, keeps it constant.
+    public var decaysLearningRateOverBudget = false
 
     public init() {}
 
-    /// Flat states and box actions of an environment seedrl does not know (MuJoCo through
-    /// the Python actor): observations normalised inside the model, rewards scaled down to
-    /// keep returns of thousands from swamping the value loss, no entropy bonus (for a
-    /// Gaussian it only widens σ; exploration comes from σ itself).
-    public static var continuousControl: TaskDefaults {
+    /// What every box-action task shares: observations normalised inside the model, rewards
+    /// scaled down to keep returns of thousands from swamping the value loss, no entropy
+    /// bonus (for a Gaussian it only widens σ; exploration comes from σ itself), γ 0.99 and
+    /// a budget of 1M steps.
+    private static var boxActions: TaskDefaults {
         var defaults = TaskDefaults()
         defaults.normalizesObservations = true
         defaults.learning.rewardScale = 0.1
         defaults.learning.entropyCost = 0
         defaults.learning.discount = 0.99
-        defaults.learning.unrollLength = 10
-        // HalfCheetah-v5 at 1M steps, seed 1: 896 at 5e-4, 1,028 at 1e-3, 752 at 2e-3.
-        defaults.learning.optimizer.learningRate = 1e-3
         defaults.maxSteps = 1_000_000
         return defaults
     }
 
-    /// Pendulum: a short horizon (γ 0.9, as Stable-Baselines' tuned PPO), shorter unrolls
-    /// and a lower rate than CartPole's (more, smaller steps per sample), observations as
-    /// they are (cos, sin and a speed within ±8 need no normalising: with it, 3 seeds took
-    /// longer). BENCHMARKS.md, "Continuous control".
+    /// Flat states and box actions of an environment seedrl does not know (MuJoCo through
+    /// the Python actor): PPO in CleanRL's MuJoCo shape — 2,048 transitions per batch (64
+    /// unrolls of 32), 10 epochs of 32 minibatches, Adam 3e-4 decayed to 0 over the budget,
+    /// gradient norm 0.5 — with a queue of two batches to bound the policy lag. At 1M
+    /// steps (3 seeds), Hopper-v5 1,723 against single-pass V-trace's 797 (BENCHMARKS.md,
+    /// "PPO, the default for box actions").
+    public static var continuousControl: TaskDefaults {
+        var defaults = boxActions
+        defaults.learning.algorithm = .ppo
+        defaults.learning.batchSize = 64
+        defaults.learning.unrollLength = 32
+        defaults.learning.ppo.epochs = 10
+        defaults.learning.ppo.minibatches = 32
+        defaults.learning.optimizer.learningRate = 3e-4
+        defaults.learning.maxGradientNorm = 0.5
+        defaults.decaysLearningRateOverBudget = true
+        defaults.unrollQueueCapacity = 128
+        return defaults
+    }
+
+    /// Pendulum, with V-trace: a short horizon (γ 0.9, as Stable-Baselines' tuned PPO),
+    /// unrolls of 10 and a rate of 5e-4 (more, smaller steps per sample than CartPole's),
+    /// observations as they are (cos, sin and a speed within ±8 need no normalising: with
+    /// it, 3 seeds took longer). BENCHMARKS.md, "Continuous control".
     public static var pendulum: TaskDefaults {
-        var defaults = continuousControl
+        var defaults = boxActions
         defaults.normalizesObservations = false
         defaults.learning.discount = 0.9
+        defaults.learning.unrollLength = 10
         defaults.learning.optimizer.learningRate = 5e-4
         return defaults
     }
@@ -57,6 +78,20 @@ public struct TaskDefaults: Sendable, Equatable {
         defaults.torso = .minatar
         defaults.learning.discount = 0.99
         defaults.maxSteps = 5_000_000
+        return defaults
+    }
+
+    /// MinAtar Freeway: a hundredth of the entropy bonus, the learning rate decayed to 0 over
+    /// the budget. Four of its six actions do nothing, so the usual bonus keeps a third of
+    /// the probability off "up" (entropy about 1.2 nats all run) and the chicken dawdles:
+    /// 55.7 at 10M against 65.3 (seed 1; BENCHMARKS.md, "MinAtar at 10M"). The other games
+    /// did worse with it (Space Invaders 252.5 against 305.4; Breakout 17.7), so it is
+    /// Freeway's alone. Without the decay a constant 2e-3 with so little entropy sometimes
+    /// collapsed the policy mid-run.
+    public static var minatarFreeway: TaskDefaults {
+        var defaults = minatarFrames
+        defaults.learning.entropyCost = 0.001
+        defaults.decaysLearningRateOverBudget = true
         return defaults
     }
 
@@ -93,7 +128,9 @@ public struct TaskDefaults: Sendable, Equatable {
     public static func of(_ environment: KnownEnvironment?, action: ActionSpec? = nil) -> TaskDefaults {
         var defaults = TaskDefaults()
         switch environment {
-        case .minatarBreakout?, .minatarAsterix?, .minatarFreeway?, .minatarSpaceInvaders?, .minatarSeaquest?:
+        case .minatarFreeway?:
+            defaults = minatarFreeway
+        case .minatarBreakout?, .minatarAsterix?, .minatarSpaceInvaders?, .minatarSeaquest?:
             defaults = minatarFrames
         case .pendulum?:
             defaults = pendulum

@@ -40,7 +40,7 @@ struct LearnerBenchCommand: ParsableCommand {
     func validate() throws {
         if steps < 1 || warmupSteps < 0 { throw ValidationError("--steps must be at least 1, --warmup-steps at least 0") }
         if simulateRanks < 1 { throw ValidationError("--simulate-ranks must be at least 1") }
-        if simulateRanks > 1 && learning.algorithm != .vtrace { throw ValidationError("--simulate-ranks sums one gradient per batch: V-trace only (PPO over MPI runs under mpirun)") }
+        if simulateRanks > 1 && learning.algorithm == .ppo { throw ValidationError("--simulate-ranks sums one gradient per batch: V-trace only (PPO over MPI runs under mpirun)") }
     }
 
     func run() throws {
@@ -55,9 +55,9 @@ struct LearnerBenchCommand: ParsableCommand {
         model.torso = torso
         model.hiddenSizes = sizes
         let architecture = model.architecture(for: observationSpec)
-        let result = LearnerBenchmark.run(architecture: architecture, settings: learning.settings(), seed: seed, steps: steps,
+        let result = LearnerBenchmark.run(architecture: architecture, settings: try learning.settings(), seed: seed, steps: steps,
                                           warmupSteps: warmupSteps, group: group, simulateRanks: simulateRanks)
-        let settings = learning.settings()
+        let settings = try learning.settings()
         // One JSON line per rank, never a status-line escape (mpirun's stdout looks like a terminal).
         print(JSONLine.encode(LearnerBenchRecord(
             rank: result.rank, ranks: result.ranks, simulated: simulateRanks > 1, steps: steps, batchSize: settings.batchSize,

@@ -14,14 +14,14 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "B: unrolls per training step. (default: \(LearnerSettings().batchSize))")
     var batchSize: Int?
 
-    @Option(help: "What turns a batch into updates: vtrace (one update per batch) or ppo (--ppo-epochs passes of --ppo-minibatches updates, clipped surrogate against the behaviour policy).")
-    var algorithm: AlgorithmKind = LearnerSettings().algorithm
+    @Option(help: "What turns a batch into updates: vtrace (one update per batch) or ppo (--ppo-epochs passes of --ppo-minibatches updates, clipped surrogate against the behaviour policy). (default: \(LearnerSettings().algorithm); \(TaskDefaults.continuousControl.learning.algorithm) for box actions of an environment seedrl does not know)")
+    var algorithm: AlgorithmKind?
 
-    @Option(help: "PPO: passes over each batch.")
-    var ppoEpochs: Int = PPOSettings().epochs
+    @Option(help: "PPO: passes over each batch. (default: \(PPOSettings().epochs); \(TaskDefaults.continuousControl.learning.ppo.epochs) for box actions)")
+    var ppoEpochs: Int?
 
-    @Option(help: "PPO: minibatches per pass (must divide --batch-size).")
-    var ppoMinibatches: Int = PPOSettings().minibatches
+    @Option(help: "PPO: minibatches per pass (must divide --batch-size). (default: \(PPOSettings().minibatches); \(TaskDefaults.continuousControl.learning.ppo.minibatches) for box actions)")
+    var ppoMinibatches: Int?
 
     @Option(help: "PPO: ε of the clipped ratio.")
     var ppoClip: Float = PPOSettings().clip
@@ -44,8 +44,8 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Learning rate. (default: \(LearnerSettings().optimizer.learningRate))")
     var learningRate: Float?
 
-    @Option(help: "Decay the learning rate linearly to 0 over this many trained frames (0: constant).")
-    var learningRateDecayFrames: UInt64 = 0
+    @Option(help: "Decay the learning rate linearly to 0 over this many trained frames (0: constant). (default: constant; over `seedrl train`'s step budget for minatar-freeway and for box actions of an environment seedrl does not know)")
+    var learningRateDecayFrames: UInt64?
 
     @Option(help: "Discount γ. (default: \(LearnerSettings().discount); \(TaskDefaults.of(.minatarBreakout).learning.discount) for MinAtar)")
     var discount: Float?
@@ -56,7 +56,7 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Weight of the baseline (value) loss.")
     var baselineCost: Float = LearnerSettings().baselineCost
 
-    @Option(help: "Weight of the entropy bonus. (default: \(LearnerSettings().entropyCost))")
+    @Option(help: "Weight of the entropy bonus. (default: \(LearnerSettings().entropyCost); \(TaskDefaults.of(.minatarFreeway).learning.entropyCost) for minatar-freeway; \(TaskDefaults.continuousControl.learning.entropyCost) for box actions)")
     var entropyCost: Float?
 
     @Flag(help: "Normalise each batch's policy-gradient advantages to mean 0, std 1 (as PPO does; without PPO's clipping it can collapse the policy: use a low learning rate).")
@@ -106,20 +106,27 @@ struct LearningOptions: ParsableArguments {
         if !(1...2).contains(learnerThreads) { throw ValidationError("--learner-threads must be 1 or 2") }
         if !(0..<1).contains(replayRatio) { throw ValidationError("--replay-ratio must be in [0, 1)") }
         if replayCapacity < 1 { throw ValidationError("--replay-capacity must be at least 1") }
-        if algorithm == .ppo {
-            if ppoEpochs < 1 || ppoMinibatches < 1 { throw ValidationError("--ppo-epochs and --ppo-minibatches must be at least 1") }
-            if batch % ppoMinibatches != 0 { throw ValidationError("--ppo-minibatches (\(ppoMinibatches)) must divide --batch-size (\(batch))") }
-            if !(ppoClip > 0 && ppoClip < 1) { throw ValidationError("--ppo-clip must be in (0, 1)") }
-            if !(ppoValueClip >= 0 && ppoValueClip.isFinite) || !(ppoTargetKl >= 0 && ppoTargetKl.isFinite) {
-                throw ValidationError("--ppo-value-clip and --ppo-target-kl must be finite and not negative")
-            }
-            if !(0...1).contains(gaeLambda) { throw ValidationError("--gae-lambda must be in [0, 1]") }
-            if replayRatio > 0 { throw ValidationError("--algorithm ppo does not take --replay-ratio (it reuses each batch itself)") }
+        if (ppoEpochs ?? 1) < 1 || (ppoMinibatches ?? 1) < 1 { throw ValidationError("--ppo-epochs and --ppo-minibatches must be at least 1") }
+        if !(ppoClip > 0 && ppoClip < 1) { throw ValidationError("--ppo-clip must be in (0, 1)") }
+        if !(ppoValueClip >= 0 && ppoValueClip.isFinite) || !(ppoTargetKl >= 0 && ppoTargetKl.isFinite) {
+            throw ValidationError("--ppo-value-clip and --ppo-target-kl must be finite and not negative")
         }
+        if !(0...1).contains(gaeLambda) { throw ValidationError("--gae-lambda must be in [0, 1]") }
     }
 
-    /// The settings, each unset flag taken from `task`.
-    func settings(for task: TaskDefaults = TaskDefaults()) -> LearnerSettings {
+    /// What `validate()` cannot check alone: the flags against the task's defaults they
+    /// combine with (a task's PPO minibatches must still divide a batch size given by flag).
+    private func check(_ settings: LearnerSettings) throws {
+        guard settings.algorithm == .ppo else { return }
+        if settings.batchSize % settings.ppo.minibatches != 0 {
+            throw ValidationError("--ppo-minibatches (\(settings.ppo.minibatches)) must divide --batch-size (\(settings.batchSize))")
+        }
+        if replayRatio > 0 { throw ValidationError("--algorithm ppo does not take --replay-ratio (it reuses each batch itself)") }
+    }
+
+    /// The settings, each unset flag taken from `task`; a task that decays its learning rate
+    /// over the step budget decays it over `budget` (nil: no budget, so a constant rate).
+    func settings(for task: TaskDefaults = TaskDefaults(), budget: UInt64? = nil) throws -> LearnerSettings {
         var settings = task.learning
         settings.unrollLength = unrollLength ?? settings.unrollLength
         settings.batchSize = batchSize ?? settings.batchSize
@@ -129,27 +136,29 @@ struct LearningOptions: ParsableArguments {
         settings.rewardScale = rewardScale ?? settings.rewardScale
         settings.normalizeAdvantages = normalizeAdvantages || settings.normalizeAdvantages
         if let maxGradNorm { settings.maxGradientNorm = maxGradNorm > 0 ? maxGradNorm : nil }
-        settings.learningRateDecayFrames = learningRateDecayFrames > 0 ? learningRateDecayFrames : nil
+        let decayFrames = learningRateDecayFrames ?? (task.decaysLearningRateOverBudget ? budget : nil) ?? 0
+        settings.learningRateDecayFrames = decayFrames > 0 ? decayFrames : nil
         settings.vtrace.clipRho = clipRho
         settings.vtrace.clipC = clipC
         settings.vtrace.clipPGRho = clipPgRho
         settings.vtrace.lambda = lambda
         settings.optimizer.kind = optimizer
-        settings.algorithm = algorithm
-        settings.ppo.epochs = ppoEpochs
-        settings.ppo.minibatches = ppoMinibatches
+        settings.algorithm = algorithm ?? settings.algorithm
+        settings.ppo.epochs = ppoEpochs ?? settings.ppo.epochs
+        settings.ppo.minibatches = ppoMinibatches ?? settings.ppo.minibatches
         settings.ppo.clip = ppoClip
         settings.ppo.valueClip = ppoValueClip > 0 ? ppoValueClip : nil
         settings.ppo.targetKL = ppoTargetKl > 0 ? ppoTargetKl : nil
         settings.ppo.lambda = gaeLambda
         settings.ppo.advantages = advantages
         settings.optimizer.learningRate = learningRate ?? settings.optimizer.learningRate
+        try check(settings)
         return settings
     }
 
-    func configuration(for task: TaskDefaults = TaskDefaults()) -> LearningConfiguration {
+    func configuration(for task: TaskDefaults = TaskDefaults(), budget: UInt64? = nil) throws -> LearningConfiguration {
         var configuration = LearningConfiguration()
-        configuration.settings = settings(for: task)
+        configuration.settings = try settings(for: task, budget: budget)
         configuration.unrollQueueCapacity = unrollQueue ?? task.unrollQueueCapacity ?? configuration.unrollQueueCapacity
         configuration.unrollQueuePolicy = unrollQueuePolicy
         configuration.learnerThreads = learnerThreads

@@ -36,7 +36,7 @@ struct ModelBenchCommand: ParsableCommand {
         model.torso = torso
         model.hiddenSizes = try ServingOptions.hiddenSizes(hidden)
         let architecture = model.architecture(for: try spec.resolve(default: KnownEnvironment.cartpole.spec))
-        let result = ModelBenchmark.run(architecture: architecture, settings: learning.settings(), rows: rows, seconds: seconds, seed: 1)
+        let result = ModelBenchmark.run(architecture: architecture, settings: try learning.settings(), rows: rows, seconds: seconds, seed: 1)
         print(JSONLine.encode(result))
     }
 }

@@ -81,7 +81,7 @@ struct ServerCommand: ParsableCommand {
         }
         var configuration = LearnerConfiguration(server: server)
         configuration.model = serving.model(for: task)
-        configuration.learning = noTrain ? nil : learning.configuration(for: task)
+        configuration.learning = noTrain ? nil : try learning.configuration(for: task)
         configuration.checkpoints = noTrain ? nil : logdir.map(checkpointing.plan(logdir:))
         if let checkpoint {
             do {

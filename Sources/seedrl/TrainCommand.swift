@@ -75,7 +75,7 @@ struct TrainCommand: ParsableCommand {
         server.maxStreamsPerPeer = server.maxStreamsPerPeer.map { max($0, actors * envsPerActor) }
         var configuration = LearnerConfiguration(server: server)
         configuration.model = serving.model(for: task)
-        configuration.learning = learning.configuration(for: task)
+        configuration.learning = try learning.configuration(for: task, budget: maxSteps)
         configuration.checkpoints = checkpointing.plan(logdir: logdir)
         configuration.job = job
         let actorLogs = leader ? logdir : "\(logdir)/rank-\(rank)"

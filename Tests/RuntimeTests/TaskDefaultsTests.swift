@@ -1,0 +1,46 @@
+import Environments
+import LearnerLoop
+import Runtime
+import XCTest
+
+/// The task presets: what each task trains with when no flag says otherwise.
+final class TaskDefaultsTests: XCTestCase {
+    func testBoxActionsOfAnUnknownEnvironmentTrainWithPPODecayedOverTheBudget() {
+        let defaults = TaskDefaults.continuousControl
+        XCTAssertEqual(defaults.learning.algorithm, .ppo)
+        XCTAssertEqual(defaults.learning.batchSize * defaults.learning.unrollLength, 2048)
+        XCTAssertEqual(defaults.learning.ppo.epochs, 10)
+        XCTAssertEqual(defaults.learning.batchSize % defaults.learning.ppo.minibatches, 0, "minibatches must divide the batch")
+        XCTAssertTrue(defaults.decaysLearningRateOverBudget)
+        XCTAssertEqual(defaults.unrollQueueCapacity, 2 * defaults.learning.batchSize, "two batches bound the policy lag")
+        XCTAssertTrue(defaults.normalizesObservations)
+        XCTAssertEqual(TaskDefaults.of(nil, action: .box(low: [-1], high: [1])), defaults)
+    }
+
+    func testPendulumKeepsItsVTraceSettings() {
+        let defaults = TaskDefaults.of(.pendulum)
+        XCTAssertEqual(defaults.learning.algorithm, .vtrace)
+        XCTAssertEqual(defaults.learning.unrollLength, 10)
+        XCTAssertEqual(defaults.learning.batchSize, LearnerSettings().batchSize)
+        XCTAssertEqual(defaults.learning.discount, 0.9)
+        XCTAssertEqual(defaults.learning.optimizer.learningRate, 5e-4)
+        XCTAssertEqual(defaults.learning.rewardScale, 0.1)
+        XCTAssertEqual(defaults.learning.entropyCost, 0)
+        XCTAssertEqual(defaults.learning.maxGradientNorm, LearnerSettings().maxGradientNorm)
+        XCTAssertFalse(defaults.normalizesObservations)
+        XCTAssertFalse(defaults.decaysLearningRateOverBudget)
+        XCTAssertNil(defaults.unrollQueueCapacity)
+    }
+
+    func testFreewayAloneOfTheMinAtarGamesHasLittleEntropyAndADecayingRate() {
+        let freeway = TaskDefaults.of(.minatarFreeway)
+        XCTAssertEqual(freeway.learning.entropyCost, 0.001)
+        XCTAssertTrue(freeway.decaysLearningRateOverBudget)
+        XCTAssertEqual(freeway.torso, .minatar)
+        for game in [KnownEnvironment.minatarBreakout, .minatarAsterix, .minatarSpaceInvaders, .minatarSeaquest] {
+            XCTAssertEqual(TaskDefaults.of(game), .minatarFrames, "\(game)")
+        }
+        XCTAssertEqual(TaskDefaults.minatarFrames.learning.entropyCost, LearnerSettings().entropyCost)
+        XCTAssertFalse(TaskDefaults.minatarFrames.decaysLearningRateOverBudget)
+    }
+}
