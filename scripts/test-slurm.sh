@@ -176,13 +176,16 @@ signals() {  # LEARNERS
   done
   [ "$(serving "$out")" -ge "$learners" ] || { cat "$out"; fail "job $job: the learner did not start"; }
   check_ranks "$out" "$learners"
-  # Wait until the learner has trained (its version moves only when it steps).
-  for _ in $(seq 60); do
-    version=$("$seedrl" stats --server "$node:$seedrl_port" --json 2>/dev/null \
-      | python3 -c 'import json,sys; print(json.load(sys.stdin).get("model_version", 0))' 2>/dev/null || echo 0)
-    [ "${version:-0}" -gt 0 ] && break; sleep 0.5
+  # Wait until the learner has trained (its version moves only when it steps); the last
+  # answer (or error) of `seedrl stats` goes in the failure message.
+  local deadline=$(( $(date +%s) + 60 ))
+  while :; do
+    version=$("$seedrl" stats --server "$node:$seedrl_port" --json 2>"$work/stats.err" \
+      | tee "$work/stats.out" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("model_version", 0))' 2>/dev/null || echo 0)
+    [ "${version:-0}" -gt 0 ] || (( $(date +%s) >= deadline )) && break; sleep 0.5
   done
-  [ "${version:-0}" -gt 0 ] || { cat "$out"; fail "job $job: the learner did not train"; }
+  [ "${version:-0}" -gt 0 ] || { cat "$out"; echo "seedrl stats --server $node:$seedrl_port said:"; cat "$work/stats.out" "$work/stats.err"
+                                 fail "job $job: the learner did not train within 60 s (model version ${version:-none})"; }
   [ -z "$(checkpoints "$logdir")" ] || fail "job $job: a checkpoint before any was asked for"
   scancel --signal=USR1 "$job"
   for _ in $(seq 80); do [ -n "$(checkpoints "$logdir")" ] && break; sleep 0.25; done
