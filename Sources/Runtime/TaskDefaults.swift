@@ -81,13 +81,13 @@ public struct TaskDefaults: Sendable, Equatable {
         return defaults
     }
 
-    /// MinAtar Freeway: a hundredth of the entropy bonus, the learning rate decayed to 0 over
+    /// MinAtar Freeway: a tenth of the entropy bonus, the learning rate decayed to 0 over
     /// the budget. Four of its six actions do nothing, so the usual bonus keeps a third of
     /// the probability off "up" (entropy about 1.2 nats all run) and the chicken dawdles:
-    /// 55.7 at 10M against 65.3 (seed 1; BENCHMARKS.md, "MinAtar at 10M"). The other games
-    /// did worse with it (Space Invaders 252.5 against 305.4; Breakout 17.7), so it is
-    /// Freeway's alone. Without the decay a constant 2e-3 with so little entropy sometimes
-    /// collapsed the policy mid-run.
+    /// 55.7 at 10M, against 64.2 with these (3 seeds; BENCHMARKS.md, "MinAtar at 10M"). The
+    /// other games did worse with them (seed 1: SpaceInvaders 252.5 against 315.2, Asterix
+    /// 47.5 against 52.2, Breakout 17.6 against 25.9), so they are Freeway's alone. The
+    /// decay keeps so little entropy stable: without it a 3M probe fell from 41 to 14.
     public static var minatarFreeway: TaskDefaults {
         var defaults = minatarFrames
         defaults.learning.entropyCost = 0.001
