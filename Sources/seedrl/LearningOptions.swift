@@ -11,10 +11,10 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "T: transitions per unroll. (default: \(LearnerSettings().unrollLength))")
     var unrollLength: Int?
 
-    @Option(help: "B: unrolls per training step. (default: \(LearnerSettings().batchSize))")
+    @Option(help: "B: unrolls per training step. (default: \(LearnerSettings().batchSize); \(TaskDefaults.of(.minatarBreakout).learning.batchSize) for minatar-breakout; \(TaskDefaults.continuousControl.learning.batchSize) for box actions)")
     var batchSize: Int?
 
-    @Option(help: "What turns a batch into updates: vtrace (one update per batch) or ppo (--ppo-epochs passes of --ppo-minibatches updates, clipped surrogate against the behaviour policy). (default: \(LearnerSettings().algorithm); \(TaskDefaults.continuousControl.learning.algorithm) for box actions of an environment seedrl does not know)")
+    @Option(help: "What turns a batch into updates: vtrace (one update per batch) or ppo (--ppo-epochs passes of --ppo-minibatches updates, clipped surrogate against the behaviour policy). (default: \(LearnerSettings().algorithm); \(TaskDefaults.continuousControl.learning.algorithm) for minatar-breakout and for box actions of an environment seedrl does not know)")
     var algorithm: AlgorithmKind?
 
     @Option(help: "PPO: passes over each batch. (default: \(PPOSettings().epochs); \(TaskDefaults.continuousControl.learning.ppo.epochs) for box actions)")
@@ -41,7 +41,7 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Optimizer (rmsprop in the Keras form: mean square from 0).")
     var optimizer: OptimizerKind = OptimizerSettings().kind
 
-    @Option(help: "Learning rate. (default: \(LearnerSettings().optimizer.learningRate))")
+    @Option(help: "Learning rate. (default: \(LearnerSettings().optimizer.learningRate); \(TaskDefaults.of(.minatarBreakout).learning.optimizer.learningRate) for minatar-breakout; \(TaskDefaults.continuousControl.learning.optimizer.learningRate) for box actions)")
     var learningRate: Float?
 
     @Option(help: "Decay the learning rate linearly to 0 over this many trained frames (0: constant). (default: constant; over `seedrl train`'s step budget for minatar-freeway and for box actions of an environment seedrl does not know)")
@@ -77,7 +77,7 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "V-trace λ.")
     var lambda: Float = VTrace.Parameters().lambda
 
-    @Option(help: "Unrolls waiting for the learner at most (back-pressure beyond). (default: \(LearningConfiguration().unrollQueueCapacity); 32 for Atari frames)")
+    @Option(help: "Unrolls waiting for the learner at most (back-pressure beyond). (default: \(LearningConfiguration().unrollQueueCapacity); 32 for Atari frames; two batches for minatar-breakout and box actions)")
     var unrollQueue: Int?
 
     @Option(help: "Threads of the learner's matrix products: 1, or 2 to use the core inference leaves idle when training is the bottleneck (pixels, PPO's epochs).")
@@ -101,8 +101,6 @@ struct LearningOptions: ParsableArguments {
         if let discount, !(0...1).contains(discount) { throw ValidationError("--discount must be in [0, 1]") }
         if let entropyCost, !(entropyCost >= 0) { throw ValidationError("--entropy-cost must not be negative") }
         if let rewardScale, !(rewardScale > 0 && rewardScale.isFinite) { throw ValidationError("--reward-scale must be positive") }
-        let batch = batchSize ?? LearnerSettings().batchSize
-        if let unrollQueue, unrollQueue < batch { throw ValidationError("--unroll-queue must hold at least one batch (\(batch))") }
         if !(1...2).contains(learnerThreads) { throw ValidationError("--learner-threads must be 1 or 2") }
         if !(0..<1).contains(replayRatio) { throw ValidationError("--replay-ratio must be in [0, 1)") }
         if replayCapacity < 1 { throw ValidationError("--replay-capacity must be at least 1") }
@@ -160,6 +158,8 @@ struct LearningOptions: ParsableArguments {
         var configuration = LearningConfiguration()
         configuration.settings = try settings(for: task, budget: budget)
         configuration.unrollQueueCapacity = unrollQueue ?? task.unrollQueueCapacity ?? configuration.unrollQueueCapacity
+        let batch = configuration.settings.batchSize
+        if configuration.unrollQueueCapacity < batch { throw ValidationError("--unroll-queue must hold at least one batch (\(batch))") }
         configuration.unrollQueuePolicy = unrollQueuePolicy
         configuration.learnerThreads = learnerThreads
         configuration.replay = replayRatio > 0 ? ReplaySettings(ratio: replayRatio, capacity: replayCapacity, sampling: replaySampling) : nil

@@ -32,15 +32,26 @@ final class TaskDefaultsTests: XCTestCase {
         XCTAssertNil(defaults.unrollQueueCapacity)
     }
 
-    func testFreewayAloneOfTheMinAtarGamesHasLittleEntropyAndADecayingRate() {
+    func testFreewayHasLittleEntropyAndADecayingRateAndTheOtherGamesTheFrameDefaults() {
         let freeway = TaskDefaults.of(.minatarFreeway)
         XCTAssertEqual(freeway.learning.entropyCost, 0.001)
         XCTAssertTrue(freeway.decaysLearningRateOverBudget)
         XCTAssertEqual(freeway.torso, .minatar)
-        for game in [KnownEnvironment.minatarBreakout, .minatarAsterix, .minatarSpaceInvaders, .minatarSeaquest] {
+        for game in [KnownEnvironment.minatarAsterix, .minatarSpaceInvaders, .minatarSeaquest] {
             XCTAssertEqual(TaskDefaults.of(game), .minatarFrames, "\(game)")
         }
         XCTAssertEqual(TaskDefaults.minatarFrames.learning.entropyCost, LearnerSettings().entropyCost)
         XCTAssertFalse(TaskDefaults.minatarFrames.decaysLearningRateOverBudget)
+    }
+
+    func testBreakoutTrainsWithPPOOnBatchesOf32AndAQueueOfTwoBatches() {
+        let breakout = TaskDefaults.of(.minatarBreakout)
+        XCTAssertEqual(breakout.learning.algorithm, .ppo)
+        XCTAssertEqual(breakout.learning.batchSize, 32)
+        XCTAssertEqual(breakout.learning.batchSize % breakout.learning.ppo.minibatches, 0, "minibatches must divide the batch")
+        XCTAssertEqual(breakout.unrollQueueCapacity, 2 * breakout.learning.batchSize)
+        XCTAssertEqual(breakout.learning.optimizer.learningRate, 1e-3)
+        XCTAssertEqual(breakout.torso, .minatar)
+        XCTAssertEqual(breakout.learning.entropyCost, TaskDefaults.minatarFrames.learning.entropyCost)
     }
 }
