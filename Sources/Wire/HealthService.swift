@@ -28,13 +28,7 @@ final class HealthService: @unchecked Sendable {
 
     private struct Watchers {
         var open: [ObjectIdentifier: (call: MessageCall, sent: HealthStatus, host: String)] = [:]
-        var perHost: [String: Int] = [:]
         var closed = false
-
-        mutating func remove(_ key: ObjectIdentifier) {
-            guard let host = open.removeValue(forKey: key)?.host else { return }
-            perHost[host] = perHost[host]! > 1 ? perHost[host]! - 1 : nil
-        }
     }
     private let watchers = Locked(Watchers())
     private let status: () -> HealthStatus
@@ -58,17 +52,16 @@ final class HealthService: @unchecked Sendable {
                 self.watchers.withLock { watchers in
                     if watchers.closed { return call.finish(.unavailable, "server shutting down") }
                     guard watchers.open.count < Self.maxWatchers else { return call.finish(.resourceExhausted, "too many health watchers") }
-                    guard watchers.perHost[host, default: 0] < Self.maxWatchersPerHost else {
+                    guard watchers.open.values.count(where: { $0.host == host }) < Self.maxWatchersPerHost else {
                         return call.finish(.resourceExhausted, "too many health watchers from this host (\(Self.maxWatchersPerHost))")
                     }
                     let now = self.status()
                     watchers.open[ObjectIdentifier(call)] = (call, now, host)
-                    watchers.perHost[host, default: 0] += 1
                     call.send(Self.encode(now))
                 }
             },
             closed: { [weak self] call in
-                self?.watchers.withLock { $0.remove(ObjectIdentifier(call)) }
+                _ = self?.watchers.withLock { $0.open.removeValue(forKey: ObjectIdentifier(call)) }
             })
     }
 

@@ -14,7 +14,7 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "B: unrolls per training step. (default: \(LearnerSettings().batchSize); \(TaskDefaults.of(.minatarBreakout).learning.batchSize) for minatar-breakout; \(TaskDefaults.continuousControl.learning.batchSize) for box actions)")
     var batchSize: Int?
 
-    @Option(help: "What turns a batch into updates: vtrace (one update per batch) or ppo (--ppo-epochs passes of --ppo-minibatches updates, clipped surrogate against the behaviour policy). (default: \(LearnerSettings().algorithm); \(TaskDefaults.continuousControl.learning.algorithm) for minatar-breakout and for box actions of an environment seedrl does not know)")
+    @Option(help: "What turns a batch into updates: vtrace (one update per batch) or ppo (--ppo-epochs passes of --ppo-minibatches updates, clipped surrogate against the behaviour policy). (default: \(LearnerSettings().algorithm); \(TaskDefaults.of(.minatarBreakout).learning.algorithm) for minatar-breakout and for box actions of an environment seedrl does not know)")
     var algorithm: AlgorithmKind?
 
     @Option(help: "PPO: passes over each batch. (default: \(PPOSettings().epochs); \(TaskDefaults.continuousControl.learning.ppo.epochs) for box actions)")
