@@ -49,7 +49,7 @@ final class EnvironmentStream: ActorStream, ClientStreamDelegate, @unchecked Sen
         stream?.send(stepType: .first, reward: 0, discount: 1, observation: UnsafeRawBufferPointer(observation))
     }
 
-    func stream(_ stream: ClientStream, received action: ActionMessage) {
+    func stream(_ stream: ClientStream, received action: ActionView) {
         actor.served(1)
         if !servedSinceOpen {
             servedSinceOpen = true

@@ -85,7 +85,7 @@ final class LaneGroupStream: ActorStream, ClientStreamDelegate, @unchecked Senda
         }
     }
 
-    func stream(_ stream: ClientStream, received action: ActionMessage) {}
+    func stream(_ stream: ClientStream, received action: ActionView) {}
 
     func stream(_ stream: ClientStream, received batch: ActionBatchView) {
         actor.served(environments.count)

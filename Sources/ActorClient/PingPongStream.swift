@@ -84,7 +84,7 @@ final class PingPongStream: ClientStreamDelegate, @unchecked Sendable {
         answered()
     }
 
-    func stream(_ stream: ClientStream, received action: ActionMessage) {
+    func stream(_ stream: ClientStream, received action: ActionView) {
         answered()
     }
 

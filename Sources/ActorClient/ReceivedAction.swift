@@ -6,8 +6,8 @@ import Wire
 /// environment (Acrobot indexes its torque table), a box value outside its bounds or not
 /// finite would be physics nobody asked for. A violation ends the actor with a clear error.
 enum ReceivedAction {
-    /// An Act stream's Action into `row` (`spec.width` floats); the problem, or nil.
-    static func read(_ action: ActionMessage, spec: ActionSpec, into row: UnsafeMutablePointer<Float>) -> String? {
+    /// An Act stream's Action (a view, valid during the delegate call) into `row` (`spec.width` floats); the problem, or nil.
+    static func read(_ action: ActionView, spec: ActionSpec, into row: UnsafeMutablePointer<Float>) -> String? {
         switch spec {
         case .discrete:
             row[0] = Float(action.action)
@@ -16,14 +16,14 @@ enum ReceivedAction {
             guard action.continuous.count == spec.width else {
                 return "the server sent \(action.continuous.count) continuous values for \(spec.description)"
             }
-            row.update(from: action.continuous, count: spec.width)
-            return check(row, spec: spec, what: "action \(action.continuous)")
+            row.update(from: action.continuous.baseAddress!, count: spec.width)
+            return check(row, spec: spec, what: "action \(Array(action.continuous))")
         case .multiDiscrete:
             guard action.discrete.count == spec.width else {
                 return "the server sent \(action.discrete.count) indices for \(spec.description)"
             }
             for d in 0..<spec.width { row[d] = Float(action.discrete[d]) }
-            return check(row, spec: spec, what: "action \(action.discrete)")
+            return check(row, spec: spec, what: "action \(Array(action.discrete))")
         }
     }
 

@@ -20,8 +20,9 @@ final class BlockingStream: ClientStreamDelegate, @unchecked Sendable {
         stream = try ClientStream(channel: channel, poller: poller, delegate: self, method: method, lanes: lanes)
     }
 
-    func stream(_ stream: ClientStream, received action: ActionMessage) {
-        push(.actions(discrete: [action.action], continuous: action.continuous, indices: action.discrete, version: action.modelVersion))
+    func stream(_ stream: ClientStream, received action: ActionView) {
+        push(.actions(discrete: [action.action], continuous: Array(action.continuous), indices: Array(action.discrete),
+                      version: action.modelVersion))
     }
 
     func stream(_ stream: ClientStream, received batch: ActionBatchView) {

@@ -5,8 +5,8 @@ import Threading
 
 /// Receives one client stream's events, on its poller's thread.
 public protocol ClientStreamDelegate: AnyObject {
-    /// The Action answering the Step last sent.
-    func stream(_ stream: ClientStream, received action: ActionMessage)
+    /// The Action answering the Step last sent; its values are valid only during the call.
+    func stream(_ stream: ClientStream, received action: ActionView)
     /// The stream is over: `nil` for OK, else the status it ended with. Called once,
     /// after every other event of the stream.
     func stream(_ stream: ClientStream, closedWith error: RPCError?)
@@ -180,23 +180,18 @@ public final class ClientStream: CompletionTarget, @unchecked Sendable {
                 grpc_byte_buffer_destroy(sending)
                 self.sending = nil
             }
-            var action: ActionMessage? = nil
-            var undecodable = false
             let received = success ? slots.pointee.received : nil
             slots.pointee.received = nil
             defer { if let received { grpc_byte_buffer_destroy(received) } }
-            if let received, method == .act {
-                action = Codec.withContiguousBytes(received, scratch: nil) { Codec.decodeAction($0, arena: arena) } ?? nil
-                undecodable = action == nil
-            }
             let closeNow = end.withLock { $0.exchangeOutstanding = false; return $0.takeClose() }
-            if let action { delegate?.stream(self, received: action) }
-            if let received, method == .actBatch {
-                // The actions live in the arena: the delegate sees them before anything reuses it.
+            var undecodable = false
+            if let received {
+                // The action lives in the arena: the delegate sees it before anything reuses it.
                 let delivered = Codec.withContiguousBytes(received, scratch: nil) { bytes in
-                    Codec.decodeActionBatch(bytes, arena: arena) { batch in
-                        delegate?.stream(self, received: batch)
-                    } != nil
+                    switch method {
+                    case .act: Codec.decodeAction(bytes, arena: arena) { delegate?.stream(self, received: $0) } != nil
+                    case .actBatch: Codec.decodeActionBatch(bytes, arena: arena) { delegate?.stream(self, received: $0) } != nil
+                    }
                 }
                 undecodable = delivered != true
             }

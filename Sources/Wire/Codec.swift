@@ -28,7 +28,7 @@ enum Codec {
     // MARK: Action
 
     static func encode(_ action: ActionMessage) -> ByteBuffer {
-        var continuous = action.continuous, discrete = action.discrete
+        let continuous = action.continuous, discrete = action.discrete
         return continuous.withUnsafeBufferPointer { continuous in
             discrete.withUnsafeBufferPointer { discrete in
                 encodeAction(action.action, continuous: continuous, discrete: discrete, modelVersion: action.modelVersion)
@@ -62,14 +62,16 @@ enum Codec {
         return pack(size: seedrl__v1__action__get_packed_size(&message)) { seedrl__v1__action__pack(&message, $0) }
     }
 
-    static func decodeAction(_ bytes: UnsafeRawBufferPointer, arena: MessageArena) -> ActionMessage? {
+    /// Decodes an Action and hands `body` a view of it, valid only during the call (the
+    /// values stay in `arena`); nil if the bytes are not an Action.
+    static func decodeAction<T>(_ bytes: UnsafeRawBufferPointer, arena: MessageArena, _ body: (ActionView) -> T) -> T? {
         guard let message = seedrl__v1__action__unpack(arena.allocator, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else {
             return nil
         }
         let action = message.pointee
-        return ActionMessage(action: action.action, modelVersion: action.model_version,
-                             continuous: action.n_continuous == 0 ? [] : Array(UnsafeBufferPointer(start: action.continuous, count: action.n_continuous)),
-                             discrete: action.n_discrete == 0 ? [] : Array(UnsafeBufferPointer(start: action.discrete, count: action.n_discrete)))
+        return body(ActionView(action: action.action, modelVersion: action.model_version,
+                               continuous: UnsafeBufferPointer(start: action.continuous, count: action.n_continuous),
+                               discrete: UnsafeBufferPointer(start: action.discrete, count: action.n_discrete)))
     }
 
     // MARK: Step

@@ -68,6 +68,31 @@ public struct ActionMessage: Sendable, Equatable {
     }
 }
 
+/// A decoded Action, valid only during the delegate call that hands it over: a box or
+/// multi-discrete action's values are read where protobuf-c left them (in the stream's
+/// arena), so an actor's step takes no allocation. `owned` copies it out.
+public struct ActionView {
+    public var action: Int32
+    public var modelVersion: UInt64
+    /// A box action's values (empty for other spaces).
+    public var continuous: UnsafeBufferPointer<Float>
+    /// A multi-discrete action's indices (empty for other spaces).
+    public var discrete: UnsafeBufferPointer<Int32>
+
+    public init(action: Int32, modelVersion: UInt64, continuous: UnsafeBufferPointer<Float> = .init(start: nil, count: 0),
+                discrete: UnsafeBufferPointer<Int32> = .init(start: nil, count: 0)) {
+        self.action = action
+        self.modelVersion = modelVersion
+        self.continuous = continuous
+        self.discrete = discrete
+    }
+
+    /// A copy that outlives the delegate call.
+    public var owned: ActionMessage {
+        ActionMessage(action: action, modelVersion: modelVersion, continuous: Array(continuous), discrete: Array(discrete))
+    }
+}
+
 /// The actions of one reply, borrowed for the duration of the send: one Action for an Act
 /// stream, one ActionBatch (lane-major) for an ActBatch stream.
 public enum ActionPayload {

@@ -91,11 +91,22 @@ final class ActionSpaceTests: XCTestCase {
         }
     }
 
-    /// The Swift actor plays Pendulum against a Pendulum server: box actions end to end.
+    /// The Swift actor plays Pendulum against a Pendulum server: box actions end to end,
+    /// on one ActBatch stream and on an Act stream per environment (whose Action is read
+    /// in place from the stream's arena).
     func testTheSwiftActorPlaysABoxEnvironment() throws {
+        try playPendulum(lanes: nil)
+    }
+
+    func testTheSwiftActorPlaysABoxEnvironmentOnActStreams() throws {
+        try playPendulum(lanes: 1)
+    }
+
+    private func playPendulum(lanes: Int?) throws {
         try ServerFixture.withServer(spec: Self.pendulum) { fixture in
             var configuration = ActorConfiguration(target: fixture.target, environment: "pendulum")
             configuration.environments = 4
+            configuration.lanes = lanes
             let actor = ActorLoop(configuration: configuration)
             try actor.start()
             XCTAssertTrue(eventually { fixture.server.stats().episodesCompleted >= 4 }, "Pendulum episodes of 200 steps complete")

@@ -22,9 +22,9 @@ final class TestActClient: ClientStreamDelegate, @unchecked Sendable {
 
     func stream(_ stream: ClientStream, received batch: ActionBatchView) {}
 
-    func stream(_ stream: ClientStream, received action: ActionMessage) {
+    func stream(_ stream: ClientStream, received action: ActionView) {
         lock.withLock {
-            events.append(.action(action))
+            events.append(.action(action.owned))
             lock.broadcast()
         }
     }
@@ -107,7 +107,7 @@ final class TestBatchClient: ClientStreamDelegate, @unchecked Sendable {
         stream = try ClientStream(channel: channel, poller: poller, delegate: self, method: .actBatch, lanes: lanes)
     }
 
-    func stream(_ stream: ClientStream, received action: ActionMessage) {}
+    func stream(_ stream: ClientStream, received action: ActionView) {}
 
     func stream(_ stream: ClientStream, received batch: ActionBatchView) {
         if batch.continuous.isEmpty && batch.discrete.isEmpty {

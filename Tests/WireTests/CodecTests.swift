@@ -48,7 +48,17 @@ final class CodecTests: XCTestCase {
     func testActionRoundTrip() {
         let action = ActionMessage(action: 5, modelVersion: 1 << 40)
         let arena = MessageArena(capacity: 256)
-        XCTAssertEqual(bytes(of: Codec.encode(action)).withUnsafeBytes { Codec.decodeAction($0, arena: arena) }, action)
+        XCTAssertEqual(bytes(of: Codec.encode(action)).withUnsafeBytes { Codec.decodeAction($0, arena: arena) { $0.owned } }, action)
+    }
+
+    func testBoxAndMultiDiscreteActionsRoundTrip() {
+        let arena = MessageArena(capacity: 256)
+        for action in [ActionMessage(action: 0, modelVersion: 3, continuous: [0.5, -1.25, 2]),
+                       ActionMessage(action: 0, modelVersion: 4, discrete: [2, 0, 7])] {
+            XCTAssertEqual(bytes(of: Codec.encode(action)).withUnsafeBytes { Codec.decodeAction($0, arena: arena) { $0.owned } }, action)
+        }
+        let unterminatedVarint: [UInt8] = [0xff, 0xff, 0xff, 0xff]
+        XCTAssertNil(unterminatedVarint.withUnsafeBytes { Codec.decodeAction($0, arena: arena) { $0.owned } })
     }
 
     func testStatusCodeNames() {
