@@ -35,6 +35,9 @@ def make_atari(game, training=True, sticky=0.25):
     clipped to their sign while training, and a stack of the last 4 frames as 84×84×4 uint8."""
     import ale_py  # noqa: F401  (registers ALE/*)
 
+    # The emulator's banner is logged at Info on stderr, where it reads like a fault in
+    # `seedrl train`'s console; warnings and errors still show.
+    ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Warning)
     gym.register_envs(ale_py)
     env_id = game if "/" in game else f"ALE/{game}-v5"
     env = gym.make(env_id, frameskip=1, repeat_action_probability=sticky, full_action_space=False)
