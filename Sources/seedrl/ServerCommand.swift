@@ -119,9 +119,11 @@ struct ServerCommand: ParsableCommand {
             + "actions \(spec.action.description) on \(host):\(system.server.boundPorts[0])"
             + (unix.map { " and unix:\($0)" } ?? "") + (server.token == nil ? "" : " (token required)")
             + (tls.tlsCert == nil ? "" : tls.tlsClientCa == nil ? " over TLS" : " over mutual TLS"))
+        // Handlers first: a script that waits for run.json and then sends SIGTERM must find
+        // them installed (the default action would end the process with 143, no checkpoint).
+        run.installSignalHandlers()
         var card = leader ? logdir.map { _ in RunCard(command: "seedrl " + redactedCommandLine(), system: system) } : nil
         if let logdir { try card?.write(to: logdir) }
-        run.installSignalHandlers()
         let started = MonotonicClock.now()
         let outcome = try run.run()
         card?.finish(system: system, wallSeconds: Double(MonotonicClock.now() - started) / 1e9, reason: "\(outcome.reason)",

@@ -105,9 +105,9 @@ struct TrainCommand: ParsableCommand {
                 + "\(job.map { " × \($0.size) learner ranks" } ?? ""), learner on \(address), "
                 + "target return \(target.map { format($0) } ?? "none (the whole budget)"), logs in \(logdir)")
         }
+        run.installSignalHandlers()  // before run.json, which scripts wait for before signalling
         var card = leader ? RunCard(command: "seedrl " + redactedCommandLine(), system: system) : nil
         try card?.write(to: logdir)
-        run.installSignalHandlers()
         let started = MonotonicClock.now()
         let outcome = try run.run()
         let wall = Double(MonotonicClock.now() - started) / 1e9
