@@ -44,7 +44,7 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Learning rate. (default: \(LearnerSettings().optimizer.learningRate); \(TaskDefaults.of(.minatarBreakout).learning.optimizer.learningRate) for minatar-breakout; \(TaskDefaults.continuousControl.learning.optimizer.learningRate) for box actions)")
     var learningRate: Float?
 
-    @Option(help: "Decay the learning rate linearly to 0 over this many trained frames (0: constant). (default: constant; over `seedrl train`'s step budget for minatar-freeway and for box actions of an environment seedrl does not know)")
+    @Option(help: "Decay the learning rate linearly to 0 over this many trained frames (0: constant). (default: constant; over `seedrl train`'s step budget for every MinAtar game but minatar-breakout and for box actions of an environment seedrl does not know)")
     var learningRateDecayFrames: UInt64?
 
     @Option(help: "Discount γ. (default: \(LearnerSettings().discount); \(TaskDefaults.of(.minatarBreakout).learning.discount) for MinAtar)")
@@ -56,7 +56,7 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Weight of the baseline (value) loss.")
     var baselineCost: Float = LearnerSettings().baselineCost
 
-    @Option(help: "Weight of the entropy bonus. (default: \(LearnerSettings().entropyCost); \(TaskDefaults.of(.minatarFreeway).learning.entropyCost) for minatar-freeway; \(TaskDefaults.continuousControl.learning.entropyCost) for box actions)")
+    @Option(help: "Weight of the entropy bonus. (default: \(LearnerSettings().entropyCost); \(TaskDefaults.of(.minatarFreeway).learning.entropyCost) for minatar-freeway; \(TaskDefaults.of(.minatarSpaceInvaders).learning.entropyCost) for minatar-space-invaders; \(TaskDefaults.continuousControl.learning.entropyCost) for box actions)")
     var entropyCost: Float?
 
     @Flag(help: "Normalise each batch's policy-gradient advantages to mean 0, std 1 (as PPO does; without PPO's clipping it can collapse the policy: use a low learning rate).")

@@ -41,6 +41,6 @@ final class GymnasiumEnvironmentTests: XCTestCase {
         XCTAssertEqual(TaskDefaults.of(external: spec([10, 10, 4], .discrete(3))), .minatarFrames)
         XCTAssertEqual(TaskDefaults.of(external: spec([17], .box(low: [-1], high: [1]))), .continuousControl)
         XCTAssertEqual(TaskDefaults.of(external: spec([4], .discrete(2))), TaskDefaults())
-        XCTAssertEqual(TaskDefaults.of(.minatarAsterix), .minatarFrames)
+        XCTAssertEqual(TaskDefaults.of(.minatarSeaquest), .minatarFrames)
     }
 }

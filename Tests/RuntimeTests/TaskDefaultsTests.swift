@@ -32,16 +32,25 @@ final class TaskDefaultsTests: XCTestCase {
         XCTAssertNil(defaults.unrollQueueCapacity)
     }
 
-    func testFreewayHasLittleEntropyAndADecayingRateAndTheOtherGamesTheFrameDefaults() {
+    func testFreewayHasLittleEntropyAndADecayingRateAndAsterixAndSeaquestTheFrameDefaults() {
         let freeway = TaskDefaults.of(.minatarFreeway)
         XCTAssertEqual(freeway.learning.entropyCost, 0.001)
         XCTAssertTrue(freeway.decaysLearningRateOverBudget)
         XCTAssertEqual(freeway.torso, .minatar)
-        for game in [KnownEnvironment.minatarAsterix, .minatarSpaceInvaders, .minatarSeaquest] {
+        for game in [KnownEnvironment.minatarAsterix, .minatarSeaquest] {
             XCTAssertEqual(TaskDefaults.of(game), .minatarFrames, "\(game)")
         }
         XCTAssertEqual(TaskDefaults.minatarFrames.learning.entropyCost, LearnerSettings().entropyCost)
-        XCTAssertFalse(TaskDefaults.minatarFrames.decaysLearningRateOverBudget)
+        XCTAssertTrue(TaskDefaults.minatarFrames.decaysLearningRateOverBudget, "every V-trace MinAtar game decays its rate")
+    }
+
+    func testSpaceInvadersHasTwiceTheEntropyBonusAndADecayingRate() {
+        let spaceInvaders = TaskDefaults.of(.minatarSpaceInvaders)
+        XCTAssertEqual(spaceInvaders.learning.entropyCost, 2 * LearnerSettings().entropyCost)
+        XCTAssertTrue(spaceInvaders.decaysLearningRateOverBudget)
+        XCTAssertEqual(spaceInvaders.learning.algorithm, .vtrace)
+        XCTAssertEqual(spaceInvaders.torso, .minatar)
+        XCTAssertEqual(spaceInvaders.learning.batchSize, TaskDefaults.minatarFrames.learning.batchSize)
     }
 
     func testBreakoutTrainsWithPPOOnBatchesOf32AndAQueueOfTwoBatches() {
@@ -53,5 +62,6 @@ final class TaskDefaultsTests: XCTestCase {
         XCTAssertEqual(breakout.learning.optimizer.learningRate, 1e-3)
         XCTAssertEqual(breakout.torso, .minatar)
         XCTAssertEqual(breakout.learning.entropyCost, TaskDefaults.minatarFrames.learning.entropyCost)
+        XCTAssertFalse(breakout.decaysLearningRateOverBudget, "PPO's recipe was measured at a constant rate")
     }
 }
