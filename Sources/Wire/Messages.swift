@@ -79,14 +79,6 @@ public struct ActionView {
     /// A multi-discrete action's indices (empty for other spaces).
     public var discrete: UnsafeBufferPointer<Int32>
 
-    public init(action: Int32, modelVersion: UInt64, continuous: UnsafeBufferPointer<Float> = .init(start: nil, count: 0),
-                discrete: UnsafeBufferPointer<Int32> = .init(start: nil, count: 0)) {
-        self.action = action
-        self.modelVersion = modelVersion
-        self.continuous = continuous
-        self.discrete = discrete
-    }
-
     /// A copy that outlives the delegate call.
     public var owned: ActionMessage {
         ActionMessage(action: action, modelVersion: modelVersion, continuous: Array(continuous), discrete: Array(discrete))
