@@ -3,7 +3,8 @@
 # checkpoints of every torso (a CartPole policy trained to its goal, a MinAtar policy
 # trained briefly, and fresh Nature, IMPALA and pooled-MLP models from a server over
 # external frames of odd sizes) and of the Gaussian head (a Pendulum policy trained to its
-# goal, one trained briefly with normalised observations) are exported; each model must pass ONNX's checker, and its
+# goal, one trained briefly with normalised observations, one briefly with an MLP each for the
+# policy and the value) are exported; each model must pass ONNX's checker, and its
 # outputs for seeded observations must equal seedrl's own forward pass within 1e-5
 # (scripts/check-onnx.py). Then the CartPole policy, played greedily by onnxruntime in
 # Gymnasium's CartPole-v1, must score what `seedrl eval --greedy` scores, and so must the
@@ -40,12 +41,13 @@ for pendulum_seed in 1 2 3; do
   [ "$pendulum_seed" != 3 ] || { echo "onnx: no Pendulum seed of three reached -200" >&2; exit 1; }
 done
 "$seedrl" train --env pendulum --seed 1 --target-return=-5000 --normalize-observations --logdir "$work/pendulum-normalized" --quiet --log-level error
+"$seedrl" train --env pendulum --seed 1 --target-return=-5000 --torso mlp-separate --logdir "$work/pendulum-separate" --quiet --log-level error
 fresh_checkpoint nature --obs-shape 84,84,4 --obs-dtype uint8 --num-actions 6 --torso nature
 fresh_checkpoint impala --obs-shape 45,39,3 --obs-dtype uint8 --num-actions 5 --torso impala
 fresh_checkpoint impala-float --obs-shape 20,17,2 --obs-dtype float32 --num-actions 4 --torso impala
 fresh_checkpoint pooled --obs-shape 64,48,4 --obs-dtype uint8 --num-actions 3 --torso mlp --hidden 32,16
 
-for name in cartpole minatar nature impala impala-float pooled pendulum pendulum-normalized; do
+for name in cartpole minatar nature impala impala-float pooled pendulum pendulum-normalized pendulum-separate; do
   "$seedrl" export --checkpoint "$work/$name" --onnx "$work/$name.onnx" --reference "$work/$name.json" >/dev/null
   "$venv/bin/python3" "$root/scripts/check-onnx.py" "$work/$name.onnx" "$work/$name.json" \
     || { echo "onnx: $name differs from seedrl's forward pass" >&2; exit 1; }

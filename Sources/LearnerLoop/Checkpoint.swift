@@ -212,6 +212,9 @@ public struct Checkpoint: Sendable, Equatable {
             throw DecodingError(description: "implausible hidden sizes \(hiddenSizes)")
         }
         if let problem = ConvTorsoPlan.problem(kind: torso, shape: observationShape) { throw DecodingError(description: problem) }
+        if let problem = ModelArchitecture.problem(torso: torso, hiddenSizes: hiddenSizes, lstmSize: lstmSize) {
+            throw DecodingError(description: problem)
+        }
         version = try reader.u64()
         framesTrained = try reader.u64()
         parameters = try reader.floats()

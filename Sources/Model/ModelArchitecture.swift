@@ -7,7 +7,8 @@ import Contract
 public struct ModelArchitecture: Sendable, Equatable {
     public let observation: ObservationFormat
     public let torso: TorsoKind
-    /// The MLP torso's layer widths (empty for a conv torso).
+    /// The MLP torso's layer widths (empty for a conv torso); with `mlp-separate`, each of
+    /// its two MLPs' (`torsoWidths` are the stored ones).
     public let hiddenSizes: [Int]
     public let action: ActionSpec
     /// The action distribution, made from `action`.
@@ -35,6 +36,7 @@ public struct ModelArchitecture: Sendable, Equatable {
         self.normalizesInputs = normalizesInputs
         precondition(action.problem == nil && hiddenSizes.allSatisfy { $0 >= 1 } && (lstmSize ?? 1) >= 1 && observation.dtype != .unspecified)
         precondition(!torso.isConvolutional || observation.shape.count == 3, "a conv torso needs [height, width, channels] frames")
+        precondition(Self.problem(torso: torso, hiddenSizes: hiddenSizes, lstmSize: lstmSize) == nil)
         self.observation = observation
         self.torso = torso
         self.hiddenSizes = torso.isConvolutional ? [] : hiddenSizes
@@ -42,7 +44,7 @@ public struct ModelArchitecture: Sendable, Equatable {
         head = PolicyHeads.make(for: action)
         self.lstmSize = lstmSize
         let shape = observation.shape
-        if torso == .mlp, observation.dtype == .uint8, shape.count == 3, shape[0] % 4 == 0, shape[1] % 4 == 0,
+        if torso.isMLP, observation.dtype == .uint8, shape.count == 3, shape[0] % 4 == 0, shape[1] % 4 == 0,
            shape[0] * shape[1] >= 1024 {
             poolFactor = 4
         } else {
@@ -57,8 +59,25 @@ public struct ModelArchitecture: Sendable, Equatable {
             : (observation.shape[0] / poolFactor) * (observation.shape[1] / poolFactor) * observation.shape[2]
     }
 
+    /// Why these cannot make a model (nil when they can): `mlp-separate` needs hidden layers
+    /// (without them there is nothing to separate) and no LSTM core (one core over both
+    /// MLPs would share again what they keep apart). Never traps: checkpoints call it on
+    /// what they read.
+    public static func problem(torso: TorsoKind, hiddenSizes: [Int], lstmSize: Int?) -> String? {
+        guard torso == .separateMLP else { return nil }
+        if hiddenSizes.isEmpty { return "the mlp-separate torso needs at least one hidden layer" }
+        if lstmSize != nil { return "the mlp-separate torso takes no LSTM core (it would share what the two MLPs keep apart)" }
+        return nil
+    }
+
+    /// MLPs side by side in the torso: 2 for `mlp-separate`, else 1.
+    public var towers: Int { torso == .separateMLP ? 2 : 1 }
+
+    /// The dense torso layers' stored widths: `hiddenSizes`, twice as wide with two towers.
+    public var torsoWidths: [Int] { hiddenSizes.map { $0 * towers } }
+
     /// Width of the torso's output: what the core or the head reads.
-    public var featureSize: Int { convTorso?.outputSize ?? hiddenSizes.last ?? inputSize }
+    public var featureSize: Int { convTorso?.outputSize ?? torsoWidths.last ?? inputSize }
 
     /// Output width of the dense head: the distribution's parameters, then the value.
     public var headSize: Int { head.outputCount + 1 }
@@ -80,7 +99,7 @@ public struct ModelArchitecture: Sendable, Equatable {
             return ParameterLayout(convTorso: convTorso, lstmSize: lstmSize, headSize: headSize,
                                    headParameters: head.parameterCount, normalizedInputs: normalizesInputs ? inputSize : 0)
         }
-        return ParameterLayout(torso: [inputSize] + hiddenSizes, lstmSize: lstmSize, headSize: headSize,
+        return ParameterLayout(torso: [inputSize] + torsoWidths, lstmSize: lstmSize, headSize: headSize,
                                headParameters: head.parameterCount, normalizedInputs: normalizesInputs ? inputSize : 0)
     }
 }

@@ -86,5 +86,6 @@ public enum ModelBackward {
             ConvTorso.backward(parameters: parameters, input: input, rows: rows, featureGradient: featureGradient,
                                gradient: gradient, workspace: torso)
         }
+        SeparateTowers.zeroCrossedWeights(gradient, layout: layout, architecture: forward.architecture)
     }
 }

@@ -1,6 +1,7 @@
 import Randomness
 
-/// Seeded initial parameters: tanh layers with variance 1/fan-in (tanh keeps its range),
+/// Seeded initial parameters: tanh layers with variance 1/fan-in (tanh keeps its range;
+/// `mlp-separate`'s crossed weights 0),
 /// a conv torso's ReLU layers with 2/fan-in (He: ReLU halves the variance), biases 0, the
 /// policy's outputs scaled down so the first policy is near uniform (a Gaussian's means
 /// near 0), the policy head's own parameters as it starts them.
@@ -26,7 +27,9 @@ public enum ParameterInitializer {
         }
         for (index, layer) in layout.layers.enumerated() {
             let isHead = index == layout.layers.count - 1
-            let scale = (1 / Float(layer.inputs)).squareRoot()
+            // Side by side, an MLP's unit reads only its own half of the layer below.
+            let fanIn = index > 0 ? layer.inputs / architecture.towers : layer.inputs
+            let scale = (1 / Float(fanIn)).squareRoot()
             for row in 0..<layer.inputs {
                 for column in 0..<layer.outputs {
                     var weight = generator.nextGaussian() * scale
@@ -48,6 +51,7 @@ public enum ParameterInitializer {
         values.withUnsafeMutableBufferPointer {
             architecture.head.initialParameters(into: $0.baseAddress! + layout.headParameterOffset)
             InputNormalizer.initialize($0.baseAddress!, layout: layout)
+            SeparateTowers.zeroCrossedWeights($0.baseAddress!, layout: layout, architecture: architecture)
         }
         return values
     }

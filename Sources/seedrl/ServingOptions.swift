@@ -54,7 +54,7 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Completion-queue poller threads.")
     var pollerThreads: Int = 1
 
-    @Option(help: "The torso (default: the one that fits the observation: mlp for flat observations, minatar for frames of up to 16×16, nature for frames of at least 36×36, impala in between).")
+    @Option(help: "The torso (default: the one that fits the observation: mlp for flat observations, minatar for frames of up to 16×16, nature for frames of at least 36×36, impala in between). mlp-separate: one MLP of --hidden for the policy and another for the value, nothing shared.")
     var torso: TorsoKind?
 
     @Option(help: "Hidden layer widths of the mlp torso, e.g. 64,64.")
@@ -94,6 +94,10 @@ struct ServingOptions: ParsableArguments {
         if pollerThreads < 1 || pollerThreads > 16 { throw ValidationError("--poller-threads must be in 1...16") }
         _ = try hiddenSizes()
         if lstmSize < 1 { throw ValidationError("--lstm-size must be at least 1") }
+        if let torso, let problem = ModelArchitecture.problem(torso: torso, hiddenSizes: try hiddenSizes(),
+                                                              lstmSize: core == .lstm ? lstmSize : nil) {
+            throw ValidationError("--torso \(torso.rawValue): \(problem)")
+        }
     }
 
     func hiddenSizes() throws -> [Int] { try Self.hiddenSizes(hidden) }

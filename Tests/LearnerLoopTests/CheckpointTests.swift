@@ -125,7 +125,7 @@ extension CheckpointTests {
             XCTAssertEqual("\($0)", "unknown algorithm 'ppoooo' (this build knows vtrace, ppo)")
         }
         XCTAssertThrowsError(try Checkpoint(decoding: replacing("minatar", with: "natures"))) {
-            XCTAssertEqual("\($0)", "unknown torso 'natures' (this build knows mlp, minatar, nature, impala)")
+            XCTAssertEqual("\($0)", "unknown torso 'natures' (this build knows mlp, mlp-separate, minatar, nature, impala)")
         }
     }
 

@@ -18,6 +18,7 @@ final class ONNXExportTests: XCTestCase {
 
     private var everyTorso: [Checkpoint] {
         [checkpoint([4], .float32, torso: .mlp, hidden: [16, 8]),
+         checkpoint([4], .float32, torso: .separateMLP, hidden: [16, 8]),
          checkpoint([32, 32, 2], .uint8, torso: .mlp, hidden: [8]),
          checkpoint([10, 10, 4], .uint8, torso: .minatar),
          checkpoint([36, 36, 4], .uint8, torso: .nature),

@@ -75,7 +75,7 @@ public struct ConvTorsoPlan: Sendable, Equatable {
             }
             operations.append(.relu(size: height * width * channels))
             operations.append(.dense(dense(256)))
-        case .mlp:
+        case .mlp, .separateMLP:
             preconditionFailure("unreachable")
         }
         self.kind = kind

@@ -4,6 +4,11 @@ import Contract
 public enum TorsoKind: String, Sendable, CaseIterable, Equatable {
     /// Dense tanh layers (`hiddenSizes`), over frames average-pooled 4×4 first.
     case mlp
+    /// Two MLPs of `hiddenSizes`, both reading the observation: one for the policy, one for
+    /// the value. Nothing is shared, so the value loss cannot pull on the policy's features
+    /// (what MuJoCo's PPO learners use; Andrychowicz et al. 2021 found it better than one
+    /// shared torso). Stored as one MLP twice as wide whose crossed weights are held at 0.
+    case separateMLP = "mlp-separate"
     /// MinAtar's own network: conv 16 3×3 stride 1 (ReLU), dense 128 (ReLU).
     case minatar
     /// The Nature DQN network: conv 32 8×8/4, 64 4×4/2, 64 3×3/1 (ReLU each), dense 512 (ReLU).
@@ -25,5 +30,8 @@ public enum TorsoKind: String, Sendable, CaseIterable, Equatable {
         return .impala
     }
 
-    public var isConvolutional: Bool { self != .mlp }
+    public var isConvolutional: Bool { !isMLP }
+
+    /// Dense tanh layers of `hiddenSizes`: `mlp` and `mlp-separate`.
+    public var isMLP: Bool { self == .mlp || self == .separateMLP }
 }
