@@ -102,6 +102,8 @@ final class InferenceLoop: @unchecked Sendable {
             if let unrolls {
                 for unroll in completed { unrolls.push(unroll) }
                 completed.removeAll(keepingCapacity: true)
+                // On-policy: no step is acted while a whole batch waits for the learner.
+                if unrolls.policy == .onPolicy { unrolls.awaitInferenceTurn() }
             }
             batch.removeAll(keepingCapacity: true)
         }

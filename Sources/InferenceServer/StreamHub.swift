@@ -69,6 +69,7 @@ public final class StreamHub: @unchecked Sendable {
     public func stop(keepingUnrolls: Bool) {
         reaper?.stop()
         batchQueue.close()
+        configuration.recording?.queue.releaseInference()  // an on-policy wait for the learner ends
         if !keepingUnrolls { configuration.recording?.queue.close() }  // a push blocked on back-pressure returns
         inference.join()
         configuration.recording?.queue.seal()

@@ -236,6 +236,7 @@ public final class TrainingLoop: @unchecked Sendable {
             slots = samples.map(\.slot)
         }
         let report = learner.step(unrolls, weights: weights, group: group)
+        queue.trainingFinished()
         // Priorities of the replayed unrolls first, then the fresh ones go in: inserted
         // before, a fresh unroll could take a sampled one's slot and then its priority.
         // A skipped (non-finite) step leaves the priorities as they were.

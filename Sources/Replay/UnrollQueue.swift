@@ -8,6 +8,11 @@ public enum UnrollQueuePolicy: String, Sendable, CaseIterable {
     /// The oldest waiting unroll is discarded (counted): inference never waits, the
     /// learner trains on the freshest data.
     case dropOldest = "drop-oldest"
+    /// As `block`, and inference also pauses from the moment the queue is full (a batch
+    /// is ready) until the learner has trained on what it took: every batch is acted by
+    /// the parameters its training starts from, as in synchronous PPO. Actors idle while
+    /// the learner trains; the queue holds one batch.
+    case onPolicy = "on-policy"
 }
 
 /// The bounded queue between inference (producer) and the learner (consumer).
@@ -25,6 +30,10 @@ public final class UnrollQueue: @unchecked Sendable {
     /// Fixed at init: read without the lock (the ring itself is guarded).
     public let capacity: Int
     private(set) var droppedCount: UInt64 = 0
+    /// `.onPolicy`: the learner took a batch and has not said it trained on it.
+    private var training = false
+    /// Serving has stopped: inference no longer waits for its turn (pushes still may).
+    private var inferenceReleased = false
 
     public init(capacity: Int, policy: UnrollQueuePolicy) {
         precondition(capacity >= 1, "unroll queue capacity must be at least 1")
@@ -41,7 +50,7 @@ public final class UnrollQueue: @unchecked Sendable {
         defer { lock.unlock() }
         while count == capacity && !closed && !sealed {
             switch policy {
-            case .block:
+            case .block, .onPolicy:
                 lock.wait()
             case .dropOldest:
                 ring[head] = nil
@@ -86,8 +95,43 @@ public final class UnrollQueue: @unchecked Sendable {
             head = (head + 1) % capacity
         }
         count -= n
+        if policy == .onPolicy { training = true }
         lock.broadcast()
         return taken
+    }
+
+    /// `.onPolicy`: whether inference must pause now (a batch waits, or is being trained on).
+    public var holdsInference: Bool {
+        policy == .onPolicy && lock.withLock { (count == capacity || training) && !closed && !sealed && !inferenceReleased }
+    }
+
+    /// `.onPolicy`: the inference thread's wait between batches, until the learner has
+    /// taken the full queue and trained on it (or the queue is sealed or closed, or serving
+    /// has stopped: `releaseInference`). Returns at once for the other policies.
+    public func awaitInferenceTurn() {
+        guard policy == .onPolicy else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        while (count == capacity || training) && !closed && !sealed && !inferenceReleased { lock.wait() }
+    }
+
+    /// Serving is stopping: a held inference thread goes on to see that (a learner in a
+    /// data-parallel job may wait for peers that no longer get batches). Pushes still
+    /// wait for room, so the last acknowledged unrolls still reach the learner.
+    public func releaseInference() {
+        lock.withLock {
+            inferenceReleased = true
+            lock.broadcast()
+        }
+    }
+
+    /// `.onPolicy`: the learner has trained on what it took last; inference may go on.
+    public func trainingFinished() {
+        guard policy == .onPolicy else { return }
+        lock.withLock {
+            training = false
+            lock.broadcast()
+        }
     }
 
     /// Serving has stopped: pushes fail from now on, pops still take what is queued (as

@@ -50,7 +50,7 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Discount γ. (default: \(LearnerSettings().discount); \(TaskDefaults.of(.minatarBreakout).learning.discount) for MinAtar)")
     var discount: Float?
 
-    @Option(help: "Multiply rewards by this before learning (episode returns are reported unscaled). (default: \(LearnerSettings().rewardScale))")
+    @Option(help: "Multiply rewards by this before learning (episode returns are reported unscaled). (default: \(LearnerSettings().rewardScale); \(TaskDefaults.continuousControl.learning.rewardScale) for box actions)")
     var rewardScale: Float?
 
     @Option(help: "Weight of the baseline (value) loss.")
@@ -83,8 +83,8 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Threads of the learner's matrix products: 1, or 2 to use the core inference leaves idle when training is the bottleneck (pixels, PPO's epochs).")
     var learnerThreads: Int = 1
 
-    @Option(help: "When the unroll queue is full: block (inference waits) or drop the oldest.")
-    var unrollQueuePolicy: UnrollQueuePolicy = LearningConfiguration().unrollQueuePolicy
+    @Option(help: "When the unroll queue is full: block (inference waits), drop the oldest, or on-policy (the queue holds one batch, and inference pauses from the moment it is full until the learner has trained on it: every batch is acted by the parameters its training starts from, as synchronous PPO's). (default: block)")
+    var unrollQueuePolicy: UnrollQueuePolicy?
 
     @Option(help: "Fraction of each batch re-drawn from the replay buffer, in [0, 1).")
     var replayRatio: Double = 0
@@ -160,7 +160,15 @@ struct LearningOptions: ParsableArguments {
         configuration.unrollQueueCapacity = unrollQueue ?? task.unrollQueueCapacity ?? configuration.unrollQueueCapacity
         let batch = configuration.settings.batchSize
         if configuration.unrollQueueCapacity < batch { throw ValidationError("--unroll-queue must hold at least one batch (\(batch))") }
-        configuration.unrollQueuePolicy = unrollQueuePolicy
+        configuration.unrollQueuePolicy = unrollQueuePolicy ?? task.unrollQueuePolicy ?? configuration.unrollQueuePolicy
+        if configuration.unrollQueuePolicy == .onPolicy {
+            // Full must mean "a batch is ready", and every unroll trained on must be fresh.
+            if let unrollQueue, unrollQueue != batch {
+                throw ValidationError("--unroll-queue-policy on-policy holds exactly one batch: leave out --unroll-queue or make it \(batch)")
+            }
+            if replayRatio > 0 { throw ValidationError("--unroll-queue-policy on-policy trains on fresh unrolls only: it takes no --replay-ratio") }
+            configuration.unrollQueueCapacity = batch
+        }
         configuration.learnerThreads = learnerThreads
         configuration.replay = replayRatio > 0 ? ReplaySettings(ratio: replayRatio, capacity: replayCapacity, sampling: replaySampling) : nil
         return configuration

@@ -57,6 +57,11 @@ final class TestActClient: ClientStreamDelegate, @unchecked Sendable {
         return event
     }
 
+    /// The next event if one has arrived, without waiting.
+    func poll() -> Event? {
+        lock.withLock { events.isEmpty ? nil : events.removeFirst() }
+    }
+
     /// Sends a step and expects an Action back.
     @discardableResult
     func roundTrip(_ type: StepType, observation: [Float] = [0.1, -0.2, 0.03, 0.4], reward: Float = 0,

@@ -99,4 +99,37 @@ final class ReplayStructuresTests: XCTestCase {
         XCTAssertNil(result)
         XCTAssertFalse(queue.push(unroll(0)))
     }
+
+    /// On-policy: inference is held from the moment the queue is full until the learner
+    /// has taken the batch and trained on it; the other policies never hold it.
+    func testOnPolicyHoldsInferenceFromAFullQueueUntilTheBatchIsTrained() {
+        let queue = UnrollQueue(capacity: 2, policy: .onPolicy)
+        queue.push(unroll(0))
+        XCTAssertFalse(queue.holdsInference, "half a batch: inference goes on")
+        queue.push(unroll(1))
+        XCTAssertTrue(queue.holdsInference, "a batch is ready")
+        let resumed = ConditionLock()
+        nonisolated(unsafe) var turns = 0
+        let inference = OSThread(name: "test-inference") {
+            queue.awaitInferenceTurn()
+            resumed.withLock { turns += 1 }
+        }
+        XCTAssertEqual(queue.pop(2)?.map { $0.rewards[0] }, [0, 1])
+        XCTAssertTrue(queue.holdsInference, "the learner is training on it")
+        queue.trainingFinished()
+        inference.join()
+        XCTAssertEqual(resumed.withLock { turns }, 1)
+        XCTAssertFalse(queue.holdsInference)
+        // Sealing (a stop) releases a held inference thread too.
+        queue.push(unroll(2)); queue.push(unroll(3))
+        let held = OSThread(name: "test-inference-2") { queue.awaitInferenceTurn() }
+        queue.seal()
+        held.join()
+        for policy in [UnrollQueuePolicy.block, .dropOldest] {
+            let other = UnrollQueue(capacity: 1, policy: policy)
+            other.push(unroll(0))
+            XCTAssertFalse(other.holdsInference, "\(policy)")
+            other.awaitInferenceTurn()
+        }
+    }
 }

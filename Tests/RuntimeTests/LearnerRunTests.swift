@@ -69,6 +69,47 @@ final class LearnerRunTests: XCTestCase {
         XCTAssertEqual(checkpoint.framesTrained, system.training!.progress.framesTrained)
     }
 
+    /// On-policy PPO through the whole process: real actors, a real learner, and a stop
+    /// while inference may be waiting for the learner, which ends with the final
+    /// checkpoint. With as many lanes as a batch has unrolls, the last minibatch of a step
+    /// trains on transitions acted by the version its step started from (lag: the 3
+    /// minibatch updates before it), except each unroll's first, acted before the previous
+    /// batch was trained (3 + 4). (The hold itself is OnPolicyGateTests'.)
+    func testOnPolicyPPOTrainsOnFreshBatchesAndStopsCleanly() throws {
+        let logdir = "/tmp/seedrl-runtime-onpolicy-\(getpid())"
+        defer { _ = system("rm -rf \(logdir)") }
+        try AtomicFile.makeDirectories(logdir)
+        var configuration = configuration(logdir: logdir)
+        configuration.learning!.settings.algorithm = .ppo
+        configuration.learning!.settings.ppo.epochs = 2
+        configuration.learning!.settings.ppo.minibatches = 2
+        configuration.learning!.unrollQueuePolicy = .onPolicy
+        configuration.learning!.unrollQueueCapacity = 2
+        let system = try LearnerSystem(configuration: configuration, logger: Logger(label: "test"))
+        let run = LearnerRun(system: system, logger: Logger(label: "test")) { run in
+            [ProgressMonitor(system: system, periodSeconds: 0.05, metrics: nil, rule: StopRule(maxEnvSteps: 2_000),
+                             report: { _ in }, stopRun: { [weak run] in run?.stop($0) })]
+        }
+        var actorConfiguration = ActorConfiguration(target: "127.0.0.1:\(system.server.boundPorts[0])", environment: "cartpole")
+        actorConfiguration.environments = 2
+        let actor = ActorLoop(configuration: actorConfiguration)
+        let outcome: LearnerRun.Outcome = try {
+            let started = OSThread(name: "actor-starter") {
+                usleep(100_000)
+                try? actor.start()
+            }
+            defer { started.join(); actor.stop() }
+            return try run.run()
+        }()
+        XCTAssertEqual(outcome.reason, .budgetSpent(2_000))
+        XCTAssertTrue(outcome.failures.isEmpty)
+        let progress = system.training!.progress
+        XCTAssertGreaterThan(progress.steps, 100, "2,000 steps in batches of 2 × 5")
+        XCTAssertEqual(progress.last.policyLagMedian, 3, "the last minibatch: 3 updates after the version that acted")
+        XCTAssertLessThanOrEqual(progress.last.policyLagMax, 7)
+        XCTAssertNotNil(outcome.checkpoint?.file, "stopped with its final checkpoint")
+    }
+
     /// OpenBLAS's own threads would spin on the cores inference and the learner need.
     func testALearnerRunsBLASSingleThreaded() throws {
         _ = try LearnerSystem(configuration: configuration(logdir: nil), logger: Logger(label: "test"))
