@@ -16,7 +16,7 @@ seedrl="${SEEDRL:-$root/.build/release/seedrl}"
 [ -x "$seedrl" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 . "$root/scripts/python-venv.sh"
 pinned "$venv" ale-py opencv-python-headless  # python/'s [atari] extra, at the tested versions
-actions=$("$venv/bin/python3" -c "import gymnasium as gym, ale_py; gym.register_envs(ale_py); print(gym.make('ALE/$game-v5').action_space.n)")
+actions=$("$venv/bin/python3" -c "import gymnasium as gym, ale_py; ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Warning); gym.register_envs(ale_py); print(gym.make('ALE/$game-v5').action_space.n)")
 mkdir -p "$out"
 # The settings that learned Pong (BENCHMARKS.md): Adam 6e-4, 80 transitions per update
 # (B 8 × T 10), clipping at 0.5, and a short unroll queue to keep the policy lag small.

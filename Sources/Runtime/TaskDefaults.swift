@@ -2,7 +2,6 @@ import Contract
 import Environments
 import LearnerLoop
 import Model
-import Replay
 
 /// What a task trains with when the command line does not say: the learner's own defaults
 /// (`LearnerSettings`, which solve CartPole) for the classic tasks and external specs, and
@@ -15,8 +14,6 @@ public struct TaskDefaults: Sendable, Equatable {
     public var learning = LearnerSettings()
     /// Unrolls waiting for the learner at most (nil: `LearningConfiguration`'s).
     public var unrollQueueCapacity: Int?
-    /// What inference does when the unroll queue is full (nil: `LearningConfiguration`'s).
-    public var unrollQueuePolicy: UnrollQueuePolicy?
     /// Actor processes and environments (lanes) per process for `seedrl train`.
     public var actors = 1
     public var environmentsPerActor = 64

@@ -160,7 +160,7 @@ struct LearningOptions: ParsableArguments {
         configuration.unrollQueueCapacity = unrollQueue ?? task.unrollQueueCapacity ?? configuration.unrollQueueCapacity
         let batch = configuration.settings.batchSize
         if configuration.unrollQueueCapacity < batch { throw ValidationError("--unroll-queue must hold at least one batch (\(batch))") }
-        configuration.unrollQueuePolicy = unrollQueuePolicy ?? task.unrollQueuePolicy ?? configuration.unrollQueuePolicy
+        configuration.unrollQueuePolicy = unrollQueuePolicy ?? configuration.unrollQueuePolicy
         if configuration.unrollQueuePolicy == .onPolicy {
             // Full must mean "a batch is ready", and every unroll trained on must be fresh.
             if let unrollQueue, unrollQueue != batch {
