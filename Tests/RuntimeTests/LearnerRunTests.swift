@@ -32,6 +32,25 @@ final class LearnerRunTests: XCTestCase {
         return configuration
     }
 
+    /// Runs `system` with one CartPole actor of `environments` lanes until 2,000 env steps
+    /// are served; `report` is called on each progress reading.
+    private func runToBudget(_ system: LearnerSystem, environments: Int,
+                             report: @escaping @Sendable () -> Void = {}) throws -> (LearnerRun, LearnerRun.Outcome) {
+        let run = LearnerRun(system: system, logger: Logger(label: "test")) { run in
+            [ProgressMonitor(system: system, periodSeconds: 0.05, metrics: nil, rule: StopRule(maxEnvSteps: 2_000),
+                             report: { _ in report() }, stopRun: { [weak run] in run?.stop($0) })]
+        }
+        var actorConfiguration = ActorConfiguration(target: "127.0.0.1:\(system.server.boundPorts[0])", environment: "cartpole")
+        actorConfiguration.environments = environments
+        let actor = ActorLoop(configuration: actorConfiguration)
+        let started = OSThread(name: "actor-starter") {
+            usleep(100_000)
+            try? actor.start()
+        }
+        defer { started.join(); actor.stop() }
+        return (run, try run.run())
+    }
+
     /// The stop order is the service order reversed: the monitor, then the server (no more
     /// steps acknowledged), then the learner, which drains and writes the final checkpoint
     /// with every env step the server counted.
@@ -41,21 +60,7 @@ final class LearnerRunTests: XCTestCase {
         try AtomicFile.makeDirectories(logdir)
         let system = try LearnerSystem(configuration: configuration(logdir: logdir), logger: Logger(label: "test"))
         let readings = Locked(0)
-        let run = LearnerRun(system: system, logger: Logger(label: "test")) { run in
-            [ProgressMonitor(system: system, periodSeconds: 0.05, metrics: nil, rule: StopRule(maxEnvSteps: 2_000),
-                             report: { _ in readings.withLock { $0 += 1 } }, stopRun: { [weak run] in run?.stop($0) })]
-        }
-        var actorConfiguration = ActorConfiguration(target: "127.0.0.1:\(system.server.boundPorts[0])", environment: "cartpole")
-        actorConfiguration.environments = 4
-        let actor = ActorLoop(configuration: actorConfiguration)
-        let outcome: LearnerRun.Outcome = try {
-            let started = OSThread(name: "actor-starter") {
-                usleep(100_000)
-                try? actor.start()
-            }
-            defer { started.join(); actor.stop() }
-            return try run.run()
-        }()
+        let (run, outcome) = try runToBudget(system, environments: 4) { readings.withLock { $0 += 1 } }
         XCTAssertEqual(outcome.reason, .budgetSpent(2_000))
         XCTAssertEqual(run.stopOrder, ["progress", "heap-trimmer", "serving", "training"])
         XCTAssertGreaterThan(readings.withLock { $0 }, 0)
@@ -86,21 +91,7 @@ final class LearnerRunTests: XCTestCase {
         configuration.learning!.unrollQueuePolicy = .onPolicy
         configuration.learning!.unrollQueueCapacity = 2
         let system = try LearnerSystem(configuration: configuration, logger: Logger(label: "test"))
-        let run = LearnerRun(system: system, logger: Logger(label: "test")) { run in
-            [ProgressMonitor(system: system, periodSeconds: 0.05, metrics: nil, rule: StopRule(maxEnvSteps: 2_000),
-                             report: { _ in }, stopRun: { [weak run] in run?.stop($0) })]
-        }
-        var actorConfiguration = ActorConfiguration(target: "127.0.0.1:\(system.server.boundPorts[0])", environment: "cartpole")
-        actorConfiguration.environments = 2
-        let actor = ActorLoop(configuration: actorConfiguration)
-        let outcome: LearnerRun.Outcome = try {
-            let started = OSThread(name: "actor-starter") {
-                usleep(100_000)
-                try? actor.start()
-            }
-            defer { started.join(); actor.stop() }
-            return try run.run()
-        }()
+        let (_, outcome) = try runToBudget(system, environments: 2)
         XCTAssertEqual(outcome.reason, .budgetSpent(2_000))
         XCTAssertTrue(outcome.failures.isEmpty)
         let progress = system.training!.progress
