@@ -19,6 +19,7 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
     private let policy: Policy
     private let spec: ObservationSpec
     private let unrollLength: Int?
+    private let returnDiscount: Float
     /// Each lane's validator: one for Act from the start; for ActBatch as many as the
     /// first message's lanes (nothing else is allocated before a message is valid).
     private var validators: [StepValidator]
@@ -48,13 +49,14 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
     let peerHost: String
 
     init(stream: StepTransport, hub server: StreamHub, policy: Policy, spec: ObservationSpec, limits: ValueLimits,
-         unrollLength: Int?, peerHost: String) {
+         recording: LearnerServerConfiguration.Recording?, peerHost: String) {
         self.stream = stream
         self.peerHost = peerHost
         self.server = server
         self.policy = policy
         self.spec = spec
-        self.unrollLength = unrollLength
+        unrollLength = recording?.unrollLength
+        returnDiscount = recording?.returnDiscount ?? 1
         rowStride = (max(policy.preparedRowBytes, 1) + 63) & ~63
         self.limits = limits
         statistics = server.statistics
@@ -99,7 +101,8 @@ public final class ActStream: ServerStreamHandler, @unchecked Sendable {
         }
         lanes = (0..<count).map { _ in
             Lane(unrollBuilder: unrollLength.map {
-                UnrollBuilder(length: $0, observationBytes: spec.byteCount, actionWidth: spec.action.width, stateSize: stateSize)
+                UnrollBuilder(length: $0, observationBytes: spec.byteCount, actionWidth: spec.action.width, stateSize: stateSize,
+                              returnDiscount: returnDiscount)
             })
         }
         return nil

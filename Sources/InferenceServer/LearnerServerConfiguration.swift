@@ -60,9 +60,13 @@ public struct LearnerServerConfiguration: Sendable {
     public struct Recording: Sendable {
         public var unrollLength: Int
         public var queue: UnrollQueue
-        public init(unrollLength: Int, queue: UnrollQueue) {
+        /// γ of the running return each unroll carries, which reward normalisation reads
+        /// (a learner passes its discount; 1 leaves the return undiscounted).
+        public var returnDiscount: Float
+        public init(unrollLength: Int, queue: UnrollQueue, returnDiscount: Float = 1) {
             self.unrollLength = unrollLength
             self.queue = queue
+            self.returnDiscount = returnDiscount
         }
     }
 

@@ -104,7 +104,7 @@ public final class StreamHub: @unchecked Sendable {
         }
         let host = PeerHost.of(peer: stream.context.peer)
         let actStream = ActStream(stream: stream, hub: self, policy: policy, spec: configuration.spec,
-                                  limits: configuration.valueLimits, unrollLength: configuration.recording?.unrollLength, peerHost: host)
+                                  limits: configuration.valueLimits, recording: configuration.recording, peerHost: host)
         let perPeerLimit = configuration.maxStreamsPerPeer
         let refused: Int? = registry.withLock { registry in
             let held = registry.perPeer[host, default: 0]

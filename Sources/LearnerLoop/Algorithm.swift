@@ -7,6 +7,10 @@ import Replay
 /// the forward pass, the backward pass from the head gradient, clipping, the optimizer
 /// and publishing. Owned by the learner thread; implementations keep their scratch.
 protocol Algorithm: AnyObject {
+    /// What this batch's rewards are multiplied by (`rewardScale`, and the return
+    /// normalisation's factor when it is on); the learner sets it before each batch.
+    var rewardFactor: Float { get set }
+
     /// Writes ∂loss/∂head into `headGradient` (zeroed by the caller; `rows` rows of
     /// `architecture.headSize`, unroll b's timestep t at row b·(T+1) + t) and adds
     /// ∂loss/∂(the policy head's own parameters, at `headParameters`) to

@@ -18,8 +18,10 @@ public struct Checkpoint: Sendable, Equatable {
     /// enum index after the core's size; 2 added the LSTM core's size after the hidden
     /// sizes. 1 to 4 are still read (categorical, raw inputs). 5 adds a fifth name after
     /// the algorithm, the input: "raw", or "normalized" (running statistics kept in the
-    /// parameters, after the head's own).
-    public static let formatVersion: UInt32 = 5
+    /// parameters, after the head's own). 6 adds, after the configuration, the return
+    /// statistics of reward normalisation: a u32 count (0, or 3: count, mean and M2 as
+    /// doubles).
+    public static let formatVersion: UInt32 = 6
     /// The names format 4 may carry that this build can use.
     public static let knownHeads = PolicyHeads.names
     public static let knownAlgorithms = AlgorithmKind.allCases.map(\.rawValue)
@@ -51,6 +53,9 @@ public struct Checkpoint: Sendable, Equatable {
     public var generatorState: [UInt64] = []
     /// The flags it was trained with, one "name=value" per line.
     public var configuration: String = ""
+    /// Reward normalisation's running return statistics (`Learner.savedReturnStatistics`);
+    /// empty when rewards are not normalised.
+    public var returnStatistics: [Double] = []
 
     public init(envName: String, architecture: ModelArchitecture, version: UInt64, framesTrained: UInt64,
                 parameters: [Float], optimizer: Optimizer) {
@@ -123,6 +128,7 @@ public struct Checkpoint: Sendable, Equatable {
         u32(UInt32(generatorState.count)); generatorState.forEach { u64($0) }
         let text = Array(configuration.utf8)
         u32(UInt32(text.count)); out += text
+        if format >= 6 { u32(UInt32(returnStatistics.count)); returnStatistics.forEach { u64($0.bitPattern) } }
         u32(CRC32.ieee.checksum(out))
         return out
     }
@@ -227,6 +233,14 @@ public struct Checkpoint: Sendable, Equatable {
         guard words <= 16 else { throw DecodingError(description: "implausible generator state") }
         generatorState = try (0..<words).map { _ throws(DecodingError) in try reader.u64() }
         configuration = String(decoding: try reader.bytes(Int(try reader.u32())), as: UTF8.self)
+        if format >= 6 {
+            let count = Int(try reader.u32())
+            guard count == 0 || count == 3 else { throw DecodingError(description: "implausible return statistics") }
+            returnStatistics = try (0..<count).map { _ throws(DecodingError) in Double(bitPattern: try reader.u64()) }
+            guard returnStatistics.allSatisfy(\.isFinite), returnStatistics.first.map({ $0 > 0 }) ?? true,
+                  returnStatistics.last.map({ $0 >= 0 }) ?? true
+            else { throw DecodingError(description: "implausible return statistics") }
+        }
         guard reader.offset == reader.end else { throw DecodingError(description: "trailing bytes") }
         guard parameters.count == architecture.layout.count,
               optimizerFirst.count == parameters.count, optimizerSecond.count == parameters.count

@@ -32,6 +32,8 @@ public final class Learner: @unchecked Sendable {
     private let headParameterOffset: Int
     /// Running statistics of the inputs, for a model that normalises them.
     private var inputStatistics: InputStatistics?
+    /// Running statistics of the lanes' returns, when rewards are normalised by them.
+    private var returnStatistics: ReturnStatistics?
     /// What makes the head's gradient from the batch: the algorithm.
     private let algorithm: Algorithm
     /// The same object when it is PPO's (its batch preparation and minibatch selection).
@@ -63,6 +65,7 @@ public final class Learner: @unchecked Sendable {
         gradient = Array(repeating: 0, count: parameters.count)
         headParameterOffset = architecture.layout.headParameterOffset
         inputStatistics = architecture.normalizesInputs ? InputStatistics(width: architecture.inputSize) : nil
+        returnStatistics = settings.rewardNormalization == .returns ? ReturnStatistics(discount: settings.discount) : nil
         switch settings.algorithm {
         case .vtrace:
             algorithm = VTraceAlgorithm(architecture: architecture, settings: settings)
@@ -84,9 +87,12 @@ public final class Learner: @unchecked Sendable {
         resets.deallocate()
     }
 
-    /// Continues from a checkpoint: parameters, optimizer state and frame count.
-    public func restore(parameters: [Float], optimizer first: [Float], _ second: [Float], steps: UInt64, framesTrained: UInt64) {
+    /// Continues from a checkpoint: parameters, optimizer state, frame count and (where the
+    /// checkpoint has them and rewards are normalised) the return statistics.
+    public func restore(parameters: [Float], optimizer first: [Float], _ second: [Float], steps: UInt64, framesTrained: UInt64,
+                        returnStatistics savedReturns: [Double]? = nil) {
         precondition(parameters.count == self.parameters.count)
+        if let savedReturns { returnStatistics?.restore(savedReturns) }
         self.parameters = parameters
         optimizer.restore(first: first, second: second, steps: steps)
         self.framesTrained = framesTrained
@@ -95,20 +101,26 @@ public final class Learner: @unchecked Sendable {
         }
     }
 
+    /// The return statistics as a checkpoint keeps them (nil: rewards are not normalised).
+    public var savedReturnStatistics: [Double]? { returnStatistics?.saved }
+
     /// Trains on `unrolls` (exactly `batchSize`, each of `unrollLength`), weighting each
     /// unroll's loss by `weights` (importance weights of replayed unrolls; 1 for fresh).
+    /// The first `fresh` unrolls (nil: all) are new; only they join the return statistics.
     /// With a `group`, every rank calls this with its own batch at the same time: the
     /// gradients are summed across ranks and the average applied, identically everywhere.
-    public func step(_ unrolls: [Unroll], weights: [Float]? = nil, group: DataParallelGroup? = nil) -> TrainingStepReport {
+    public func step(_ unrolls: [Unroll], weights: [Float]? = nil, fresh: Int? = nil,
+                     group: DataParallelGroup? = nil) -> TrainingStepReport {
         if let ppo {
             precondition(weights?.allSatisfy { $0 == 1 } ?? true, "PPO runs without replay")
             return ppoStep(unrolls, ppo: ppo, group: group)
         }
-        var report = computeGradient(unrolls, weights: weights)
+        var report = computeGradient(unrolls, weights: weights, fresh: fresh)
         if let group {
             let started = MonotonicClock.now()
             gradient.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
             inputStatistics?.withPending { group.sumInPlace($0) }
+            returnStatistics?.withPending { group.sumInPlace($0) }
             report.reduceSeconds = Double(MonotonicClock.now() - started) / 1e9
         }
         applyGradient(contributors: group?.size ?? 1, report: &report)
@@ -131,6 +143,7 @@ public final class Learner: @unchecked Sendable {
     /// the ranks make the same number of updates (the KL stop looks at the ranks' mean KL),
     /// so they stay in step and keep identical parameters.
     private func ppoStep(_ unrolls: [Unroll], ppo: PPOAlgorithm, group: DataParallelGroup?) -> TrainingStepReport {
+        setRewardFactor(fresh: unrolls[...])
         runForward(unrolls, gatherStatistics: true)
         parameters.withUnsafeBufferPointer {
             ppo.prepare(unrolls: unrolls, forward: forward, headParameters: $0.baseAddress! + headParameterOffset)
@@ -150,7 +163,10 @@ public final class Learner: @unchecked Sendable {
                     let started = MonotonicClock.now()
                     gradient.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
                     // The batch's input statistics join the job's with its first update.
-                    if updates == 0 { inputStatistics?.withPending { group.sumInPlace($0) } }
+                    if updates == 0 {
+                        inputStatistics?.withPending { group.sumInPlace($0) }
+                        returnStatistics?.withPending { group.sumInPlace($0) }
+                    }
                     if settings.ppo.targetKL != nil {
                         var kl = [report.approximateKL ?? 0]
                         kl.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
@@ -167,6 +183,7 @@ public final class Learner: @unchecked Sendable {
             }
         }
         last.minibatchUpdates = updates
+        last.rewardFactor = ppo.rewardFactor
         last.reduceSeconds = reduceSeconds
         last.frames = unrolls.count * settings.unrollLength * (group?.size ?? 1)
         framesTrained += UInt64(last.frames)
@@ -210,9 +227,20 @@ public final class Learner: @unchecked Sendable {
 
     /// The loss gradient of one batch (see `step`) into the learner's gradient buffer;
     /// the parameters are not touched.
-    public func computeGradient(_ unrolls: [Unroll], weights: [Float]? = nil) -> TrainingStepReport {
+    public func computeGradient(_ unrolls: [Unroll], weights: [Float]? = nil, fresh: Int? = nil) -> TrainingStepReport {
         precondition(unrolls.count == settings.batchSize)
-        return computeGradient(unrolls, weights: weights, gatherStatistics: true)
+        setRewardFactor(fresh: unrolls.prefix(fresh ?? unrolls.count))
+        var report = computeGradient(unrolls, weights: weights, gatherStatistics: true)
+        report.rewardFactor = algorithm.rewardFactor
+        return report
+    }
+
+    /// Gathers the fresh unrolls' returns (when rewards are normalised) and sets what the
+    /// algorithm multiplies this batch's rewards by.
+    private func setRewardFactor(fresh: ArraySlice<Unroll>) {
+        guard returnStatistics != nil else { return }
+        returnStatistics!.gather(fresh)
+        algorithm.rewardFactor = settings.rewardScale * returnStatistics!.rewardFactor
     }
 
     /// The loss gradient of `unrolls` (a batch, or PPO's minibatch of it).
@@ -269,11 +297,13 @@ public final class Learner: @unchecked Sendable {
         report.frames *= contributors
         guard applied else {
             inputStatistics?.discardPending()  // a skipped step changes no parameter, statistics included
+            returnStatistics?.discardPending()
             report.skippedNonFinite = true
             report.version = versionBefore
             return
         }
         framesTrained += UInt64(report.frames)
+        returnStatistics?.merge()
         if inputStatistics != nil {
             inputStatistics!.merge()
             let layout = forward.layout

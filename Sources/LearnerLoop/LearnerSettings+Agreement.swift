@@ -11,6 +11,7 @@ extension LearnerSettings {
             ("--batch-size", Double(batchSize)),
             ("--discount", Double(discount)),
             ("--reward-scale", Double(rewardScale)),
+            ("--reward-normalization", Double(RewardNormalization.allCases.firstIndex(of: rewardNormalization)!)),
             ("--baseline-cost", Double(baselineCost)),
             ("--entropy-cost", Double(entropyCost)),
             ("--normalize-advantages", normalizeAdvantages ? 1 : 0),

@@ -12,6 +12,9 @@ public struct LearnerSettings: Sendable, Equatable {
     /// as Pendulum's and MuJoCo's, make the value loss dwarf the policy's). Statistics and
     /// the episode returns reported stay in the environment's units.
     public var rewardScale: Float = 1
+    /// Whether rewards are also divided by the running standard deviation of the lanes'
+    /// discounted returns (`ReturnStatistics`), after `rewardScale`.
+    public var rewardNormalization = RewardNormalization.none
     public var baselineCost: Float = 0.5
     public var entropyCost: Float = 0.01
     /// Rescale the batch's policy-gradient advantages to mean 0, standard deviation 1
@@ -76,5 +79,17 @@ public struct TrainingStepReport: Sendable, Equatable {
     public var policyLagMax: Double = 0
     /// Seconds spent summing the gradient across a data-parallel job's ranks.
     public var reduceSeconds: Double = 0
+    /// What this step's rewards were multiplied by (`rewardScale`, times the return
+    /// normalisation's factor when it is on).
+    public var rewardFactor: Float = 1
     public init() {}
+}
+
+/// What rewards are divided by before learning, beyond the fixed `rewardScale`.
+public enum RewardNormalization: String, Sendable, CaseIterable {
+    /// Nothing: rewards × `rewardScale` as they are.
+    case none
+    /// The running standard deviation of each lane's discounted return (Gymnasium's
+    /// `NormalizeReward`, as CleanRL's MuJoCo PPO uses it).
+    case returns = "return"
 }

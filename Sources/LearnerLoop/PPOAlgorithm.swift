@@ -14,6 +14,7 @@ final class PPOAlgorithm: Algorithm {
     // Confined to the learner thread, like the learner that owns it.
     private let architecture: ModelArchitecture
     private let settings: LearnerSettings
+    var rewardFactor: Float
     /// Per unroll of the batch (b·T + t): advantage, value target, whether a transition.
     private let advantages: UnsafeMutablePointer<Float>, targets: UnsafeMutablePointer<Float>
     /// Per unroll of the batch (b·T + t): the value before the batch's first update.
@@ -28,6 +29,7 @@ final class PPOAlgorithm: Algorithm {
     init(architecture: ModelArchitecture, settings: LearnerSettings) {
         self.architecture = architecture
         self.settings = settings
+        rewardFactor = settings.rewardScale
         let t = settings.unrollLength, bt = settings.batchSize * t
         advantages = .allocate(capacity: bt)
         targets = .allocate(capacity: bt)
@@ -60,7 +62,7 @@ final class PPOAlgorithm: Algorithm {
                 let outputs = forward.headRow(b * timesteps + t)
                 valid[first + t] = unroll.isTransition(t)
                 discounts[t] = valid[first + t] ? settings.discount * unroll.discounts[t + 1] : 0
-                rewards[t] = valid[first + t] ? unroll.rewards[t + 1] * settings.rewardScale : 0
+                rewards[t] = valid[first + t] ? unroll.rewards[t + 1] * rewardFactor : 0
                 values[t] = outputs[valueIndex]
                 logRhos[t] = settings.ppo.advantages == .gae ? 0
                     : unroll.withAction(t) { head.logProbability(outputs: outputs, parameters: headParameters, action: $0) }

@@ -235,7 +235,7 @@ public final class TrainingLoop: @unchecked Sendable {
             weights += samples.map(\.weight)
             slots = samples.map(\.slot)
         }
-        let report = learner.step(unrolls, weights: weights, group: group)
+        let report = learner.step(unrolls, weights: weights, fresh: fresh.count, group: group)
         queue.trainingFinished()
         // Priorities of the replayed unrolls first, then the fresh ones go in: inserted
         // before, a fresh unroll could take a sampled one's slot and then its priority.

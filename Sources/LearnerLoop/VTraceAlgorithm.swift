@@ -13,6 +13,7 @@ final class VTraceAlgorithm: Algorithm {
     // Confined to the learner thread, like the learner that owns it.
     private let architecture: ModelArchitecture
     private let settings: LearnerSettings
+    var rewardFactor: Float
     // Inputs per unroll (length T); results for the whole batch (B×T, unroll b at b·T),
     // so advantages can be normalised across the batch before the loss.
     private var logRhos: [Float], discounts: [Float], rewards: [Float]
@@ -22,6 +23,7 @@ final class VTraceAlgorithm: Algorithm {
     init(architecture: ModelArchitecture, settings: LearnerSettings) {
         self.architecture = architecture
         self.settings = settings
+        rewardFactor = settings.rewardScale
         let t = settings.unrollLength
         logRhos = Array(repeating: 0, count: t); discounts = logRhos; rewards = logRhos
         let bt = settings.batchSize * t
@@ -52,7 +54,7 @@ final class VTraceAlgorithm: Algorithm {
                 logRhos[t] = target - unroll.behaviourLogProbabilities[t]
                 valid[first + t] = unroll.isTransition(t)
                 discounts[t] = valid[first + t] ? settings.discount * unroll.discounts[t + 1] : 0
-                rewards[t] = valid[first + t] ? unroll.rewards[t + 1] * settings.rewardScale : 0
+                rewards[t] = valid[first + t] ? unroll.rewards[t + 1] * rewardFactor : 0
                 values[first + t] = outputs[valueIndex]
             }
             let bootstrap = forward.headRow(b * timesteps + length)[valueIndex]

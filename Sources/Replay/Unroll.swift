@@ -28,6 +28,10 @@ public struct Unroll: Sendable {
     /// A recurrent policy's state before timestep 0 (empty for a feed-forward one): the
     /// learner replays the unroll from it.
     public var initialState: [Float]
+    /// The lane's running discounted return at timestep 0 (`runningReturn`, from the
+    /// episode's start, γ the builder's), so the learner can continue it through this
+    /// unroll without knowing the lane: reward normalisation scales by its spread.
+    public var initialReturn: Float = 0
 
     public init(length: Int, observationBytes: Int, actionWidth: Int = 1, stateSize: Int = 0) {
         precondition(length >= 1 && observationBytes >= 1 && actionWidth >= 1)
@@ -57,12 +61,30 @@ public struct Unroll: Sendable {
     public static func storageBytes(length: Int, observationBytes: Int, actionWidth: Int = 1, stateSize: Int = 0) -> Int {
         let steps = length + 1
         let perStep = 1 + 4 + 4 + observationBytes + actionWidth * 4 + 4 + 8
-        return steps * perStep + stateSize * 4
+        return steps * perStep + stateSize * 4 + 4
     }
 
     /// Whether the transition t → t+1 is an environment transition to train on.
     @inline(__always)
     public func isTransition(_ t: Int) -> Bool { stepTypes[t] != .last && stepTypes[t + 1] != .first }
+
+    /// The running discounted return after a timestep: `reward` (for the action before it)
+    /// plus γ × the return before, restarting at each FIRST (as Gymnasium's
+    /// `NormalizeReward` tracks it, except that its terminal reward counts as well).
+    @inline(__always)
+    public static func runningReturn(after previous: Float, stepType: StepType, reward: Float, discount: Float) -> Float {
+        stepType == .first ? reward : discount * previous + reward
+    }
+
+    /// Calls `body` with the running return after each of timesteps 1...T (timestep 0's
+    /// is `initialReturn`, counted with the unroll before, whose last timestep it is).
+    public func forEachRunningReturn(discount: Float, _ body: (Float) -> Void) {
+        var value = initialReturn
+        for t in 1..<timesteps {
+            value = Self.runningReturn(after: value, stepType: stepTypes[t], reward: rewards[t], discount: discount)
+            body(value)
+        }
+    }
 
     /// Timesteps that are LAST (episodes that ended inside this unroll, carry-over excluded).
     public var episodesEnded: Int { (1..<timesteps).count { stepTypes[$0] == .last } }

@@ -11,9 +11,16 @@ public struct UnrollBuilder: Sendable {
     /// The recurrent state before the timestep staged last (the next unroll starts from it
     /// when that timestep is carried over).
     private var stagedState: [Float]
+    /// γ of the running return each unroll carries (`Unroll.initialReturn`).
+    public let returnDiscount: Float
+    /// The running return after the timestep committed last.
+    private var runningReturn: Float = 0
 
-    public init(length: Int, observationBytes: Int, actionWidth: Int = 1, stateSize: Int = 0) {
+    /// - Parameter returnDiscount: γ of the running return the unrolls carry for reward
+    ///   normalisation (the learner's discount; 1: undiscounted).
+    public init(length: Int, observationBytes: Int, actionWidth: Int = 1, stateSize: Int = 0, returnDiscount: Float = 1) {
         self.length = length
+        self.returnDiscount = returnDiscount
         current = Unroll(length: length, observationBytes: observationBytes, actionWidth: actionWidth, stateSize: stateSize)
         stagedState = Array(repeating: 0, count: stateSize)
     }
@@ -60,6 +67,9 @@ public struct UnrollBuilder: Sendable {
         }
         current.behaviourLogProbabilities[t] = logProbability
         current.versions[t] = version
+        runningReturn = Unroll.runningReturn(after: runningReturn, stepType: current.stepTypes[t], reward: current.rewards[t],
+                                             discount: returnDiscount)
+        if t == 0 { current.initialReturn = runningReturn }
         count += 1
         guard count == length + 1 else { return nil }
         let complete = current
@@ -73,6 +83,7 @@ public struct UnrollBuilder: Sendable {
         let last = length, bytes = complete.observationBytes, width = complete.actionWidth
         current = Unroll(length: length, observationBytes: bytes, actionWidth: width, stateSize: stagedState.count)
         current.initialState = stagedState
+        current.initialReturn = runningReturn
         current.stepTypes[0] = complete.stepTypes[last]
         current.rewards[0] = complete.rewards[last]
         current.discounts[0] = complete.discounts[last]

@@ -37,6 +37,7 @@ final class CheckpointWriter: @unchecked Sendable {
         checkpoint.envSteps = statistics.value?.envSteps ?? 0
         checkpoint.episodes = statistics.value?.episodeSummary.completed ?? 0
         checkpoint.generatorState = generator
+        checkpoint.returnStatistics = learner.savedReturnStatistics ?? []
         checkpoint.algorithm = learner.settings.algorithm.rawValue
         checkpoint.configuration = plan?.configuration ?? ""
         return checkpoint

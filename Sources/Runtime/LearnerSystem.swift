@@ -67,7 +67,8 @@ public final class LearnerSystem: @unchecked Sendable {
                                   backend: learning.learnerThreads > 1 ? SplitCPUBackend() : CPUBackend())
             if let checkpoint = resume?.checkpoint {
                 learner.restore(parameters: checkpoint.parameters, optimizer: checkpoint.optimizerFirst, checkpoint.optimizerSecond,
-                                steps: checkpoint.optimizerSteps, framesTrained: checkpoint.framesTrained)
+                                steps: checkpoint.optimizerSteps, framesTrained: checkpoint.framesTrained,
+                                returnStatistics: checkpoint.returnStatistics.isEmpty ? nil : checkpoint.returnStatistics)
             }
             let queue = learning.makeQueue()
             let writer = CheckpointWriter(envName: spec.envName, architecture: architecture, plan: plan,
@@ -83,7 +84,8 @@ public final class LearnerSystem: @unchecked Sendable {
                 learner: learner, queue: queue, replay: learning.replay, seed: model.seed &+ UInt64(configuration.job?.rank ?? 0),
                 generatorState: resume?.checkpoint.generatorState, checkpointSeconds: plan?.intervalSeconds,
                 checkpoint: periodic, joinGroup: joinGroup, jobCounters: configuration.job == nil ? nil : counters)
-            serverConfiguration.recording = .init(unrollLength: learning.settings.unrollLength, queue: queue)
+            serverConfiguration.recording = .init(unrollLength: learning.settings.unrollLength, queue: queue,
+                                                 returnDiscount: learning.settings.discount)
             serverConfiguration.framesTrained = { loop.progress.framesTrained }
             serverConfiguration.skippedUpdates = { loop.progress.skippedNonFiniteSteps }
             trainingService = TrainingService(loop: loop, writer: writer, drainSeconds: configuration.drainSeconds, logger: logger)

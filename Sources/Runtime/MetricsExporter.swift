@@ -49,6 +49,8 @@ public final class MetricsExporter: Sendable {
             text.histogram("seedrl_learner_step_seconds", "Seconds per learner step.", training.stepSeconds)
             text.histogram("seedrl_policy_lag_versions", "Mean policy lag of each learner step.", training.policyLag)
             let last = training.progress.last
+            text.gauge("seedrl_reward_factor", "What the last step's rewards were multiplied by (--reward-scale, times 1/std of the returns with --reward-normalization return).",
+                       Double(last.rewardFactor))
             text.gauge("seedrl_policy_lag_median_versions", "Median policy lag of the last step's transitions.", last.policyLagMedian)
             text.gauge("seedrl_policy_lag_p90_versions", "90th percentile policy lag of the last step's transitions.", last.policyLagP90)
             text.gauge("seedrl_policy_lag_max_versions", "Largest policy lag of the last step's transitions.", last.policyLagMax)

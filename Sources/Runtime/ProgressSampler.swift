@@ -83,6 +83,7 @@ public struct ProgressSampler {
                 ("learner/policy_lag_p90", report.policyLagP90),
                 ("learner/policy_lag_max", report.policyLagMax),
                 ("learner/learning_rate", Double(report.learningRate)),
+                ("learner/reward_factor", Double(report.rewardFactor)),
                 ("losses/policy", Double(report.policyLoss)),
                 ("losses/baseline", Double(report.baselineLoss)),
                 ("losses/entropy", Double(report.entropy)),

@@ -44,6 +44,9 @@ public struct RunCard: Codable, Sendable, Equatable {
         public var maxGradientNorm: Float?
         public var ppoEpochs: Int?
         public var ppoMinibatches: Int?
+        /// Absent in cards written before reward normalisation existed.
+        public var rewardScale: Float?
+        public var rewardNormalization: String?
     }
 
     public struct Results: Codable, Sendable, Equatable {
@@ -100,7 +103,8 @@ public struct RunCard: Codable, Sendable, Equatable {
                             normalizeAdvantages: s.normalizeAdvantages, algorithm: s.algorithm.rawValue,
                             learningRateDecayFrames: s.learningRateDecayFrames, maxGradientNorm: s.maxGradientNorm,
                             ppoEpochs: s.algorithm == .ppo ? s.ppo.epochs : nil,
-                            ppoMinibatches: s.algorithm == .ppo ? s.ppo.minibatches : nil)
+                            ppoMinibatches: s.algorithm == .ppo ? s.ppo.minibatches : nil,
+                            rewardScale: s.rewardScale, rewardNormalization: s.rewardNormalization.rawValue)
         }
     }
 

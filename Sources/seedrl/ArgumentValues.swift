@@ -14,6 +14,7 @@ extension KnownEnvironment: ExpressibleByArgument {
 
 extension OptimizerKind: ExpressibleByArgument {}
 extension AlgorithmKind: ExpressibleByArgument {}
+extension RewardNormalization: ExpressibleByArgument {}
 extension PPOAdvantages: ExpressibleByArgument {}
 extension TorsoKind: ExpressibleByArgument {}
 extension UnrollQueuePolicy: ExpressibleByArgument {}

@@ -53,6 +53,9 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Multiply rewards by this before learning (episode returns are reported unscaled). (default: \(LearnerSettings().rewardScale); \(TaskDefaults.continuousControl.learning.rewardScale) for box actions)")
     var rewardScale: Float?
 
+    @Option(help: "Also divide rewards (after --reward-scale) by the running standard deviation of each environment's discounted return, as Gymnasium's NormalizeReward does for CleanRL's MuJoCo PPO: none, or return. (default: none)")
+    var rewardNormalization: RewardNormalization?
+
     @Option(help: "Weight of the baseline (value) loss.")
     var baselineCost: Float = LearnerSettings().baselineCost
 
@@ -132,6 +135,7 @@ struct LearningOptions: ParsableArguments {
         settings.baselineCost = baselineCost
         settings.entropyCost = entropyCost ?? settings.entropyCost
         settings.rewardScale = rewardScale ?? settings.rewardScale
+        settings.rewardNormalization = rewardNormalization ?? settings.rewardNormalization
         settings.normalizeAdvantages = normalizeAdvantages || settings.normalizeAdvantages
         if let maxGradNorm { settings.maxGradientNorm = maxGradNorm > 0 ? maxGradNorm : nil }
         let decayFrames = learningRateDecayFrames ?? (task.decaysLearningRateOverBudget ? budget : nil) ?? 0

@@ -29,7 +29,7 @@ final class TrainingServerTests: XCTestCase {
         let queue = UnrollQueue(capacity: 8, policy: .block)
         let training = TrainingLoop(learner: learner, queue: queue, replay: nil, seed: 5)
         var configuration = LearnerServerConfiguration(spec: ServerFixture.cartPole, listenAddresses: ["127.0.0.1:0"])
-        configuration.recording = .init(unrollLength: settings.unrollLength, queue: queue)
+        configuration.recording = .init(unrollLength: settings.unrollLength, queue: queue, returnDiscount: settings.discount)
         configuration.skippedUpdates = { training.progress.skippedNonFiniteSteps }
         configuration.valueLimits = ValueLimits(maxAbsReward: .infinity, maxAbsObservation: .infinity)
         let server = try LearnerServer(

@@ -116,4 +116,31 @@ final class UnrollBuilderTests: XCTestCase {
         XCTAssertEqual(unrolls[0].initialState, [0, 0])
         XCTAssertEqual(unrolls[1].initialState, [2, -2], "timestep 2 opens the second unroll")
     }
+
+    /// Reward normalisation needs each lane's running discounted return, restarting at
+    /// every FIRST, continued across unrolls: each unroll carries it at timestep 0, and
+    /// continuing it through the unroll's rewards gives the lane's own.
+    func testUnrollsCarryTheLanesRunningReturn() {
+        let discount: Float = 0.5
+        var builder = UnrollBuilder(length: 3, observationBytes: 1, returnDiscount: discount)
+        let types: [StepType] = [.first, .mid, .mid, .mid, .last, .first, .mid, .mid, .mid, .mid]
+        let rewards: [Float] = [0, 1, 2, 4, 8, 0, 3, 1, 2, 6]
+        var expected: [Float] = [], running: Float = 0
+        var unrolls: [Unroll] = []
+        for (type, reward) in zip(types, rewards) {
+            running = type == .first ? reward : discount * running + reward
+            expected.append(running)
+            if let unroll = [UInt8(0)].withUnsafeBytes({ bytes in
+                builder.append(stepType: type, reward: reward, discount: 1, observation: bytes, action: [0], logProbability: 0, version: 0)
+            }) { unrolls.append(unroll) }
+        }
+        XCTAssertEqual(unrolls.count, 3)
+        XCTAssertEqual(expected, [0, 1, 2.5, 5.25, 10.625, 0, 3, 2.5, 3.25, 7.625])
+        for (index, unroll) in unrolls.enumerated() {
+            XCTAssertEqual(unroll.initialReturn, expected[3 * index], "unroll \(index) starts at the lane's return")
+            var continued: [Float] = []
+            unroll.forEachRunningReturn(discount: discount) { continued.append($0) }
+            XCTAssertEqual(continued, Array(expected[(3 * index + 1)...(3 * index + 3)]), "unroll \(index)")
+        }
+    }
 }
