@@ -60,10 +60,10 @@ public struct LearnerServerConfiguration: Sendable {
     public struct Recording: Sendable {
         public var unrollLength: Int
         public var queue: UnrollQueue
-        /// γ of the running return each unroll carries, which reward normalisation reads
-        /// (a learner passes its discount; 1 leaves the return undiscounted).
+        /// γ of the running return each unroll carries, which reward normalisation reads:
+        /// the learner's discount (no default, so no learner can forget it).
         public var returnDiscount: Float
-        public init(unrollLength: Int, queue: UnrollQueue, returnDiscount: Float = 1) {
+        public init(unrollLength: Int, queue: UnrollQueue, returnDiscount: Float) {
             self.unrollLength = unrollLength
             self.queue = queue
             self.returnDiscount = returnDiscount

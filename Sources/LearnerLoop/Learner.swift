@@ -115,12 +115,13 @@ public final class Learner: @unchecked Sendable {
             precondition(weights?.allSatisfy { $0 == 1 } ?? true, "PPO runs without replay")
             return ppoStep(unrolls, ppo: ppo, group: group)
         }
-        var report = computeGradient(unrolls, weights: weights, fresh: fresh)
+        precondition(unrolls.count == settings.batchSize)
+        setRewardFactor(fresh: unrolls.prefix(fresh ?? unrolls.count), group: group)
+        var report = computeGradient(unrolls, weights: weights, gatherStatistics: true)
         if let group {
             let started = MonotonicClock.now()
             gradient.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
             inputStatistics?.withPending { group.sumInPlace($0) }
-            returnStatistics?.withPending { group.sumInPlace($0) }
             report.reduceSeconds = Double(MonotonicClock.now() - started) / 1e9
         }
         applyGradient(contributors: group?.size ?? 1, report: &report)
@@ -143,7 +144,7 @@ public final class Learner: @unchecked Sendable {
     /// the ranks make the same number of updates (the KL stop looks at the ranks' mean KL),
     /// so they stay in step and keep identical parameters.
     private func ppoStep(_ unrolls: [Unroll], ppo: PPOAlgorithm, group: DataParallelGroup?) -> TrainingStepReport {
-        setRewardFactor(fresh: unrolls[...])
+        setRewardFactor(fresh: unrolls[...], group: group)
         runForward(unrolls, gatherStatistics: true)
         parameters.withUnsafeBufferPointer {
             ppo.prepare(unrolls: unrolls, forward: forward, headParameters: $0.baseAddress! + headParameterOffset)
@@ -163,10 +164,7 @@ public final class Learner: @unchecked Sendable {
                     let started = MonotonicClock.now()
                     gradient.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
                     // The batch's input statistics join the job's with its first update.
-                    if updates == 0 {
-                        inputStatistics?.withPending { group.sumInPlace($0) }
-                        returnStatistics?.withPending { group.sumInPlace($0) }
-                    }
+                    if updates == 0 { inputStatistics?.withPending { group.sumInPlace($0) } }
                     if settings.ppo.targetKL != nil {
                         var kl = [report.approximateKL ?? 0]
                         kl.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
@@ -183,7 +181,6 @@ public final class Learner: @unchecked Sendable {
             }
         }
         last.minibatchUpdates = updates
-        last.rewardFactor = ppo.rewardFactor
         last.reduceSeconds = reduceSeconds
         last.frames = unrolls.count * settings.unrollLength * (group?.size ?? 1)
         framesTrained += UInt64(last.frames)
@@ -229,17 +226,17 @@ public final class Learner: @unchecked Sendable {
     /// the parameters are not touched.
     public func computeGradient(_ unrolls: [Unroll], weights: [Float]? = nil, fresh: Int? = nil) -> TrainingStepReport {
         precondition(unrolls.count == settings.batchSize)
-        setRewardFactor(fresh: unrolls.prefix(fresh ?? unrolls.count))
-        var report = computeGradient(unrolls, weights: weights, gatherStatistics: true)
-        report.rewardFactor = algorithm.rewardFactor
-        return report
+        setRewardFactor(fresh: unrolls.prefix(fresh ?? unrolls.count), group: nil)
+        return computeGradient(unrolls, weights: weights, gatherStatistics: true)
     }
 
-    /// Gathers the fresh unrolls' returns (when rewards are normalised) and sets what the
-    /// algorithm multiplies this batch's rewards by.
-    private func setRewardFactor(fresh: ArraySlice<Unroll>) {
+    /// Gathers the fresh unrolls' returns (when rewards are normalised; with a `group`,
+    /// summed across its ranks first, so every rank scales its batch alike) and sets what
+    /// the algorithm multiplies this batch's rewards by.
+    private func setRewardFactor(fresh: ArraySlice<Unroll>, group: DataParallelGroup?) {
         guard returnStatistics != nil else { return }
         returnStatistics!.gather(fresh)
+        if let group { returnStatistics!.withPending { group.sumInPlace($0) } }
         algorithm.rewardFactor = settings.rewardScale * returnStatistics!.rewardFactor
     }
 
@@ -269,6 +266,7 @@ public final class Learner: @unchecked Sendable {
             }
         }
         report.frames = unrolls.count * length
+        report.rewardFactor = algorithm.rewardFactor
         return report
     }
 

@@ -10,8 +10,9 @@ import Replay
 /// through each unroll's rewards), so the statistics are gathered here, on the learner
 /// thread, batch by batch, as `InputStatistics` are: the server's hot path writes nothing
 /// shared. Every new timestep of every fresh unroll joins once (replayed unrolls were
-/// counted when fresh), merged with Chan et al.'s parallel update in Double. Like
-/// Gymnasium's, the statistics start from variance 1 with a weight of 1e-4 samples.
+/// counted when fresh), merged with Chan et al.'s parallel update in Double. As in
+/// Gymnasium, the statistics start from variance 1 with a weight of 1e-4 samples, and
+/// rewards are scaled by the statistics as they stand, drifting with them.
 struct ReturnStatistics: Equatable {
     static let epsilon = 1e-8
     static let priorCount = 1e-4
@@ -26,7 +27,8 @@ struct ReturnStatistics: Equatable {
         self.discount = discount
     }
 
-    /// Counts the running returns after timesteps 1...T of each unroll.
+    /// Counts the running returns after timesteps 1...T of each unroll (but FIRST's, which
+    /// ends no transition).
     mutating func gather(_ unrolls: ArraySlice<Unroll>) {
         var n = 0.0, sum = 0.0, squares = 0.0
         for unroll in unrolls {
@@ -42,9 +44,10 @@ struct ReturnStatistics: Equatable {
         pending[2] += squares
     }
 
-    /// What rewards are multiplied by for the batch gathered now: 1/√(var + ε) of the
-    /// running statistics with the gathered batch joined (without merging it: a rank of a
-    /// data-parallel job merges the job's sum after the step).
+    /// What rewards are divided by for the batch gathered now: 1/√(var + ε) of the running
+    /// statistics with the gathered batch (a data-parallel job's: summed across its ranks)
+    /// joined, so the first batch is already normalised; it is merged for good once the
+    /// step is applied.
     var rewardFactor: Float {
         var joined = self
         joined.merge()

@@ -69,20 +69,22 @@ public struct Unroll: Sendable {
     public func isTransition(_ t: Int) -> Bool { stepTypes[t] != .last && stepTypes[t + 1] != .first }
 
     /// The running discounted return after a timestep: `reward` (for the action before it)
-    /// plus γ × the return before, restarting at each FIRST (as Gymnasium's
-    /// `NormalizeReward` tracks it, except that its terminal reward counts as well).
+    /// plus γ × the return before, restarting at each FIRST. (Gymnasium's `NormalizeReward`
+    /// restarts at the terminal step itself, whose return is then its reward alone; here
+    /// the terminal step's return is the whole episode's.)
     @inline(__always)
     public static func runningReturn(after previous: Float, stepType: StepType, reward: Float, discount: Float) -> Float {
         stepType == .first ? reward : discount * previous + reward
     }
 
-    /// Calls `body` with the running return after each of timesteps 1...T (timestep 0's
-    /// is `initialReturn`, counted with the unroll before, whose last timestep it is).
+    /// Calls `body` with the running return after each of timesteps 1...T that ends a
+    /// transition, FIRST's excluded (timestep 0's is `initialReturn`, counted with the
+    /// unroll before, whose last timestep it is).
     public func forEachRunningReturn(discount: Float, _ body: (Float) -> Void) {
         var value = initialReturn
         for t in 1..<timesteps {
             value = Self.runningReturn(after: value, stepType: stepTypes[t], reward: rewards[t], discount: discount)
-            body(value)
+            if stepTypes[t] != .first { body(value) }
         }
     }
 

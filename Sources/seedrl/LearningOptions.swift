@@ -53,7 +53,7 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Multiply rewards by this before learning (episode returns are reported unscaled). (default: \(LearnerSettings().rewardScale); \(TaskDefaults.continuousControl.learning.rewardScale) for box actions)")
     var rewardScale: Float?
 
-    @Option(help: "Also divide rewards (after --reward-scale) by the running standard deviation of each environment's discounted return, as Gymnasium's NormalizeReward does for CleanRL's MuJoCo PPO: none, or return. (default: none)")
+    @Option(help: "Divide rewards by the running standard deviation of each environment's discounted return (return), as Gymnasium's NormalizeReward does for CleanRL's MuJoCo PPO, or not (none); --reward-scale then multiplies them, 1 unless given. (default: none)")
     var rewardNormalization: RewardNormalization?
 
     @Option(help: "Weight of the baseline (value) loss.")
@@ -134,8 +134,9 @@ struct LearningOptions: ParsableArguments {
         settings.discount = discount ?? settings.discount
         settings.baselineCost = baselineCost
         settings.entropyCost = entropyCost ?? settings.entropyCost
-        settings.rewardScale = rewardScale ?? settings.rewardScale
         settings.rewardNormalization = rewardNormalization ?? settings.rewardNormalization
+        // Normalised rewards need no task's fixed scale on top (box actions' 0.1).
+        settings.rewardScale = rewardScale ?? (rewardNormalization == .returns ? 1 : settings.rewardScale)
         settings.normalizeAdvantages = normalizeAdvantages || settings.normalizeAdvantages
         if let maxGradNorm { settings.maxGradientNorm = maxGradNorm > 0 ? maxGradNorm : nil }
         let decayFrames = learningRateDecayFrames ?? (task.decaysLearningRateOverBudget ? budget : nil) ?? 0

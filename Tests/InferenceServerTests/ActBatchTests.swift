@@ -132,7 +132,7 @@ final class ActBatchTests: XCTestCase {
     /// each holding only its lane's rewards.
     func testEveryLaneRecordsItsOwnTrajectory() throws {
         let queue = UnrollQueue(capacity: 16, policy: .block)
-        try ServerFixture.withServer(configure: { $0.recording = .init(unrollLength: 2, queue: queue) }) { fixture in
+        try ServerFixture.withServer(configure: { $0.recording = .init(unrollLength: 2, queue: queue, returnDiscount: 1) }) { fixture in
             let client = try fixture.batchClient(lanes: 3)
             XCTAssertNotNil(client.roundTrip([.first, .first, .first]))
             for step in 1...4 {

@@ -32,7 +32,7 @@ final class ActionSpaceTests: XCTestCase {
     /// bound itself; the unroll keeps each sample unclipped, with its log-probability.
     func testBoxActionsAreClippedIntoTheirBoundsAndTheUnrollKeepsTheSample() throws {
         let queue = UnrollQueue(capacity: 64, policy: .dropOldest)
-        try ServerFixture.withServer(spec: Self.pendulum, configure: { $0.recording = .init(unrollLength: 10, queue: queue) }) { fixture in
+        try ServerFixture.withServer(spec: Self.pendulum, configure: { $0.recording = .init(unrollLength: 10, queue: queue, returnDiscount: 1) }) { fixture in
             let client = try fixture.client()
             var sent: [Float] = []
             for step in 0..<201 {

@@ -127,7 +127,7 @@ final class StreamLimitTests: XCTestCase {
         // A CartPole stream: its 16-byte input row and an unroll of 21 timesteps.
         let perStream = 16 + Unroll.storageBytes(length: 20, observationBytes: 16, actionWidth: 1)
         try ServerFixture.withServer(configure: {
-            $0.recording = .init(unrollLength: 20, queue: UnrollQueue(capacity: 64, policy: .dropOldest))
+            $0.recording = .init(unrollLength: 20, queue: UnrollQueue(capacity: 64, policy: .dropOldest), returnDiscount: 1)
             $0.maxStreamMemoryBytes = perStream + perStream / 2
         }) { fixture in
             let invalid = try fixture.client()

@@ -8,7 +8,7 @@ import XCTest
 final class OnPolicyGateTests: XCTestCase {
     func testAStepIsAnsweredOnlyAfterTheWaitingBatchIsTrained() throws {
         let queue = UnrollQueue(capacity: 1, policy: .onPolicy)
-        try ServerFixture.withServer(configure: { $0.recording = .init(unrollLength: 2, queue: queue) }) { fixture in
+        try ServerFixture.withServer(configure: { $0.recording = .init(unrollLength: 2, queue: queue, returnDiscount: 1) }) { fixture in
             let client = try fixture.client()
             // Three timesteps make an unroll of 2 transitions: the queue (one batch) is full.
             client.roundTrip(.first)
@@ -33,7 +33,7 @@ final class OnPolicyGateTests: XCTestCase {
     /// its unrolls for a learner that goes on (nobody trains here).
     func testStoppingTheServerEndsTheWait() throws {
         let queue = UnrollQueue(capacity: 1, policy: .onPolicy)
-        try ServerFixture.withServer(configure: { $0.recording = .init(unrollLength: 2, queue: queue) }) { fixture in
+        try ServerFixture.withServer(configure: { $0.recording = .init(unrollLength: 2, queue: queue, returnDiscount: 1) }) { fixture in
             let client = try fixture.client()
             for type in [StepType.first, .mid, .mid] { client.roundTrip(type) }
             XCTAssertTrue(eventually { queue.depth == 1 })

@@ -46,7 +46,7 @@ final class RecurrentServerTests: XCTestCase {
         let queue = UnrollQueue(capacity: 16, policy: .block)
         let a: [[Float]] = (0..<7).map { i in [Float(i) * 0.3, 0.5, -0.2, Float(i % 2)] }
         let b: [[Float]] = (0..<3).map { i in [-0.7, Float(i) * 0.2, 0.9, 0.1] }
-        try ServerFixture.withServer(configure: { $0.recording = .init(unrollLength: 2, queue: queue) }, lstmSize: 3) { fixture in
+        try ServerFixture.withServer(configure: { $0.recording = .init(unrollLength: 2, queue: queue, returnDiscount: 1) }, lstmSize: 3) { fixture in
             let streamA = try fixture.client(), streamB = try fixture.client()
             // Interleaved: A and B alternate, so a server mixing states would show it.
             for i in 0..<3 {

@@ -27,7 +27,7 @@ final class RunningReturnTests: XCTestCase {
             XCTAssertEqual(fromA.map(\.initialReturn), [0, 5])
             var continued: [Float] = []
             for unroll in fromA { unroll.forEachRunningReturn(discount: discount) { continued.append($0) } }
-            XCTAssertEqual(continued, [2, 5, 10.5, 0])
+            XCTAssertEqual(continued, [2, 5, 10.5], "the FIRST after LAST restarts it and adds no sample")
             var returnsB: [Float] = []
             fromB[0].forEachRunningReturn(discount: discount) { returnsB.append($0) }
             XCTAssertEqual(fromB[0].initialReturn, 0)

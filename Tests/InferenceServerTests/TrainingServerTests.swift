@@ -113,7 +113,7 @@ final class TrainingServerTests: XCTestCase {
         let learner = Learner(architecture: architecture, settings: settings, store: store)
         let training = TrainingLoop(learner: learner, queue: queue, replay: nil, seed: seed)
         var configuration = LearnerServerConfiguration(spec: ServerFixture.cartPole, listenAddresses: ["127.0.0.1:0"])
-        configuration.recording = .init(unrollLength: unrollLength, queue: queue)
+        configuration.recording = .init(unrollLength: unrollLength, queue: queue, returnDiscount: settings.discount)
         configuration.framesTrained = { training.progress.framesTrained }
         configuration.skippedUpdates = { training.progress.skippedNonFiniteSteps }
         let server = try LearnerServer(
@@ -160,7 +160,7 @@ final class TrainingServerTests: XCTestCase {
 final class RecordingTests: XCTestCase {
     func testStepsBecomeUnrollsAndAnEndedStreamLeavesNoPartialOne() throws {
         let queue = UnrollQueue(capacity: 16, policy: .block)
-        try ServerFixture.withServer(configure: { $0.recording = .init(unrollLength: 3, queue: queue) }) { fixture in
+        try ServerFixture.withServer(configure: { $0.recording = .init(unrollLength: 3, queue: queue, returnDiscount: 1) }) { fixture in
             let leaving = try fixture.client()
             leaving.roundTrip(.first)
             leaving.roundTrip(.mid, reward: 1)

@@ -30,13 +30,23 @@ final class ReturnNormalizationTests: XCTestCase {
     /// A lane's unrolls in order, rewards × `scale`: episodes of 7 steps, each unroll
     /// carrying the running return (γ 0.9) its lane had at timestep 0.
     private func lane(seed: UInt64, unrolls count: Int, scale: Float = 1) -> [Unroll] {
+        laneWithReturns(seed: seed, unrolls: count, scale: scale).unrolls
+    }
+
+    /// The lane's unrolls and, computed here step by step, the running return after each
+    /// step of unroll k's new timesteps (steps 5k+1 ... 5k+5) that is not FIRST.
+    private func laneWithReturns(seed: UInt64, unrolls count: Int, scale: Float) -> (unrolls: [Unroll], returns: [[Double]]) {
         var builder = UnrollBuilder(length: 5, observationBytes: 16, returnDiscount: 0.9)
         var generator = SeededGenerator(seed: seed)
         var unrolls: [Unroll] = []
+        var returns: [[Double]] = Array(repeating: [], count: count + 1)
+        var running = 0.0
         var step = 0
         while unrolls.count < count {
             let type: StepType = step % 7 == 0 ? .first : (step % 7 == 6 ? .last : .mid)
             let reward = type == .first ? 0 : scale * (1 + Float.random(in: -1...1, using: &generator))
+            running = type == .first ? Double(reward) : 0.9 * running + Double(reward)
+            if step > 0 && type != .first { returns[(step - 1) / 5].append(running) }
             let observation = (0..<4).map { _ in Float.random(in: -1...1, using: &generator) }
             let action: [Float] = [Float(Int.random(in: 0..<3, using: &generator))]
             let logProbability = Float.random(in: -2 ... -0.5, using: &generator)
@@ -46,24 +56,27 @@ final class ReturnNormalizationTests: XCTestCase {
             }) { unrolls.append(unroll) }
             step += 1
         }
-        return unrolls
+        return (unrolls, Array(returns.prefix(count)))
+    }
+
+    private static func variance(_ values: [Double]) -> (mean: Double, variance: Double) {
+        let mean = values.reduce(0, +) / Double(values.count)
+        return (mean, values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count))
     }
 
     func testStatisticsAreThoseOfTheLanesRunningReturns() {
-        let lanes = [lane(seed: 1, unrolls: 6), lane(seed: 2, unrolls: 6)]
+        let lanes = [laneWithReturns(seed: 1, unrolls: 6, scale: 1), laneWithReturns(seed: 2, unrolls: 6, scale: 1)]
         var statistics = ReturnStatistics(discount: 0.9)
-        var seen: [Double] = []
         for index in 0..<6 {
-            let batch = [lanes[0][index], lanes[1][index]]
-            statistics.gather(batch[...])
+            statistics.gather([lanes[0].unrolls[index], lanes[1].unrolls[index]][...])
             statistics.merge()
-            for unroll in batch { unroll.forEachRunningReturn(discount: 0.9) { seen.append(Double($0)) } }
         }
-        XCTAssertEqual(seen.count, 60)
-        let mean = seen.reduce(0, +) / 60, variance = seen.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 60
+        let seen = lanes.flatMap { $0.returns.joined() }
+        XCTAssertEqual(seen.count, 60 - 8, "60 new timesteps, 8 of them FIRST")
+        let (mean, variance) = Self.variance(seen)
         XCTAssertGreaterThan(variance, 1, "returns of up to ~8 spread well past the prior's 1")
         XCTAssertEqual(statistics.mean, mean, accuracy: 1e-4 * mean)
-        XCTAssertEqual(statistics.m2 / statistics.count, variance, accuracy: 1e-4 * variance, "the prior's weight of 1e-4 is lost in 60")
+        XCTAssertEqual(statistics.m2 / statistics.count, variance, accuracy: 1e-4 * variance, "the prior's weight of 1e-4 is lost in 52")
         XCTAssertEqual(Double(statistics.rewardFactor), 1 / variance.squareRoot(), accuracy: 1e-4 / variance.squareRoot())
     }
 
@@ -98,12 +111,17 @@ final class ReturnNormalizationTests: XCTestCase {
 
     func testReplayedUnrollsAndSkippedStepsLeaveTheStatisticsAlone() {
         let learner = learner(normalized: true)
-        let lanes = [lane(seed: 7, unrolls: 3), lane(seed: 8, unrolls: 3)]
-        _ = learner.step([lanes[0][0], lanes[1][0]])
-        let afterOne = learner.savedReturnStatistics!
-        XCTAssertEqual(afterOne[0], 10, accuracy: 1e-3, "two unrolls of 5 new timesteps")
-        _ = learner.step([lanes[0][1], lanes[0][0]], fresh: 1)
-        XCTAssertEqual(learner.savedReturnStatistics![0], 15, accuracy: 1e-3, "the replayed unroll was counted when fresh")
+        let (a, returnsA) = laneWithReturns(seed: 7, unrolls: 3, scale: 1)
+        let (b, returnsB) = laneWithReturns(seed: 8, unrolls: 3, scale: 30)
+        let lanes = [a, b]
+        _ = learner.step([a[0], b[0]])
+        _ = learner.step([a[1], b[0]], fresh: 1)  // b's rewards are 30× a's: counted twice, they would show
+        let saved = learner.savedReturnStatistics!
+        let seen = returnsA[0] + returnsB[0] + returnsA[1]
+        let (mean, variance) = Self.variance(seen)
+        XCTAssertEqual(saved[0], Double(seen.count), accuracy: 1e-3, "the replayed unroll was counted when fresh, once")
+        XCTAssertEqual(saved[1], mean, accuracy: 1e-4 * abs(mean))
+        XCTAssertEqual(saved[2] / saved[0], variance, accuracy: 1e-4 * variance)
 
         // A NaN observation (the server refuses one; the learner must survive it anyway)
         // makes the gradient NaN: the step is skipped.
@@ -149,4 +167,42 @@ final class ReturnNormalizationTests: XCTestCase {
             }
         }
     }
+
+    /// In a data-parallel job every rank scales its batch by the job's statistics: the
+    /// ranks' returns are summed before the factor is taken (here the other rank is a
+    /// stand-in whose returns, 30× these, arrive through the group's sum).
+    func testRanksScaleTheirBatchesByTheJobsStatistics() {
+        for algorithm in [AlgorithmKind.vtrace, .ppo] {
+            let (own, ownReturns) = laneWithReturns(seed: 11, unrolls: 2, scale: 1)
+            let (other, otherReturns) = laneWithReturns(seed: 12, unrolls: 2, scale: 30)
+            var otherRank = ReturnStatistics(discount: 0.9)
+            otherRank.gather(other[...])
+            let group = OtherRankGroup(otherPending: otherRank.pending)
+            let report = learner(normalized: true, algorithm: algorithm).step(own, group: group)
+            let (_, variance) = Self.variance(Array(ownReturns.joined()) + Array(otherReturns.joined()))
+            XCTAssertEqual(Double(report.rewardFactor), 1 / variance.squareRoot(), accuracy: 1e-4 / variance.squareRoot(),
+                           "\(algorithm): the job's spread, not this rank's")
+            XCTAssertEqual(group.returnSums, 1, "\(algorithm): the returns are summed once per batch")
+        }
+    }
+}
+
+/// A group of two ranks where the other rank's gradient equals this one's and its return
+/// sums are given: what one rank of a data-parallel job sees.
+private final class OtherRankGroup: DataParallelGroup, @unchecked Sendable {
+    let otherPending: [Double]
+    var returnSums = 0
+    init(otherPending: [Double]) { self.otherPending = otherPending }
+    var rank: Int { 0 }
+    var size: Int { 2 }
+    func sumInPlace(_ values: UnsafeMutableBufferPointer<Float>) { for i in values.indices { values[i] *= 2 } }
+    func sumInPlace(_ values: UnsafeMutableBufferPointer<Double>) {
+        precondition(values.count == 3, "only the return statistics are Doubles here")
+        returnSums += 1
+        for i in values.indices { values[i] += otherPending[i] }
+    }
+    func broadcast(_ values: UnsafeMutableBufferPointer<Float>, from root: Int) {}
+    func broadcast(_ values: UnsafeMutableBufferPointer<Double>, from root: Int) {}
+    func abort(reason: String) -> Never { fatalError(reason) }
+    func leave() {}
 }

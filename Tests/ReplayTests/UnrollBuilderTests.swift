@@ -119,12 +119,14 @@ final class UnrollBuilderTests: XCTestCase {
 
     /// Reward normalisation needs each lane's running discounted return, restarting at
     /// every FIRST, continued across unrolls: each unroll carries it at timestep 0, and
-    /// continuing it through the unroll's rewards gives the lane's own.
+    /// continuing it through the unroll's rewards gives the lane's own at every timestep
+    /// but FIRST (which ends no transition) — here one inside an unroll and one on the
+    /// timestep two unrolls share.
     func testUnrollsCarryTheLanesRunningReturn() {
         let discount: Float = 0.5
         var builder = UnrollBuilder(length: 3, observationBytes: 1, returnDiscount: discount)
-        let types: [StepType] = [.first, .mid, .mid, .mid, .last, .first, .mid, .mid, .mid, .mid]
-        let rewards: [Float] = [0, 1, 2, 4, 8, 0, 3, 1, 2, 6]
+        let types: [StepType] = [.first, .mid, .last, .first, .mid, .last, .first, .mid, .mid, .mid, .mid, .mid, .mid]
+        let rewards: [Float] = [0, 1, 2, 0, 4, 8, 0, 3, 2, 6, 1, 1, 1]
         var expected: [Float] = [], running: Float = 0
         var unrolls: [Unroll] = []
         for (type, reward) in zip(types, rewards) {
@@ -134,13 +136,15 @@ final class UnrollBuilderTests: XCTestCase {
                 builder.append(stepType: type, reward: reward, discount: 1, observation: bytes, action: [0], logProbability: 0, version: 0)
             }) { unrolls.append(unroll) }
         }
-        XCTAssertEqual(unrolls.count, 3)
-        XCTAssertEqual(expected, [0, 1, 2.5, 5.25, 10.625, 0, 3, 2.5, 3.25, 7.625])
-        for (index, unroll) in unrolls.enumerated() {
-            XCTAssertEqual(unroll.initialReturn, expected[3 * index], "unroll \(index) starts at the lane's return")
-            var continued: [Float] = []
-            unroll.forEachRunningReturn(discount: discount) { continued.append($0) }
-            XCTAssertEqual(continued, Array(expected[(3 * index + 1)...(3 * index + 3)]), "unroll \(index)")
+        XCTAssertEqual(unrolls.count, 4)
+        XCTAssertEqual(expected, [0, 1, 2.5, 0, 4, 10, 0, 3, 3.5, 7.75, 4.875, 3.4375, 2.71875])
+        XCTAssertEqual(unrolls.map(\.initialReturn), [0, 0, 0, 7.75], "the last unroll starts mid-episode, at the lane's 7.75")
+        var continued: [[Float]] = []
+        for unroll in unrolls {
+            continued.append([])
+            unroll.forEachRunningReturn(discount: discount) { continued[continued.count - 1].append($0) }
         }
+        XCTAssertEqual(continued, [[1, 2.5], [4, 10], [3, 3.5, 7.75], [4.875, 3.4375, 2.71875]],
+                       "the lane's returns, FIRST (inside an unroll and on a shared timestep) adding no sample")
     }
 }
