@@ -351,6 +351,9 @@ class Connection:
         except (BlockingIOError, InterruptedError):
             return 0
         except OSError as error:
+            # The server closed while we wrote: what it sent before (a GOAWAY) is still in
+            # our receive buffer, and read_for stops at eof, so read it now.
+            self.drain()
             self.note_closed(error)
             return 0
         del self.outbox[:sent]
