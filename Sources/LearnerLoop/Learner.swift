@@ -147,7 +147,7 @@ public final class Learner: @unchecked Sendable {
         setRewardFactor(fresh: unrolls[...], group: group)
         runForward(unrolls, gatherStatistics: true)
         parameters.withUnsafeBufferPointer {
-            ppo.prepare(unrolls: unrolls, forward: forward, headParameters: $0.baseAddress! + headParameterOffset)
+            ppo.prepare(unrolls: unrolls, forward: forward, headParameters: $0.baseAddress! + headParameterOffset, version: store.version)
         }
         let perMinibatch = unrolls.count / settings.ppo.minibatches
         var order = Array(unrolls.indices)
@@ -181,6 +181,8 @@ public final class Learner: @unchecked Sendable {
             }
         }
         last.minibatchUpdates = updates
+        last.batchPolicyLagMedian = ppo.batchLag.policyLagMedian
+        last.batchPolicyLagMax = ppo.batchLag.policyLagMax
         last.reduceSeconds = reduceSeconds
         last.frames = unrolls.count * settings.unrollLength * (group?.size ?? 1)
         framesTrained += UInt64(last.frames)

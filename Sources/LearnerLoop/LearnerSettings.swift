@@ -72,6 +72,11 @@ public struct TrainingStepReport: Sendable, Equatable {
     /// the batch got (fewer than epochs × minibatches when the KL stop ended it).
     public var explainedVariance: Float?
     public var minibatchUpdates: Int?
+    /// PPO only: the batch's policy lag before its first update (median and maximum), the
+    /// staleness of its data; the fields below count the last minibatch's, which add the
+    /// batch's own earlier updates.
+    public var batchPolicyLagMedian: Double?
+    public var batchPolicyLagMax: Double?
     /// The policy lag's distribution over the transitions trained on: median, 90th
     /// percentile and maximum (versions between the acting policy and the learner's).
     public var policyLagMedian: Double = 0

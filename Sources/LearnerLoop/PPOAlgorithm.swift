@@ -21,6 +21,9 @@ final class PPOAlgorithm: Algorithm {
     private let oldValues: UnsafeMutablePointer<Float>
     /// Explained variance of the batch's values before its updates (see `prepare`).
     private(set) var explainedVariance: Float = 0
+    /// The batch's policy lag before its first update (`prepare`): versions between the
+    /// policy that acted and the parameters the batch's training starts from.
+    private(set) var batchLag = TrainingStepReport()
     private let valid: UnsafeMutablePointer<Bool>
     private var logRhos: [Float], discounts: [Float], rewards: [Float], values: [Float]
     /// Which of the batch's unrolls the next `headGradient` call is given, in its order.
@@ -46,8 +49,12 @@ final class PPOAlgorithm: Algorithm {
     }
 
     /// Advantages and value targets of the whole batch from `forward` (run on all of it
-    /// with the parameters before any of this batch's updates).
-    func prepare(unrolls: [Unroll], forward: ForwardWorkspace, headParameters: UnsafePointer<Float>) {
+    /// with the parameters before any of this batch's updates, at `version`).
+    func prepare(unrolls: [Unroll], forward: ForwardWorkspace, headParameters: UnsafePointer<Float>, version: UInt64) {
+        var lag = PolicyLag()
+        for unroll in unrolls { for t in 0..<unroll.length where unroll.isTransition(t) { lag.add(learner: version, behaviour: unroll.versions[t]) } }
+        batchLag = TrainingStepReport()
+        lag.write(into: &batchLag)
         let length = settings.unrollLength, timesteps = length + 1, valueIndex = architecture.valueIndex
         let head = architecture.head
         var parameters = VTrace.Parameters()

@@ -60,6 +60,9 @@ public final class MetricsExporter: Sendable {
                 text.gauge("seedrl_ppo_approx_kl", "PPO: approximate KL(behaviour || current) over the last minibatch.", Double(kl))
                 text.gauge("seedrl_ppo_explained_variance", "PPO: 1 - Var(target - value) / Var(target) of the last batch.",
                            Double(training.progress.last.explainedVariance ?? 0))
+                text.gauge("seedrl_ppo_batch_lag_median_versions",
+                           "PPO: median policy lag of the last batch before its first update (its data's staleness).",
+                           training.progress.last.batchPolicyLagMedian ?? 0)
             }
             if case .box = system.spec.action {
                 let report = training.progress.last

@@ -95,7 +95,9 @@ public struct ProgressSampler {
             if let clipFraction = report.clipFraction, let kl = report.approximateKL {
                 scalars += [("ppo/clip_fraction", Double(clipFraction)), ("ppo/approx_kl", Double(kl)),
                             ("ppo/explained_variance", Double(report.explainedVariance ?? 0)),
-                            ("ppo/minibatch_updates", Double(report.minibatchUpdates ?? 0))]
+                            ("ppo/minibatch_updates", Double(report.minibatchUpdates ?? 0)),
+                            ("ppo/batch_lag_median", report.batchPolicyLagMedian ?? 0),
+                            ("ppo/batch_lag_max", report.batchPolicyLagMax ?? 0)]
             }
             // Box actions: what the policy does with its action space (written once a step has).
             if let mean = report.actionMean, let spread = report.actionStd, let sigma = report.policyStd {

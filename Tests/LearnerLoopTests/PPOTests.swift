@@ -110,6 +110,23 @@ final class PPOTests: XCTestCase {
         XCTAssertNotNil(report.clipFraction)
         XCTAssertTrue(learner.parameters.allSatisfy(\.isFinite))
     }
+
+    /// The batch's own lag (before its first update) reads the staleness of its data; the
+    /// last minibatch's adds the batch's earlier updates.
+    func testTheBatchLagIsTheDatasAgeBeforeTheFirstUpdate() {
+        let (learner, store) = tinyPPOLearner(epochs: 2, minibatches: 2)
+        _ = learner.step((0..<4).map { makeTestUnroll(seed: UInt64($0)) })
+        XCTAssertEqual(store.version, 4)
+        let batch = (0..<4).map { index -> Unroll in
+            var unroll = makeTestUnroll(seed: UInt64(10 + index))
+            for t in 0..<unroll.timesteps { unroll.versions[t] = index == 3 ? 1 : 3 }  // acted 1 and 3 versions ago
+            return unroll
+        }
+        let report = learner.step(batch)
+        XCTAssertEqual(report.batchPolicyLagMedian, 1, "three of the four unrolls were acted one version ago")
+        XCTAssertEqual(report.batchPolicyLagMax, 3)
+        XCTAssertGreaterThanOrEqual(report.policyLagMedian, 4, "the last minibatch comes 3 updates later")
+    }
 }
 
 extension PPOTests {
