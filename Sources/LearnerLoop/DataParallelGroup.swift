@@ -18,9 +18,9 @@ public protocol DataParallelGroup: AnyObject, Sendable {
 
 extension Learner {
     /// Makes this rank's learner start from `root`'s state (its fresh initialisation or the
-    /// checkpoint it resumed): parameters, optimizer moments and counters, and the
-    /// published version. Collective; the job ends if the ranks' models differ in size or
-    /// their learner settings differ (`agreementFields`).
+    /// checkpoint it resumed): parameters, optimizer moments, counters, reward
+    /// normalisation's statistics, and the published version. Collective; the job ends if
+    /// the ranks' models differ in size or their learner settings differ (`agreementFields`).
     public func adoptState(of root: Int, in group: DataParallelGroup) {
         var header: [Double] = [Double(parameters.count), Double(store.version), Double(optimizer.steps), Double(framesTrained)]
         let ownCount = header[0]
@@ -41,7 +41,11 @@ extension Learner {
         values.withUnsafeMutableBufferPointer { group.broadcast($0, from: root) }
         first.withUnsafeMutableBufferPointer { group.broadcast($0, from: root) }
         second.withUnsafeMutableBufferPointer { group.broadcast($0, from: root) }
-        restore(parameters: values, optimizer: first, second, steps: UInt64(header[2]), framesTrained: UInt64(header[3]))
+        // Reward normalisation's statistics (every rank has them or none: the settings agree).
+        var returns = savedReturnStatistics
+        returns?.withUnsafeMutableBufferPointer { group.broadcast($0, from: root) }
+        restore(parameters: values, optimizer: first, second, steps: UInt64(header[2]), framesTrained: UInt64(header[3]),
+                returnStatistics: returns)
         store.reset(to: values, version: UInt64(header[1]))
     }
 }

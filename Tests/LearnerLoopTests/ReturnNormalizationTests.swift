@@ -187,6 +187,50 @@ final class ReturnNormalizationTests: XCTestCase {
     }
 }
 
+extension ReturnNormalizationTests {
+    /// A rank that joins a job takes rank 0's statistics with its parameters (rank 0 may
+    /// have resumed them from a checkpoint; the others start afresh).
+    func testAJoiningRankAdoptsTheStatisticsOfRankZero() {
+        let root = learner(normalized: true), joining = learner(normalized: true)
+        let lanes = [lane(seed: 13, unrolls: 3, scale: 5), lane(seed: 14, unrolls: 3, scale: 5)]
+        for index in 0..<3 { _ = root.step([lanes[0][index], lanes[1][index]]) }
+        let recording = BroadcastGroup(replaying: nil)
+        root.adoptState(of: 0, in: recording)
+        joining.adoptState(of: 0, in: BroadcastGroup(replaying: recording.broadcasts))
+        XCTAssertEqual(joining.parameters, root.parameters)
+        XCTAssertEqual(joining.savedReturnStatistics, root.savedReturnStatistics)
+        XCTAssertNotEqual(joining.savedReturnStatistics, learner(normalized: true).savedReturnStatistics, "not the prior")
+    }
+}
+
+/// Broadcasts as rank 0 sends them (recorded, in order) or as another rank receives them
+/// (the recording replayed into its buffers).
+private final class BroadcastGroup: DataParallelGroup, @unchecked Sendable {
+    private(set) var broadcasts: [[Double]] = []
+    private var replaying: [[Double]]?
+    init(replaying: [[Double]]?) { self.replaying = replaying }
+    var rank: Int { replaying == nil ? 0 : 1 }
+    var size: Int { 2 }
+    func sumInPlace(_ values: UnsafeMutableBufferPointer<Float>) {}
+    func sumInPlace(_ values: UnsafeMutableBufferPointer<Double>) {}
+    func broadcast(_ values: UnsafeMutableBufferPointer<Float>, from root: Int) {
+        var doubles = values.map(Double.init)
+        doubles.withUnsafeMutableBufferPointer { broadcast($0, from: root) }
+        for i in values.indices { values[i] = Float(doubles[i]) }
+    }
+    func broadcast(_ values: UnsafeMutableBufferPointer<Double>, from root: Int) {
+        if replaying != nil {
+            let sent = replaying!.removeFirst()
+            precondition(sent.count == values.count, "a broadcast of another size")
+            for i in values.indices { values[i] = sent[i] }
+        } else {
+            broadcasts.append(Array(values))
+        }
+    }
+    func abort(reason: String) -> Never { fatalError(reason) }
+    func leave() {}
+}
+
 /// A group of two ranks where the other rank's gradient equals this one's and its return
 /// sums are given: what one rank of a data-parallel job sees.
 private final class OtherRankGroup: DataParallelGroup, @unchecked Sendable {
