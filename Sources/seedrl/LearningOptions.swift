@@ -41,7 +41,7 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Optimizer (rmsprop in the Keras form: mean square from 0).")
     var optimizer: OptimizerKind = OptimizerSettings().kind
 
-    @Option(help: "Learning rate. (default: \(LearnerSettings().optimizer.learningRate); \(TaskDefaults.of(.minatarBreakout).learning.optimizer.learningRate) for minatar-breakout; \(TaskDefaults.continuousControl.learning.optimizer.learningRate) for box actions)")
+    @Option(help: "Learning rate. (default: \(LearnerSettings().optimizer.learningRate); \(TaskDefaults.of(.minatarAsterix).learning.optimizer.learningRate) for minatar-asterix; \(TaskDefaults.of(.minatarBreakout).learning.optimizer.learningRate) for minatar-breakout; \(TaskDefaults.continuousControl.learning.optimizer.learningRate) for box actions)")
     var learningRate: Float?
 
     @Option(help: "Decay the learning rate linearly to 0 over this many trained frames (0: constant). (default: constant; over `seedrl train`'s step budget for every MinAtar game but minatar-breakout and for box actions of an environment seedrl does not know)")

@@ -32,16 +32,24 @@ final class TaskDefaultsTests: XCTestCase {
         XCTAssertNil(defaults.unrollQueueCapacity)
     }
 
-    func testFreewayHasLittleEntropyAndADecayingRateAndAsterixAndSeaquestTheFrameDefaults() {
+    func testFreewayHasLittleEntropyAndADecayingRateAndSeaquestTheFrameDefaults() {
         let freeway = TaskDefaults.of(.minatarFreeway)
         XCTAssertEqual(freeway.learning.entropyCost, 0.001)
         XCTAssertTrue(freeway.decaysLearningRateOverBudget)
         XCTAssertEqual(freeway.torso, .minatar)
-        for game in [KnownEnvironment.minatarAsterix, .minatarSeaquest] {
-            XCTAssertEqual(TaskDefaults.of(game), .minatarFrames, "\(game)")
-        }
+        XCTAssertEqual(TaskDefaults.of(.minatarSeaquest), .minatarFrames)
         XCTAssertEqual(TaskDefaults.minatarFrames.learning.entropyCost, LearnerSettings().entropyCost)
         XCTAssertTrue(TaskDefaults.minatarFrames.decaysLearningRateOverBudget, "every V-trace MinAtar game decays its rate")
+    }
+
+    func testAsterixHasAHigherDecayingRate() {
+        let asterix = TaskDefaults.of(.minatarAsterix)
+        XCTAssertEqual(asterix.learning.optimizer.learningRate, 3e-3)
+        XCTAssertGreaterThan(asterix.learning.optimizer.learningRate, TaskDefaults.minatarFrames.learning.optimizer.learningRate)
+        XCTAssertTrue(asterix.decaysLearningRateOverBudget)
+        XCTAssertEqual(asterix.learning.algorithm, .vtrace)
+        XCTAssertEqual(asterix.torso, .minatar)
+        XCTAssertEqual(asterix.learning.entropyCost, TaskDefaults.minatarFrames.learning.entropyCost)
     }
 
     func testSpaceInvadersHasTwiceTheEntropyBonusAndADecayingRate() {
