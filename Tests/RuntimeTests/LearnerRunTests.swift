@@ -32,12 +32,12 @@ final class LearnerRunTests: XCTestCase {
         return configuration
     }
 
-    /// Runs `system` with one CartPole actor of `environments` lanes until 2,000 env steps
-    /// are served; `report` is called on each progress reading.
-    private func runToBudget(_ system: LearnerSystem, environments: Int,
+    /// Runs `system` with one CartPole actor of `environments` lanes until `budget` env
+    /// steps are served; `report` is called on each progress reading.
+    private func runToBudget(_ system: LearnerSystem, environments: Int, budget: UInt64 = 2_000,
                              report: @escaping @Sendable () -> Void = {}) throws -> (LearnerRun, LearnerRun.Outcome) {
         let run = LearnerRun(system: system, logger: Logger(label: "test")) { run in
-            [ProgressMonitor(system: system, periodSeconds: 0.05, metrics: nil, rule: StopRule(maxEnvSteps: 2_000),
+            [ProgressMonitor(system: system, periodSeconds: 0.05, metrics: nil, rule: StopRule(maxEnvSteps: budget),
                              report: { _ in report() }, stopRun: { [weak run] in run?.stop($0) })]
         }
         var actorConfiguration = ActorConfiguration(target: "127.0.0.1:\(system.server.boundPorts[0])", environment: "cartpole")
@@ -99,6 +99,38 @@ final class LearnerRunTests: XCTestCase {
         XCTAssertEqual(progress.last.policyLagMedian, 3, "the last minibatch: 3 updates after the version that acted")
         XCTAssertLessThanOrEqual(progress.last.policyLagMax, 7)
         XCTAssertNotNil(outcome.checkpoint?.file, "stopped with its final checkpoint")
+    }
+
+    /// Reward normalisation through the whole process: the server continues each lane's
+    /// return with the learner's discount (0.5 here: CartPole's reward of 1 a step makes
+    /// returns 1, 1.5, 1.75, … below 2, where an undiscounted one would pass 2 by the third
+    /// step), the final checkpoint carries the statistics, and a resumed run continues them
+    /// instead of starting over.
+    func testRewardNormalisationStatisticsUseTheLearnersDiscountAndSurviveAResume() throws {
+        let logdir = "/tmp/seedrl-runtime-returns-\(getpid())"
+        defer { _ = system("rm -rf \(logdir)") }
+        try AtomicFile.makeDirectories(logdir)
+        var configuration = configuration(logdir: logdir)
+        configuration.learning!.settings.rewardNormalization = .returns
+        configuration.learning!.settings.discount = 0.5
+        let first = try LearnerSystem(configuration: configuration, logger: Logger(label: "test"))
+        let (_, outcome) = try runToBudget(first, environments: 4)
+        let saved = try Checkpoint.read(from: try XCTUnwrap(outcome.checkpoint?.file))
+        XCTAssertEqual(saved.returnStatistics.count, 3)
+        let (count, mean) = (saved.returnStatistics[0], saved.returnStatistics[1])
+        XCTAssertGreaterThan(count, 0.8 * Double(saved.framesTrained), "every trained timestep but FIRSTs")
+        XCTAssertLessThanOrEqual(count, Double(saved.framesTrained) + 1)
+        XCTAssertGreaterThan(mean, 1)
+        XCTAssertLessThan(mean, 2, "returns discounted by the learner's 0.5")
+
+        let resumed = try LearnerSystem(configuration: configuration, logger: Logger(label: "test"))
+        XCTAssertNotNil(resumed.resumedFrom)
+        let (_, again) = try runToBudget(resumed, environments: 4, budget: saved.envSteps + 2_000)
+        let continued = try Checkpoint.read(from: try XCTUnwrap(again.checkpoint?.file))
+        let newFrames = Double(continued.framesTrained - saved.framesTrained)
+        XCTAssertGreaterThan(newFrames, 1_000)
+        XCTAssertGreaterThan(continued.returnStatistics[0], count + 0.8 * newFrames, "continued from the checkpoint's")
+        XCTAssertLessThanOrEqual(continued.returnStatistics[0], count + newFrames + 1)
     }
 
     /// OpenBLAS's own threads would spin on the cores inference and the learner need.
