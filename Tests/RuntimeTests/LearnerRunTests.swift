@@ -32,6 +32,14 @@ final class LearnerRunTests: XCTestCase {
         return configuration
     }
 
+    /// A fresh log directory for this test, removed when it ends.
+    private func temporaryLogdir(_ name: String) throws -> String {
+        let logdir = "/tmp/seedrl-runtime-\(name)-\(getpid())"
+        try AtomicFile.makeDirectories(logdir)
+        addTeardownBlock { _ = system("rm -rf \(logdir)") }
+        return logdir
+    }
+
     /// Runs `system` with one CartPole actor of `environments` lanes until `budget` env
     /// steps are served; `report` is called on each progress reading.
     private func runToBudget(_ system: LearnerSystem, environments: Int, budget: UInt64 = 2_000,
@@ -55,9 +63,7 @@ final class LearnerRunTests: XCTestCase {
     /// steps acknowledged), then the learner, which drains and writes the final checkpoint
     /// with every env step the server counted.
     func testAStoppedRunStopsInReverseAndCheckpointsEverythingItServed() throws {
-        let logdir = "/tmp/seedrl-runtime-\(getpid())"
-        defer { _ = system("rm -rf \(logdir)") }
-        try AtomicFile.makeDirectories(logdir)
+        let logdir = try temporaryLogdir("run")
         let system = try LearnerSystem(configuration: configuration(logdir: logdir), logger: Logger(label: "test"))
         let readings = Locked(0)
         let (run, outcome) = try runToBudget(system, environments: 4) { readings.withLock { $0 += 1 } }
@@ -81,9 +87,7 @@ final class LearnerRunTests: XCTestCase {
     /// minibatch updates before it), except each unroll's first, acted before the previous
     /// batch was trained (3 + 4). (The hold itself is OnPolicyGateTests'.)
     func testOnPolicyPPOTrainsOnFreshBatchesAndStopsCleanly() throws {
-        let logdir = "/tmp/seedrl-runtime-onpolicy-\(getpid())"
-        defer { _ = system("rm -rf \(logdir)") }
-        try AtomicFile.makeDirectories(logdir)
+        let logdir = try temporaryLogdir("onpolicy")
         var configuration = configuration(logdir: logdir)
         configuration.learning!.settings.algorithm = .ppo
         configuration.learning!.settings.ppo.epochs = 2
@@ -107,9 +111,7 @@ final class LearnerRunTests: XCTestCase {
     /// step), the final checkpoint carries the statistics, and a resumed run continues them
     /// instead of starting over.
     func testRewardNormalisationStatisticsUseTheLearnersDiscountAndSurviveAResume() throws {
-        let logdir = "/tmp/seedrl-runtime-returns-\(getpid())"
-        defer { _ = system("rm -rf \(logdir)") }
-        try AtomicFile.makeDirectories(logdir)
+        let logdir = try temporaryLogdir("returns")
         var configuration = configuration(logdir: logdir)
         configuration.learning!.settings.rewardNormalization = .returns
         configuration.learning!.settings.discount = 0.5
