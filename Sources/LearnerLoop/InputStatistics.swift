@@ -55,15 +55,11 @@ struct InputStatistics {
     mutating func merge() {
         let batchCount = pending[0]
         guard batchCount > 0 else { return }
-        let total = count + batchCount
         for j in 0..<width {
-            let batchMean = pending[1 + j] / batchCount
-            let batchM2 = max(0, pending[1 + width + j] - batchCount * batchMean * batchMean)
-            let delta = batchMean - mean[j]
-            mean[j] += delta * batchCount / total
-            m2[j] += batchM2 + delta * delta * count * batchCount / total
+            mergeMoments(count: count, mean: &mean[j], m2: &m2[j], batchCount: batchCount, sum: pending[1 + j],
+                         squares: pending[1 + width + j])
         }
-        count = total
+        count += batchCount
         for index in pending.indices { pending[index] = 0 }
     }
 

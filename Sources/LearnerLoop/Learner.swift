@@ -115,9 +115,7 @@ public final class Learner: @unchecked Sendable {
             precondition(weights?.allSatisfy { $0 == 1 } ?? true, "PPO runs without replay")
             return ppoStep(unrolls, ppo: ppo, group: group)
         }
-        precondition(unrolls.count == settings.batchSize)
-        setRewardFactor(fresh: unrolls.prefix(fresh ?? unrolls.count), group: group)
-        var report = computeGradient(unrolls, weights: weights, gatherStatistics: true)
+        var report = computeGradient(unrolls, weights: weights, fresh: fresh, group: group)
         if let group {
             let started = MonotonicClock.now()
             gradient.withUnsafeMutableBufferPointer { group.sumInPlace($0) }
@@ -227,8 +225,13 @@ public final class Learner: @unchecked Sendable {
     /// The loss gradient of one batch (see `step`) into the learner's gradient buffer;
     /// the parameters are not touched.
     public func computeGradient(_ unrolls: [Unroll], weights: [Float]? = nil, fresh: Int? = nil) -> TrainingStepReport {
+        computeGradient(unrolls, weights: weights, fresh: fresh, group: nil)
+    }
+
+    /// A batch's gradient; with a `group`, its ranks' returns are summed for the factor.
+    private func computeGradient(_ unrolls: [Unroll], weights: [Float]?, fresh: Int?, group: DataParallelGroup?) -> TrainingStepReport {
         precondition(unrolls.count == settings.batchSize)
-        setRewardFactor(fresh: unrolls.prefix(fresh ?? unrolls.count), group: nil)
+        setRewardFactor(fresh: unrolls.prefix(fresh ?? unrolls.count), group: group)
         return computeGradient(unrolls, weights: weights, gatherStatistics: true)
     }
 

@@ -52,7 +52,9 @@ final class PPOAlgorithm: Algorithm {
     /// with the parameters before any of this batch's updates, at `version`).
     func prepare(unrolls: [Unroll], forward: ForwardWorkspace, headParameters: UnsafePointer<Float>, version: UInt64) {
         var lag = PolicyLag()
-        for unroll in unrolls { for t in 0..<unroll.length where unroll.isTransition(t) { lag.add(learner: version, behaviour: unroll.versions[t]) } }
+        for unroll in unrolls {
+            for t in 0..<unroll.length where unroll.isTransition(t) { lag.add(learner: version, behaviour: unroll.versions[t]) }
+        }
         batchLag = TrainingStepReport()
         lag.write(into: &batchLag)
         let length = settings.unrollLength, timesteps = length + 1, valueIndex = architecture.valueIndex

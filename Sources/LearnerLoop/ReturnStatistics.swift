@@ -70,13 +70,8 @@ struct ReturnStatistics: Equatable {
         let batchCount = pending[0]
         defer { discardPending() }
         guard batchCount > 0, pending[1].isFinite, pending[2].isFinite else { return }
-        let total = count + batchCount
-        let batchMean = pending[1] / batchCount
-        let batchM2 = max(0, pending[2] - batchCount * batchMean * batchMean)
-        let delta = batchMean - mean
-        mean += delta * batchCount / total
-        m2 += batchM2 + delta * delta * count * batchCount / total
-        count = total
+        mergeMoments(count: count, mean: &mean, m2: &m2, batchCount: batchCount, sum: pending[1], squares: pending[2])
+        count += batchCount
     }
 
     /// The running statistics as a checkpoint keeps them: count, mean, M2.
