@@ -1,12 +1,19 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Randomness
 
 /// Seeded initial parameters: tanh layers with variance 1/fan-in (tanh keeps its range;
 /// `mlp-separate`'s crossed weights 0),
 /// a conv torso's ReLU layers with 2/fan-in (He: ReLU halves the variance), biases 0, the
 /// policy's outputs scaled down so the first policy is near uniform (a Gaussian's means
-/// near 0), the policy head's own parameters as it starts them.
+/// near 0), the policy head's own parameters as it starts them (a Gaussian's σ 1, or
+/// `initialActionStd`).
 public enum ParameterInitializer {
-    public static func initialValues(for architecture: ModelArchitecture, seed: UInt64) -> [Float] {
+    /// The σ a Gaussian head may start with: its log must lie in `GaussianHead.logStdRange`.
+    public static let initialActionStdRange: ClosedRange<Float> = expf(GaussianHead.logStdRange.lowerBound)...expf(GaussianHead.logStdRange.upperBound)
+
+    public static func initialValues(for architecture: ModelArchitecture, seed: UInt64, initialActionStd: Float? = nil) -> [Float] {
         let layout = architecture.layout
         var values = [Float](repeating: 0, count: layout.count)
         var generator = SeededGenerator(seed: seed, stream: 0x5EED)
@@ -50,6 +57,10 @@ public enum ParameterInitializer {
         }
         values.withUnsafeMutableBufferPointer {
             architecture.head.initialParameters(into: $0.baseAddress! + layout.headParameterOffset)
+            if let initialActionStd, architecture.head is GaussianHead {
+                precondition(initialActionStdRange.contains(initialActionStd), "initial action σ \(initialActionStd) outside \(initialActionStdRange)")
+                ($0.baseAddress! + layout.headParameterOffset).update(repeating: logf(initialActionStd), count: architecture.head.parameterCount)
+            }
             InputNormalizer.initialize($0.baseAddress!, layout: layout)
             SeparateTowers.zeroCrossedWeights($0.baseAddress!, layout: layout, architecture: architecture)
         }

@@ -16,6 +16,9 @@ public struct ModelOptions: Sendable, Equatable {
     public var seed: UInt64 = 1
     /// Normalise the inputs by running statistics (`ModelArchitecture.normalizesInputs`).
     public var normalizesInputs = false
+    /// The σ a Gaussian head starts with (nil: 1). Only initialisation: a resumed run keeps
+    /// its checkpoint's σ, and other heads have none.
+    public var initialActionStd: Float?
 
     public init() {}
 

@@ -47,8 +47,13 @@ public final class LearnerSystem: @unchecked Sendable {
                 + "with actions \(resume.checkpoint.action.description); the server serves \(spec.fullDescription) "
                 + "(use another checkpoint or --logdir, or --fresh)")
         }
+        if resume == nil, model.initialActionStd != nil, !(architecture.head is GaussianHead) {
+            throw UnsupportedConfiguration(description: "--initial-action-std sets a Gaussian head's σ: it is for box actions, and this server's "
+                + "actions are \(spec.action.description)")
+        }
         let initial = resume.map { ParameterSnapshot(values: $0.checkpoint.parameters, version: $0.checkpoint.version) }
-            ?? ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: model.seed), version: 0)
+            ?? ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: model.seed,
+                                                                            initialActionStd: model.initialActionStd), version: 0)
         let store = ParameterStore(initial: initial, layout: architecture.layout)
         // A resumed sampler continues from a seed derived from the version, not from the
         // inference thread's exact state (that thread never pauses for a checkpoint).

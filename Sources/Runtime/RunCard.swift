@@ -30,6 +30,8 @@ public struct RunCard: Codable, Sendable, Equatable {
         public var hiddenSizes: [Int]
         public var lstmSize: Int?
         public var parameters: Int
+        /// A Gaussian head's starting σ when a fresh run set it (`--initial-action-std`).
+        public var initialActionStd: Float?
     }
 
     public struct Learning: Codable, Sendable, Equatable {
@@ -95,7 +97,8 @@ public struct RunCard: Codable, Sendable, Equatable {
         actionSpace = system.spec.action.description
         let architecture = system.architecture
         model = Model(torso: architecture.torso.rawValue, hiddenSizes: architecture.hiddenSizes, lstmSize: architecture.lstmSize,
-                      parameters: architecture.layout.count)
+                      parameters: architecture.layout.count,
+                      initialActionStd: system.resumedFrom == nil ? configuration.model.initialActionStd : nil)
         learning = configuration.learning.map { learning in
             let s = learning.settings
             return Learning(unrollLength: s.unrollLength, batchSize: s.batchSize, discount: s.discount,

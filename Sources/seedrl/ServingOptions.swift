@@ -69,6 +69,9 @@ struct ServingOptions: ParsableArguments {
     @Option(help: "Seed for initialisation and action sampling.")
     var seed: UInt64 = 1
 
+    @Option(help: "The σ a Gaussian policy (box actions) starts with, the same in every dimension; it is learned from there. A resumed run keeps its checkpoint's. (default: 1)")
+    var initialActionStd: Float?
+
     @Flag(inversion: .prefixedNo, help: "Normalise observations by the running mean and variance of those trained on, inside the model (server, evaluator and ONNX export alike). (default: on for continuous-action tasks)")
     var normalizeObservations: Bool?
 
@@ -94,6 +97,10 @@ struct ServingOptions: ParsableArguments {
         if pollerThreads < 1 || pollerThreads > 16 { throw ValidationError("--poller-threads must be in 1...16") }
         _ = try hiddenSizes()
         if lstmSize < 1 { throw ValidationError("--lstm-size must be at least 1") }
+        if let initialActionStd, !ParameterInitializer.initialActionStdRange.contains(initialActionStd) {
+            let range = ParameterInitializer.initialActionStdRange
+            throw ValidationError("--initial-action-std must be in \(range.lowerBound)...\(range.upperBound) (log σ within the head's bounds), got \(initialActionStd)")
+        }
         if let torso, let problem = ModelArchitecture.problem(torso: torso, hiddenSizes: try hiddenSizes(),
                                                               lstmSize: core == .lstm ? lstmSize : nil) {
             throw ValidationError("--torso \(torso.rawValue): \(problem)")
@@ -120,6 +127,7 @@ struct ServingOptions: ParsableArguments {
         model.lstmSize = core == .lstm ? lstmSize : nil
         model.seed = seed
         model.normalizesInputs = normalizeObservations ?? task.normalizesObservations
+        model.initialActionStd = initialActionStd
         return model
     }
 

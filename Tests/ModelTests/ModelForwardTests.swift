@@ -206,6 +206,23 @@ final class ModelForwardTests: XCTestCase {
         XCTAssertNotEqual(ParameterInitializer.initialValues(for: architecture, seed: 5),
                           ParameterInitializer.initialValues(for: architecture, seed: 6))
     }
+
+    /// A Gaussian head's log σ starts at log `initialActionStd` in every dimension, and
+    /// nothing else changes; a categorical head has no σ, so the option leaves it alone.
+    func testTheInitialActionStdSetsOnlyTheGaussiansLogStd() {
+        let box = ModelArchitecture(observation: ObservationFormat(shape: [3], dtype: .float32), hiddenSizes: [8],
+                                    action: .box(low: [-1, -1], high: [1, 1]))
+        let standard = ParameterInitializer.initialValues(for: box, seed: 5)
+        let narrow = ParameterInitializer.initialValues(for: box, seed: 5, initialActionStd: 0.5)
+        let head = box.layout.headParameterOffset..<(box.layout.headParameterOffset + 2)
+        XCTAssertEqual(Array(standard[head]), [0, 0], "σ 1 by default")
+        XCTAssertEqual(Array(narrow[head]), [logf(0.5), logf(0.5)])
+        XCTAssertEqual(Array(narrow[..<head.lowerBound]) + Array(narrow[head.upperBound...]),
+                       Array(standard[..<head.lowerBound]) + Array(standard[head.upperBound...]))
+        let discrete = ModelArchitecture(observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [8], numActions: 2)
+        XCTAssertEqual(ParameterInitializer.initialValues(for: discrete, seed: 5, initialActionStd: 0.5),
+                       ParameterInitializer.initialValues(for: discrete, seed: 5))
+    }
 }
 
 final class FastTanhTests: XCTestCase {

@@ -17,8 +17,8 @@ import XCTest
 /// A whole learner process in-process: real server on a loopback port, real actors over
 /// gRPC, real training and checkpoints; only the signals and the terminal are left out.
 final class LearnerRunTests: XCTestCase {
-    private func configuration(logdir: String?) -> LearnerConfiguration {
-        var server = LearnerServerConfiguration(spec: KnownEnvironment.cartpole.spec, listenAddresses: ["127.0.0.1:0"])
+    private func configuration(logdir: String?, environment: KnownEnvironment = .cartpole) -> LearnerConfiguration {
+        var server = LearnerServerConfiguration(spec: environment.spec, listenAddresses: ["127.0.0.1:0"])
         server.maxDelayMicroseconds = 0
         var configuration = LearnerConfiguration(server: server)
         configuration.model.hiddenSizes = [16]
@@ -40,15 +40,15 @@ final class LearnerRunTests: XCTestCase {
         return logdir
     }
 
-    /// Runs `system` with one CartPole actor of `environments` lanes until `budget` env
-    /// steps are served; `report` is called on each progress reading.
-    private func runToBudget(_ system: LearnerSystem, environments: Int, budget: UInt64 = 2_000,
+    /// Runs `system` with one actor of `environments` lanes of `environment` until `budget`
+    /// env steps are served; `report` is called on each progress reading.
+    private func runToBudget(_ system: LearnerSystem, environments: Int, environment: String = "cartpole", budget: UInt64 = 2_000,
                              report: @escaping @Sendable () -> Void = {}) throws -> (LearnerRun, LearnerRun.Outcome) {
         let run = LearnerRun(system: system, logger: Logger(label: "test")) { run in
             [ProgressMonitor(system: system, periodSeconds: 0.05, metrics: nil, rule: StopRule(maxEnvSteps: budget),
                              report: { _ in report() }, stopRun: { [weak run] in run?.stop($0) })]
         }
-        var actorConfiguration = ActorConfiguration(target: "127.0.0.1:\(system.server.boundPorts[0])", environment: "cartpole")
+        var actorConfiguration = ActorConfiguration(target: "127.0.0.1:\(system.server.boundPorts[0])", environment: environment)
         actorConfiguration.environments = environments
         let actor = ActorLoop(configuration: actorConfiguration)
         let started = OSThread(name: "actor-starter") {
@@ -133,6 +133,39 @@ final class LearnerRunTests: XCTestCase {
         XCTAssertGreaterThan(newFrames, 1_000)
         XCTAssertGreaterThan(continued.returnStatistics[0], count + 0.8 * newFrames, "continued from the checkpoint's")
         XCTAssertLessThanOrEqual(continued.returnStatistics[0], count + newFrames + 1)
+    }
+
+    /// `--initial-action-std`: a fresh run's Gaussian starts at that σ, the run card
+    /// records it, and a resume keeps its checkpoint's σ whatever the option says. (Adam
+    /// moves a parameter by about the rate per update: 50 updates at 1e-4 move log σ by
+    /// about 0.005, against the 0.69 between σ 0.5 and the default 1.) Without a Gaussian
+    /// head the option is refused.
+    func testAFreshRunsGaussianStartsAtTheInitialActionStdAndAResumeKeepsItsOwn() throws {
+        let logdir = try temporaryLogdir("initialstd")
+        var configuration = configuration(logdir: logdir, environment: .pendulum)
+        configuration.model.initialActionStd = 0.5
+        configuration.learning!.settings.optimizer.learningRate = 1e-4
+        let first = try LearnerSystem(configuration: configuration, logger: Logger(label: "test"))
+        XCTAssertEqual(RunCard(command: "test", system: first).model.initialActionStd, 0.5)
+        let (_, outcome) = try runToBudget(first, environments: 2, environment: "pendulum", budget: 500)
+        let saved = try Checkpoint.read(from: try XCTUnwrap(outcome.checkpoint?.file))
+        XCTAssertGreaterThan(saved.framesTrained, 0)
+        let logStd = saved.parameters[saved.architecture.layout.headParameterOffset]
+        XCTAssertEqual(logStd, logf(0.5), accuracy: 0.05)
+
+        configuration.model.initialActionStd = 2
+        let resumed = try LearnerSystem(configuration: configuration, logger: Logger(label: "test"))
+        XCTAssertNotNil(resumed.resumedFrom)
+        XCTAssertNil(RunCard(command: "test", system: resumed).model.initialActionStd, "a resumed run did not set it")
+        let (_, again) = try runToBudget(resumed, environments: 2, environment: "pendulum", budget: saved.envSteps + 200)
+        let continued = try Checkpoint.read(from: try XCTUnwrap(again.checkpoint?.file))
+        XCTAssertEqual(continued.parameters[continued.architecture.layout.headParameterOffset], logStd, accuracy: 0.05)
+
+        var discrete = self.configuration(logdir: nil)
+        discrete.model.initialActionStd = 0.5
+        XCTAssertThrowsError(try LearnerSystem(configuration: discrete, logger: Logger(label: "test"))) {
+            XCTAssertTrue("\($0)".contains("box actions"), "\($0)")
+        }
     }
 
     /// OpenBLAS's own threads would spin on the cores inference and the learner need.
