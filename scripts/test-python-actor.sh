@@ -407,3 +407,11 @@ assert r["server"] is None and r["server_error"].startswith("UNAVAILABLE"), r
 PY
 grep -q "stream 0 lost (UNAVAILABLE: " "$work/heal.log" || { echo "python actor: the restart was not logged"; cat "$work/heal.log"; exit 1; }
 echo "python actor: rejoined a learner restarted on its port ($(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["steps"], "steps after the first learner served", sys.argv[2], end=", "); print(r["reconnects"], "reconnects")' "$(cat "$work/heal.json")" "$first")); summary printed with the learner gone (server_error: $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["server_error"][:40])' "$(cat "$work/heal.json")")...)"
+
+# --sticky is a probability, and only Atari games have sticky actions.
+for bad in "--atari --sticky 1.5:must be in [0, 1]" "--sticky 0:is for --atari games"; do
+  flags=${bad%%:*}; expected=${bad#*:}
+  status=0; log=$("$venv/bin/seedrl-actor" $flags 2>&1) || status=$?
+  [ $status -eq 2 ] && echo "$log" | grep -qF -- "$expected" || { echo "seedrl-actor $flags: exit $status, expected usage error '$expected'"; echo "$log"; exit 1; }
+done
+echo "python actor: --sticky out of [0, 1] and without --atari are refused"
