@@ -32,6 +32,8 @@ for threads in (1, 2):
         rows = [json.loads(line) for line in open(f"{out}/threads{threads}-rep{rep}/metrics.jsonl")]
         start = rows[0]["time"] - 30  # the first row comes 30 s after the server's start
         late = [row for row in rows if row["time"] - start >= warmup]
+        if len(late) < 2:
+            sys.exit(f"threads{threads}-rep{rep}: fewer than two metrics rows after the {warmup:g} s warm-up: give it more STEPS")
         first, last = late[0], late[-1]
         speed = (last["env_steps"] - first["env_steps"]) / (last["time"] - first["time"])
         speeds.append(speed)

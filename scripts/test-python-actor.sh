@@ -409,7 +409,7 @@ grep -q "stream 0 lost (UNAVAILABLE: " "$work/heal.log" || { echo "python actor:
 echo "python actor: rejoined a learner restarted on its port ($(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["steps"], "steps after the first learner served", sys.argv[2], end=", "); print(r["reconnects"], "reconnects")' "$(cat "$work/heal.json")" "$first")); summary printed with the learner gone (server_error: $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["server_error"][:40])' "$(cat "$work/heal.json")")...)"
 
 # --sticky is a probability, and only Atari games have sticky actions.
-for bad in "--atari --sticky 1.5:must be in [0, 1]" "--sticky 0:is for --atari games"; do
+for bad in "--atari --sticky 1.5:must be in [0, 1]" "--sticky 0:is for --atari games" "--sticky 0.25:is for --atari games"; do
   flags=${bad%%:*}; expected=${bad#*:}
   status=0; log=$("$venv/bin/seedrl-actor" $flags 2>&1) || status=$?
   [ $status -eq 2 ] && echo "$log" | grep -qF -- "$expected" || { echo "seedrl-actor $flags: exit $status, expected usage error '$expected'"; echo "$log"; exit 1; }

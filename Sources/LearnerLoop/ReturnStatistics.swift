@@ -49,8 +49,7 @@ struct ReturnStatistics: Equatable {
     /// joined, so the first batch is already normalised; it is merged for good once the
     /// step is applied.
     var rewardFactor: Float {
-        var joined = self
-        joined.merge()
+        let joined = joinedMoments()
         return Float(1 / (joined.m2 / joined.count + Self.epsilon).squareRoot())
     }
 
@@ -61,17 +60,24 @@ struct ReturnStatistics: Equatable {
 
     /// Forgets the gathered batch (its step was not applied).
     mutating func discardPending() {
-        pending = [0, 0, 0]
+        for index in pending.indices { pending[index] = 0 }  // in place: no new array each step
     }
 
     /// Merges the gathered batch into the running statistics and forgets it; a batch whose
     /// sums are not finite is dropped instead of poisoning every later factor.
     mutating func merge() {
+        (count, mean, m2) = joinedMoments()
+        discardPending()
+    }
+
+    /// The running statistics with the gathered batch joined (unchanged by an empty or
+    /// non-finite batch).
+    private func joinedMoments() -> (count: Double, mean: Double, m2: Double) {
         let batchCount = pending[0]
-        defer { discardPending() }
-        guard batchCount > 0, pending[1].isFinite, pending[2].isFinite else { return }
-        mergeMoments(count: count, mean: &mean, m2: &m2, batchCount: batchCount, sum: pending[1], squares: pending[2])
-        count += batchCount
+        guard batchCount > 0, pending[1].isFinite, pending[2].isFinite else { return (count, mean, m2) }
+        var (joinedMean, joinedM2) = (mean, m2)
+        mergeMoments(count: count, mean: &joinedMean, m2: &joinedM2, batchCount: batchCount, sum: pending[1], squares: pending[2])
+        return (count + batchCount, joinedMean, joinedM2)
     }
 
     /// The running statistics as a checkpoint keeps them: count, mean, M2.

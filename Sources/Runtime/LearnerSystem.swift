@@ -47,9 +47,15 @@ public final class LearnerSystem: @unchecked Sendable {
                 + "with actions \(resume.checkpoint.action.description); the server serves \(spec.fullDescription) "
                 + "(use another checkpoint or --logdir, or --fresh)")
         }
-        if resume == nil, model.initialActionStd != nil, !(architecture.head is GaussianHead) {
-            throw UnsupportedConfiguration(description: "--initial-action-std sets a Gaussian head's σ: it is for box actions, and this server's "
-                + "actions are \(spec.action.description)")
+        if resume == nil, let initialActionStd = model.initialActionStd {
+            guard architecture.head is GaussianHead else {
+                throw UnsupportedConfiguration(description: "--initial-action-std sets a Gaussian head's σ: it is for box actions, and this server's "
+                    + "actions are \(spec.action.description)")
+            }
+            let range = ParameterInitializer.initialActionStdRange
+            guard range.contains(initialActionStd) else {
+                throw UnsupportedConfiguration(description: "--initial-action-std must be in \(range.lowerBound)...\(range.upperBound), got \(initialActionStd)")
+            }
         }
         let initial = resume.map { ParameterSnapshot(values: $0.checkpoint.parameters, version: $0.checkpoint.version) }
             ?? ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: model.seed,
@@ -71,6 +77,7 @@ public final class LearnerSystem: @unchecked Sendable {
             let learner = Learner(architecture: architecture, settings: learning.settings, store: store,
                                   backend: learning.learnerThreads > 1 ? SplitCPUBackend() : CPUBackend())
             if let checkpoint = resume?.checkpoint {
+                Self.warnOfNormalizationChange(checkpoint: checkpoint, settings: learning.settings, logger: logger)
                 learner.restore(parameters: checkpoint.parameters, optimizer: checkpoint.optimizerFirst, checkpoint.optimizerSecond,
                                 steps: checkpoint.optimizerSteps, framesTrained: checkpoint.framesTrained,
                                 returnStatistics: checkpoint.returnStatistics.isEmpty ? nil : checkpoint.returnStatistics)
@@ -130,6 +137,17 @@ public final class LearnerSystem: @unchecked Sendable {
     /// Whether this rank's learner has stopped because the job stopped (another rank
     /// finished or was interrupted).
     public var jobHasStopped: Bool { job != nil && (training?.hasFinished ?? false) }
+
+    /// A resume that turns reward normalisation on or off changes what the value head
+    /// learns from mid-run: allowed, but said.
+    private static func warnOfNormalizationChange(checkpoint: Checkpoint, settings: LearnerSettings, logger: Logger) {
+        let saved = !checkpoint.returnStatistics.isEmpty, normalizes = settings.rewardNormalization == .returns
+        if saved && !normalizes {
+            logger.warning("the checkpoint's return statistics are dropped: this run does not normalise rewards (--reward-normalization none)")
+        } else if !saved && normalizes {
+            logger.warning("the return statistics start afresh: the checkpoint was trained without --reward-normalization return")
+        }
+    }
 
     /// Finds the checkpoint to resume (unless `--fresh`) and, on the writer, tidies the
     /// directory: moves an earlier run aside for `--fresh`, sets unusable newer files aside,

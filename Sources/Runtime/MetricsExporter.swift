@@ -63,6 +63,8 @@ public final class MetricsExporter: Sendable {
                 text.gauge("seedrl_ppo_batch_lag_median_versions",
                            "PPO: median policy lag of the last batch before its first update (its data's staleness).",
                            training.progress.last.batchPolicyLagMedian ?? 0)
+                text.gauge("seedrl_ppo_batch_lag_max_versions", "PPO: largest policy lag of the last batch before its first update.",
+                           training.progress.last.batchPolicyLagMax ?? 0)
             }
             if case .box = system.spec.action {
                 let report = training.progress.last

@@ -41,6 +41,11 @@ struct LearnerBenchCommand: ParsableCommand {
         if steps < 1 || warmupSteps < 0 { throw ValidationError("--steps must be at least 1, --warmup-steps at least 0") }
         if simulateRanks < 1 { throw ValidationError("--simulate-ranks must be at least 1") }
         if simulateRanks > 1 && learning.algorithm == .ppo { throw ValidationError("--simulate-ranks sums one gradient per batch: V-trace only (PPO over MPI runs under mpirun)") }
+        // Each simulated rank would take its reward factor from the ranks before it only,
+        // where a real job sums every rank's returns first.
+        if simulateRanks > 1 && learning.rewardNormalization == .returns {
+            throw ValidationError("--simulate-ranks does not model --reward-normalization return (a real job scales every rank alike): run it under mpirun")
+        }
     }
 
     func run() throws {

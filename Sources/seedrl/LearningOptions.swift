@@ -136,7 +136,7 @@ struct LearningOptions: ParsableArguments {
         settings.entropyCost = entropyCost ?? settings.entropyCost
         settings.rewardNormalization = rewardNormalization ?? settings.rewardNormalization
         // Normalised rewards need no task's fixed scale on top (box actions' 0.1).
-        settings.rewardScale = rewardScale ?? (rewardNormalization == .returns ? 1 : settings.rewardScale)
+        settings.rewardScale = rewardScale ?? (settings.rewardNormalization == .returns ? 1 : settings.rewardScale)
         settings.normalizeAdvantages = normalizeAdvantages || settings.normalizeAdvantages
         if let maxGradNorm { settings.maxGradientNorm = maxGradNorm > 0 ? maxGradNorm : nil }
         let decayFrames = learningRateDecayFrames ?? (task.decaysLearningRateOverBudget ? budget : nil) ?? 0

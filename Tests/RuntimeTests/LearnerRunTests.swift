@@ -139,7 +139,7 @@ final class LearnerRunTests: XCTestCase {
     /// records it, and a resume keeps its checkpoint's σ whatever the option says. (Adam
     /// moves a parameter by about the rate per update: 50 updates at 1e-4 move log σ by
     /// about 0.005, against the 0.69 between σ 0.5 and the default 1.) Without a Gaussian
-    /// head the option is refused.
+    /// head, or with a σ whose log is outside the head's bounds, the option is refused.
     func testAFreshRunsGaussianStartsAtTheInitialActionStdAndAResumeKeepsItsOwn() throws {
         let logdir = try temporaryLogdir("initialstd")
         var configuration = configuration(logdir: logdir, environment: .pendulum)
@@ -161,6 +161,11 @@ final class LearnerRunTests: XCTestCase {
         let continued = try Checkpoint.read(from: try XCTUnwrap(again.checkpoint?.file))
         XCTAssertEqual(continued.parameters[continued.architecture.layout.headParameterOffset], logStd, accuracy: 0.05)
 
+        var wide = self.configuration(logdir: nil, environment: .pendulum)
+        wide.model.initialActionStd = 100
+        XCTAssertThrowsError(try LearnerSystem(configuration: wide, logger: Logger(label: "test"))) {
+            XCTAssertTrue("\($0)".contains("must be in"), "\($0)")
+        }
         var discrete = self.configuration(logdir: nil)
         discrete.model.initialActionStd = 0.5
         XCTAssertThrowsError(try LearnerSystem(configuration: discrete, logger: Logger(label: "test"))) {

@@ -11,12 +11,14 @@ import XCTest
 final class MetricsExporterTests: XCTestCase {
     /// A training learner for `environment` with an actor of 8 lanes, run until its third
     /// update (or 20 s), then `body`.
-    private func withTrainedLearner(_ environment: KnownEnvironment, _ body: (LearnerSystem) throws -> Void) throws {
+    private func withTrainedLearner(_ environment: KnownEnvironment, configure: (inout LearningConfiguration) -> Void = { _ in },
+                                    _ body: (LearnerSystem) throws -> Void) throws {
         var server = LearnerServerConfiguration(spec: environment.spec, listenAddresses: ["127.0.0.1:0"])
         server.maxBatch = 64
         var configuration = LearnerConfiguration(server: server)
         configuration.model.hiddenSizes = [16]
         configuration.learning = LearningConfiguration()
+        configure(&configuration.learning!)
         let system = try LearnerSystem(configuration: configuration, logger: Logger(label: "test"))
         let group = ServiceGroup(system.services)
         try group.start()
@@ -66,6 +68,26 @@ final class MetricsExporterTests: XCTestCase {
             // Samples of N(μ≈0, σ≈1): their spread is about σ, their mean near 0.
             XCTAssertEqual(try XCTUnwrap(value("seedrl_action_std")), sigma, accuracy: 0.5)
             XCTAssertEqual(try XCTUnwrap(value("seedrl_action_mean")), 0, accuracy: 0.5)
+        }
+    }
+
+    /// A PPO learner exports its clipping, KL and its batches' lag before their first
+    /// update, median and largest.
+    func testAPPOLearnerExportsItsBatchLag() throws {
+        try withTrainedLearner(.cartpole, configure: {
+            $0.settings.algorithm = .ppo
+            $0.unrollQueueCapacity = 16
+        }) { system in
+            let text = MetricsExporter(system: system).render()
+            func value(_ name: String) -> Double? {
+                text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+            }
+            XCTAssertNotNil(value("seedrl_ppo_clip_fraction"))
+            XCTAssertNotNil(value("seedrl_ppo_approx_kl"))
+            let median = try XCTUnwrap(value("seedrl_ppo_batch_lag_median_versions"))
+            let largest = try XCTUnwrap(value("seedrl_ppo_batch_lag_max_versions"))
+            XCTAssertGreaterThanOrEqual(median, 0)
+            XCTAssertGreaterThanOrEqual(largest, median)
         }
     }
 }

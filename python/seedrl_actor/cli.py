@@ -29,7 +29,7 @@ def parse(argv):
     parser.add_argument("--atari", action="store_true",
                         help="--env names an Atari game (Pong or ALE/Pong-v5) run with the standard preprocessing (ale-py)")
     parser.add_argument("--evaluation", action="store_true", help="with --atari: whole games, rewards unclipped")
-    parser.add_argument("--sticky", type=float, default=0.25,
+    parser.add_argument("--sticky", type=float, default=None,
                         help="with --atari: the chance each frame repeats the previous action (ALE v5's 0.25; "
                              "0 is the v4 protocol of OpenAI baselines' and CleanRL's Atari results)")
     parser.add_argument("--print-spec", action="store_true",
@@ -68,10 +68,12 @@ def parse(argv):
         parser.error("--tls-cert and --tls-key go together")
     if args.tls_cert and not args.tls_ca:
         parser.error("--tls-cert needs --tls-ca")
+    if args.sticky is not None and not args.atari:
+        parser.error("--sticky is for --atari games")
+    if args.sticky is None:
+        args.sticky = 0.25
     if not 0 <= args.sticky <= 1:
         parser.error("--sticky is a probability: it must be in [0, 1]")
-    if args.sticky != 0.25 and not args.atari:
-        parser.error("--sticky is for --atari games")
     if args.episodes is not None and args.episodes < 1:
         parser.error("--episodes must be at least 1")
     if args.envs < 1 or (args.lanes is not None and args.lanes < 1):
