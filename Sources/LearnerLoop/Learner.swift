@@ -150,7 +150,13 @@ public final class Learner: @unchecked Sendable {
         let perMinibatch = unrolls.count / settings.ppo.minibatches
         var order = Array(unrolls.indices)
         var last = TrainingStepReport(), updates = 0, reduceSeconds = 0.0
-        epochs: for _ in 0..<settings.ppo.epochs {
+        epochs: for epoch in 0..<settings.ppo.epochs {
+            if epoch > 0 && settings.ppo.recomputesAdvantages {
+                runForward(unrolls, gatherStatistics: false)
+                parameters.withUnsafeBufferPointer {
+                    ppo.computeTargets(unrolls: unrolls, forward: forward, headParameters: $0.baseAddress! + headParameterOffset)
+                }
+            }
             for index in stride(from: order.count - 1, to: 0, by: -1) {
                 order.swapAt(index, Int(shuffler.next() % UInt64(index + 1)))
             }

@@ -27,6 +27,7 @@ extension LearnerSettings {
             ("--advantages", Double(PPOAdvantages.allCases.firstIndex(of: ppo.advantages)!)),
             ("--ppo-value-clip", Double(ppo.valueClip ?? 0)),
             ("--ppo-target-kl", Double(ppo.targetKL ?? 0)),
+            ("--ppo-recompute-advantages", ppo.recomputesAdvantages ? 1 : 0),
             ("--optimizer", Double(OptimizerKind.allCases.firstIndex(of: optimizer.kind)!)),
             ("--learning-rate", Double(optimizer.learningRate)),
             ("--learning-rate-decay-frames", Double(learningRateDecayFrames ?? 0)),

@@ -57,6 +57,15 @@ final class PPOAlgorithm: Algorithm {
         }
         batchLag = TrainingStepReport()
         lag.write(into: &batchLag)
+        computeTargets(unrolls: unrolls, forward: forward, headParameters: headParameters)
+        explainedVariance = Self.explainedVariance(targets: targets, values: oldValues, valid: valid,
+                                                   count: unrolls.count * settings.unrollLength)
+    }
+
+    /// The advantages, value targets and values of the whole batch from `forward` (run on
+    /// all of it): before the batch's first update, and with `recomputesAdvantages` again
+    /// before every later epoch.
+    func computeTargets(unrolls: [Unroll], forward: ForwardWorkspace, headParameters: UnsafePointer<Float>) {
         let length = settings.unrollLength, timesteps = length + 1, valueIndex = architecture.valueIndex
         let head = architecture.head
         var parameters = VTrace.Parameters()
@@ -88,7 +97,6 @@ final class PPOAlgorithm: Algorithm {
             }
             for t in 0..<length { oldValues[first + t] = values[t] }
         }
-        explainedVariance = Self.explainedVariance(targets: targets, values: oldValues, valid: valid, count: unrolls.count * length)
     }
 
     /// 1 − Var(target − value) / Var(target) over the valid transitions (0 when the targets

@@ -31,6 +31,11 @@ public struct PPOSettings: Sendable, Equatable {
     /// Stop the batch's remaining updates once a minibatch's approximate KL passes 1.5 ×
     /// this (Stable-Baselines' rule; nil: every epoch runs).
     public var targetKL: Float?
+    /// Recompute the advantages and value targets (and the values value clipping keeps
+    /// close) from the current parameters before every epoch after the first, instead of
+    /// keeping those from before the batch's first update (Andrychowicz et al. 2020;
+    /// Tianshou's MuJoCo PPO). Costs one forward pass over the batch per epoch.
+    public var recomputesAdvantages = false
 
     public init() {}
 }

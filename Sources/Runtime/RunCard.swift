@@ -46,6 +46,8 @@ public struct RunCard: Codable, Sendable, Equatable {
         public var maxGradientNorm: Float?
         public var ppoEpochs: Int?
         public var ppoMinibatches: Int?
+        /// PPO runs only; absent in cards written before the option existed.
+        public var ppoRecomputesAdvantages: Bool?
         /// Absent in cards written before reward normalisation existed.
         public var rewardScale: Float?
         public var rewardNormalization: String?
@@ -107,6 +109,7 @@ public struct RunCard: Codable, Sendable, Equatable {
                             learningRateDecayFrames: s.learningRateDecayFrames, maxGradientNorm: s.maxGradientNorm,
                             ppoEpochs: s.algorithm == .ppo ? s.ppo.epochs : nil,
                             ppoMinibatches: s.algorithm == .ppo ? s.ppo.minibatches : nil,
+                            ppoRecomputesAdvantages: s.algorithm == .ppo ? s.ppo.recomputesAdvantages : nil,
                             rewardScale: s.rewardScale, rewardNormalization: s.rewardNormalization.rawValue)
         }
     }

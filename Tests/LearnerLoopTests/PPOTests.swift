@@ -127,11 +127,33 @@ final class PPOTests: XCTestCase {
         XCTAssertEqual(report.batchPolicyLagMax, 3)
         XCTAssertGreaterThanOrEqual(report.policyLagMedian, 4, "the last minibatch comes 3 updates later")
     }
+
+    /// Recomputing the advantages before the second epoch makes it what a second step on
+    /// the same batch would be (advantages and targets from the parameters after the first
+    /// update; the ratio still against the behaviour policy); keeping the first epoch's
+    /// advantages gives other parameters. (A large rate, so the first update moves the
+    /// values well past the float noise of summing in another order.)
+    func testRecomputedAdvantagesMakeTheSecondEpochASecondStepOnTheBatch() {
+        let batch = (0..<4).map { makeTestUnroll(seed: UInt64(20 + $0)) }
+        let (recomputing, _) = tinyPPOLearner(epochs: 2, minibatches: 1, recomputesAdvantages: true, learningRate: 0.05)
+        _ = recomputing.step(batch)
+        let (twice, _) = tinyPPOLearner(epochs: 1, minibatches: 1, learningRate: 0.05)
+        _ = twice.step(batch)
+        _ = twice.step(batch)
+        let (keeping, _) = tinyPPOLearner(epochs: 2, minibatches: 1, learningRate: 0.05)
+        _ = keeping.step(batch)
+        let recomputed = recomputing.parameters, stepped = twice.parameters, kept = keeping.parameters
+        XCTAssertEqual(recomputed.count, stepped.count)
+        for index in recomputed.indices { XCTAssertEqual(recomputed[index], stepped[index], accuracy: 1e-6, "parameter \(index)") }
+        let largestDifference = zip(recomputed, kept).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertGreaterThan(largestDifference, 1e-3, "the first epoch's advantages give another second update")
+    }
 }
 
 extension PPOTests {
     /// A PPO learner on batches of 4 unrolls of 5 steps (`makeTestUnroll`'s), and its store.
-    func tinyPPOLearner(epochs: Int, minibatches: Int, targetKL: Float? = nil) -> (Learner, ParameterStore) {
+    func tinyPPOLearner(epochs: Int, minibatches: Int, targetKL: Float? = nil, recomputesAdvantages: Bool = false,
+                        learningRate: Float = OptimizerSettings().learningRate) -> (Learner, ParameterStore) {
         let architecture = ModelArchitecture(observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [8], numActions: 3)
         var settings = LearnerSettings()
         settings.algorithm = .ppo
@@ -140,6 +162,8 @@ extension PPOTests {
         settings.ppo.epochs = epochs
         settings.ppo.minibatches = minibatches
         settings.ppo.targetKL = targetKL
+        settings.ppo.recomputesAdvantages = recomputesAdvantages
+        settings.optimizer.learningRate = learningRate
         let store = ParameterStore(
             initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 4), version: 0),
             layout: architecture.layout)
