@@ -32,8 +32,8 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "PPO: stop a batch's updates once a minibatch's approximate KL exceeds 1.5 × this (0: every epoch runs).")
     var ppoTargetKl: Float = 0
 
-    @Flag(help: "PPO: recompute the advantages and value targets from the current parameters before every epoch after the first (Andrychowicz et al.; Tianshou's MuJoCo PPO), instead of keeping those from before the batch's first update.")
-    var ppoRecomputeAdvantages = false
+    @Flag(inversion: .prefixedNo, help: "PPO: recompute the advantages and value targets from the current parameters before every epoch after the first (Andrychowicz et al.; Tianshou's MuJoCo PPO), instead of keeping those from before the batch's first update. (default: on for box actions, off otherwise)")
+    var ppoRecomputeAdvantages: Bool?
 
     @Option(help: "PPO: λ of GAE.")
     var gaeLambda: Float = PPOSettings().lambda
@@ -157,7 +157,7 @@ struct LearningOptions: ParsableArguments {
         settings.ppo.targetKL = ppoTargetKl > 0 ? ppoTargetKl : nil
         settings.ppo.lambda = gaeLambda
         settings.ppo.advantages = advantages
-        settings.ppo.recomputesAdvantages = ppoRecomputeAdvantages || settings.ppo.recomputesAdvantages
+        settings.ppo.recomputesAdvantages = ppoRecomputeAdvantages ?? settings.ppo.recomputesAdvantages
         settings.optimizer.learningRate = learningRate ?? settings.optimizer.learningRate
         try check(settings)
         return settings
