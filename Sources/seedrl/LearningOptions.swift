@@ -8,7 +8,7 @@ import Runtime
 /// (`TaskDefaults`: CartPole's for the classic tasks and external specs, MinAtar's for its
 /// games); the rest are the same for every task.
 struct LearningOptions: ParsableArguments {
-    @Option(help: "T: transitions per unroll. (default: \(LearnerSettings().unrollLength))")
+    @Option(help: "T: transitions per unroll. (default: \(LearnerSettings().unrollLength); \(TaskDefaults.of(.minatarBreakout).learning.unrollLength) for minatar-breakout; \(TaskDefaults.pendulum.learning.unrollLength) for pendulum; \(TaskDefaults.continuousControl.learning.unrollLength) for box actions of an environment seedrl does not know)")
     var unrollLength: Int?
 
     @Option(help: "B: unrolls per training step. (default: \(LearnerSettings().batchSize); \(TaskDefaults.of(.minatarBreakout).learning.batchSize) for minatar-breakout; \(TaskDefaults.continuousControl.learning.batchSize) for box actions)")
@@ -20,7 +20,7 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "PPO: passes over each batch. (default: \(PPOSettings().epochs); \(TaskDefaults.continuousControl.learning.ppo.epochs) for box actions)")
     var ppoEpochs: Int?
 
-    @Option(help: "PPO: minibatches per pass (must divide --batch-size). (default: \(PPOSettings().minibatches); \(TaskDefaults.continuousControl.learning.ppo.minibatches) for box actions)")
+    @Option(help: "PPO: minibatches per pass (must divide --batch-size). (default: \(PPOSettings().minibatches); \(TaskDefaults.of(.minatarBreakout).learning.ppo.minibatches) for minatar-breakout; \(TaskDefaults.continuousControl.learning.ppo.minibatches) for box actions)")
     var ppoMinibatches: Int?
 
     @Option(help: "PPO: ε of the clipped ratio.")
@@ -47,7 +47,7 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Learning rate. (default: \(LearnerSettings().optimizer.learningRate); \(TaskDefaults.of(.minatarAsterix).learning.optimizer.learningRate) for minatar-asterix; \(TaskDefaults.of(.minatarBreakout).learning.optimizer.learningRate) for minatar-breakout; \(TaskDefaults.continuousControl.learning.optimizer.learningRate) for box actions)")
     var learningRate: Float?
 
-    @Option(help: "Decay the learning rate linearly to 0 over this many trained frames (0: constant). (default: constant; over `seedrl train`'s step budget for every MinAtar game but minatar-breakout and for box actions of an environment seedrl does not know)")
+    @Option(help: "Decay the learning rate linearly to 0 over this many trained frames (0: constant). (default: constant; over `seedrl train`'s step budget for every MinAtar game and for box actions of an environment seedrl does not know)")
     var learningRateDecayFrames: UInt64?
 
     @Option(help: "Discount γ. (default: \(LearnerSettings().discount); \(TaskDefaults.of(.minatarBreakout).learning.discount) for MinAtar)")

@@ -62,15 +62,20 @@ final class TaskDefaultsTests: XCTestCase {
         XCTAssertEqual(spaceInvaders.learning.batchSize, TaskDefaults.minatarFrames.learning.batchSize)
     }
 
-    func testBreakoutTrainsWithPPOOnBatchesOf32AndAQueueOfTwoBatches() {
+    func testBreakoutTrainsWithPPOOnBatchesOf8192TransitionsAndAQueueOfTwoBatches() {
         let breakout = TaskDefaults.of(.minatarBreakout)
         XCTAssertEqual(breakout.learning.algorithm, .ppo)
-        XCTAssertEqual(breakout.learning.batchSize, 32)
+        XCTAssertEqual(breakout.learning.batchSize * breakout.learning.unrollLength, 8_192)
+        XCTAssertEqual(breakout.learning.unrollLength, 128)
+        XCTAssertLessThanOrEqual(breakout.learning.batchSize, breakout.environmentsPerActor * breakout.actors,
+                                 "one unroll from each lane fills a batch: none waits for a lane's second")
+        XCTAssertEqual(breakout.learning.ppo.minibatches, 8)
         XCTAssertEqual(breakout.learning.batchSize % breakout.learning.ppo.minibatches, 0, "minibatches must divide the batch")
         XCTAssertEqual(breakout.unrollQueueCapacity, 2 * breakout.learning.batchSize)
-        XCTAssertEqual(breakout.learning.optimizer.learningRate, 1e-3)
+        XCTAssertEqual(breakout.learning.optimizer.learningRate, 3e-3)
+        XCTAssertFalse(breakout.learning.ppo.recomputesAdvantages, "3 seeds did better with the advantages kept")
         XCTAssertEqual(breakout.torso, .minatar)
         XCTAssertEqual(breakout.learning.entropyCost, TaskDefaults.minatarFrames.learning.entropyCost)
-        XCTAssertFalse(breakout.decaysLearningRateOverBudget, "PPO's recipe was measured at a constant rate")
+        XCTAssertTrue(breakout.decaysLearningRateOverBudget, "the rate decays to 0 over the budget, as every MinAtar game's")
     }
 }
