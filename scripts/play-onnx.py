@@ -30,6 +30,7 @@ def main() -> int:
             done = terminated or truncated
         returns.append(total)
     print(json.dumps({"env": env_id, "episodes": episodes, "mean_return": float(np.mean(returns)),
+                      "std_return": float(np.std(returns)),
                       "min_return": float(np.min(returns)), "max_return": float(np.max(returns))}))
     return 0
 

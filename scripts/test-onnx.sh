@@ -64,11 +64,18 @@ played=$("$venv/bin/python3" "$root/scripts/play-onnx.py" "$work/cartpole.onnx" 
 evaluated=$("$seedrl" eval --checkpoint "$work/cartpole" --env cartpole --episodes 20 --greedy)
 echo "$played"; echo "$evaluated"
 onnx_mean=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["mean_return"])' "$played")
+onnx_std=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["std_return"])' "$played")
 seedrl_mean=$(echo "$evaluated" | sed -E 's/.*return ([0-9.]+) .*/\1/')
-# Gymnasium's and seedrl's CartPole start from different random states: the greedy policy
-# must score the same within 5 % of the episode limit.
-python3 -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(0 if abs(a - b) <= 25 else 1)' "$onnx_mean" "$seedrl_mean" \
-  || { echo "onnx: CartPole greedy return $onnx_mean in Gymnasium, $seedrl_mean in seedrl eval" >&2; exit 1; }
+seedrl_std=$(echo "$evaluated" | sed -E 's/.*± ([0-9.]+) .*/\1/')
+# Gymnasium's and seedrl's CartPole start from different random states: the two means of
+# 20 greedy episodes must agree within 5 % of the episode limit, or within 4 standard
+# errors of their difference when the policy's episodes vary. A policy trained to a
+# sampled mean of 475 is not always perfect greedily: one CI run's episodes spread from
+# 182 to 500 (σ 130), and its means, 346.6 and 318.9, differed by 28 for no fault.
+python3 -c 'import math, sys
+a, sa, b, sb = map(float, sys.argv[1:])
+sys.exit(0 if abs(a - b) <= max(25, 4 * math.sqrt((sa * sa + sb * sb) / 20)) else 1)' "$onnx_mean" "$onnx_std" "$seedrl_mean" "$seedrl_std" \
+  || { echo "onnx: CartPole greedy return $onnx_mean ± $onnx_std in Gymnasium, $seedrl_mean ± $seedrl_std in seedrl eval" >&2; exit 1; }
 # Pendulum starts from random states too, and a policy just trained to a sampled mean of
 # -200 can still fail to swing up greedily from many of them (one CI run: -615 in Gymnasium,
 # -718 in seedrl eval, episodes between -999 and -1): both greedy means must show control,
