@@ -29,7 +29,10 @@ final class MetricsExporterTests: XCTestCase {
         try actor.start()
         defer { actor.stop() }
         let deadline = MonotonicClock.now() + 20_000_000_000
-        while system.stats().modelVersion < 3 && MonotonicClock.now() < deadline { usleep(10_000) }
+        // A whole training step, not only a version: PPO publishes a version per minibatch,
+        // so version 3 comes before its first step's report (the PPO gauges) is stored.
+        func trained() -> Bool { system.stats().modelVersion >= 3 && (system.training?.progress.steps ?? 0) >= 1 }
+        while !trained() && MonotonicClock.now() < deadline { usleep(10_000) }
         try body(system)
     }
 
