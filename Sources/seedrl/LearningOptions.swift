@@ -32,7 +32,7 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "PPO: stop a batch's updates once a minibatch's approximate KL exceeds 1.5 × this (0: every epoch runs).")
     var ppoTargetKl: Float = 0
 
-    @Flag(inversion: .prefixedNo, help: "PPO: recompute the advantages and value targets from the current parameters before every epoch after the first (Andrychowicz et al.; Tianshou's MuJoCo PPO), instead of keeping those from before the batch's first update. (default: on for box actions, off otherwise)")
+    @Flag(inversion: .prefixedNo, help: "PPO: recompute the advantages and value targets from the current parameters before every epoch after the first (Andrychowicz et al.; Tianshou's MuJoCo PPO), instead of keeping those from before the batch's first update. (default: on for minatar-breakout and for box actions, off otherwise)")
     var ppoRecomputeAdvantages: Bool?
 
     @Option(help: "PPO: λ of GAE.")
