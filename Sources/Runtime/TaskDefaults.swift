@@ -43,9 +43,9 @@ public struct TaskDefaults: Sendable, Equatable {
     /// the Python actor): PPO in CleanRL's MuJoCo shape — 2,048 transitions per batch (64
     /// unrolls of 32), 10 epochs of 32 minibatches, Adam 3e-4 decayed to 0 over the budget,
     /// gradient norm 0.5 — with a queue of two batches to bound the policy lag, and the
-    /// advantages recomputed before every epoch. At 1M steps (3 seeds), Hopper-v5 2,719
-    /// (1,723 with the first epoch's advantages kept, single-pass V-trace 797) and
-    /// HalfCheetah-v5 1,643 (BENCHMARKS.md, "PPO, the default for box actions" and
+    /// advantages recomputed before every epoch. At 1M steps, Hopper-v5 2,719 over 3 seeds
+    /// (2,834 over 5; 1,723 with the first epoch's advantages kept, single-pass V-trace 797)
+    /// and HalfCheetah-v5 1,643 (BENCHMARKS.md, "PPO, the default for box actions" and
     /// "Hopper: advantages recomputed every epoch").
     public static var continuousControl: TaskDefaults {
         var defaults = boxActions
