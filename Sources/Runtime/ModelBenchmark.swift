@@ -10,7 +10,7 @@ import Threading
 /// reference, then the model's forward and backward passes in GFLOP/s (2 FLOPs per
 /// multiply-add of the torso and head; the backward pass counted as twice the forward's),
 /// frames inferred per second through the server's policy and frames trained per second
-/// through the learner's step.
+/// through the learner's step, on one thread and on two (`--learner-threads 2`).
 public enum ModelBenchmark {
     public struct Result: Sendable, Encodable {
         public var torso: String
@@ -20,9 +20,41 @@ public enum ModelBenchmark {
         public var forwardGflops: Double
         public var backwardGflops: Double
         public var inferredFramesPerSecond: Double
+        /// The learner's step on one thread: the median of its rounds (see `TrainingRates`).
         public var trainedFramesPerSecond: Double
         /// The learner's step with its GEMMs split over two threads (`--learner-threads 2`).
         public var trainedFramesPerSecondTwoThreads: Double
+        /// Two threads against one: the median of each round's ratio.
+        public var twoThreadSpeedup: Double
+        /// Rounds of one and two threads each, and each round's ratio, for the record.
+        public var trainingRounds: Int
+        public var twoThreadSpeedupPerRound: [Double]
+    }
+
+    /// Frames trained per second on one thread and on two, measured in alternating rounds
+    /// (one then two, two then one, ...) rather than one after the other: a shared VM's
+    /// rate drifts by half within minutes, and a drift between two long phases would pass
+    /// for a speed-up or hide one. Each round's ratio compares measurements a second apart.
+    public struct TrainingRates: Sendable {
+        public var oneThread: [Double]
+        public var twoThreads: [Double]
+
+        public init(oneThread: [Double], twoThreads: [Double]) {
+            self.oneThread = oneThread
+            self.twoThreads = twoThreads
+        }
+
+        public var ratios: [Double] { zip(twoThreads, oneThread).map { $0 / $1 } }
+        public var medianOneThread: Double { Self.median(oneThread) }
+        public var medianTwoThreads: Double { Self.median(twoThreads) }
+        public var medianRatio: Double { Self.median(ratios) }
+
+        static func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            guard !sorted.isEmpty else { return .nan }
+            let middle = sorted.count / 2
+            return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        }
     }
 
     public static func run(architecture: ModelArchitecture, settings: LearnerSettings, rows: Int, seconds: Double, seed: UInt64) -> Result {
@@ -44,14 +76,14 @@ public enum ModelBenchmark {
             ModelBackward.run(parameters: parameters, input: input, rows: rows, forward: forward, workspace: backward, gradient: &gradient)
         }
         let flops = 2 * Double(multiplyAdds) * Double(rows)
+        let training = trainingRates(architecture, parameters: parameters, settings: settings, seconds: seconds / 4, seed: seed)
         return Result(
             torso: architecture.torso.rawValue, parameters: parameters.count, multiplyAddsPerFrame: multiplyAdds,
             sgemmGflops: sgemmRate(seconds: seconds / 4), forwardGflops: flops / forwardSeconds / 1e9,
             backwardGflops: 2 * flops / backwardSeconds / 1e9,
             inferredFramesPerSecond: inferenceRate(architecture, parameters: parameters, rows: rows, seconds: seconds / 8, seed: seed),
-            trainedFramesPerSecond: trainingRate(architecture, parameters: parameters, settings: settings, seconds: seconds / 8, seed: seed),
-            trainedFramesPerSecondTwoThreads: trainingRate(architecture, parameters: parameters, settings: settings, seconds: seconds / 8,
-                                                           seed: seed, backend: SplitCPUBackend()))
+            trainedFramesPerSecond: training.medianOneThread, trainedFramesPerSecondTwoThreads: training.medianTwoThreads,
+            twoThreadSpeedup: training.medianRatio, trainingRounds: training.ratios.count, twoThreadSpeedupPerRound: training.ratios)
     }
 
     /// Seconds per call of `body`, over calls for about `seconds` (after one warm-up call).
@@ -93,14 +125,41 @@ public enum ModelBenchmark {
         return Double(rows) / perBatch
     }
 
-    /// Frames per second through the learner's step on synthetic unrolls.
-    static func trainingRate(_ architecture: ModelArchitecture, parameters: [Float], settings: LearnerSettings, seconds: Double, seed: UInt64,
-                             backend: any ComputeBackend = CPUBackend()) -> Double {
-        let store = ParameterStore(initial: ParameterSnapshot(values: parameters, version: 0), layout: architecture.layout)
-        let learner = Learner(architecture: architecture, settings: settings, store: store, backend: backend)
+    /// Frames per second through the learner's step on synthetic unrolls, with one thread
+    /// (`CPUBackend`) and two (`SplitCPUBackend`), in `rounds` alternating rounds that share
+    /// `seconds` (at least one step per measurement).
+    public static func trainingRates(_ architecture: ModelArchitecture, parameters: [Float], settings: LearnerSettings, seconds: Double,
+                                     rounds: Int = 8, seed: UInt64) -> TrainingRates {
+        func learner(_ backend: any ComputeBackend) -> Learner {
+            let store = ParameterStore(initial: ParameterSnapshot(values: parameters, version: 0), layout: architecture.layout)
+            return Learner(architecture: architecture, settings: settings, store: store, backend: backend)
+        }
+        let one = learner(CPUBackend()), two = learner(SplitCPUBackend())
         let unrolls = SyntheticUnrolls(architecture: architecture, unrollLength: settings.unrollLength, batchSize: settings.batchSize, seed: seed)
         let batch = unrolls.batch(rank: 0, step: 0)
-        let perStep = timed(seconds) { _ = learner.step(batch) }
-        return Double(settings.batchSize * settings.unrollLength) / perStep
+        let frames = Double(settings.batchSize * settings.unrollLength)
+        _ = one.step(batch)  // warm-up: workspaces, the worker thread, OpenBLAS's buffers
+        _ = two.step(batch)
+        let window = seconds / Double(2 * rounds)
+        func rate(_ learner: Learner) -> Double {
+            let start = MonotonicClock.now()
+            var steps = 0
+            repeat {
+                _ = learner.step(batch)
+                steps += 1
+            } while Double(MonotonicClock.now() - start) / 1e9 < window
+            return frames * Double(steps) / (Double(MonotonicClock.now() - start) / 1e9)
+        }
+        var rates = TrainingRates(oneThread: [], twoThreads: [])
+        for round in 0..<rounds {
+            if round % 2 == 0 {
+                rates.oneThread.append(rate(one))
+                rates.twoThreads.append(rate(two))
+            } else {
+                rates.twoThreads.append(rate(two))
+                rates.oneThread.append(rate(one))
+            }
+        }
+        return rates
     }
 }

@@ -4,11 +4,12 @@ import LearnerLoop
 import Model
 import Runtime
 
-/// `seedrl model-bench`: what a model costs here, one thread (GFLOP/s against sgemm's).
+/// `seedrl model-bench`: what a model costs here, one thread (GFLOP/s against sgemm's), and
+/// what a second thread gives the learner.
 struct ModelBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model-bench",
-        abstract: "Measure a model on one thread: sgemm's GFLOP/s, the forward and backward passes', frames inferred and trained per second.")
+        abstract: "Measure a model on one thread: sgemm's GFLOP/s, the forward and backward passes', frames inferred and trained per second; then the learner's step on two threads against one, in alternating rounds.")
 
     @OptionGroup var spec: SpecOptions
 
