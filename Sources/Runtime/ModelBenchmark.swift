@@ -34,7 +34,7 @@ public enum ModelBenchmark {
     /// Frames trained per second on one thread and on two, measured in alternating rounds
     /// (one then two, two then one, ...) rather than one after the other: a shared VM's
     /// rate drifts by half within minutes, and a drift between two long phases would pass
-    /// for a speed-up or hide one. Each round's ratio compares measurements a second apart.
+    /// for a speed-up or hide one. Each round's ratio compares two measurements taken back to back.
     public struct TrainingRates: Sendable {
         public var oneThread: [Double]
         public var twoThreads: [Double]
