@@ -63,8 +63,7 @@ grep -q "LSTM core" "$work/lstm.err" && [ ! -e "$work/lstm.onnx" ] || { cat "$wo
 played=$("$venv/bin/python3" "$root/scripts/play-onnx.py" "$work/cartpole.onnx" CartPole-v1 20 1)
 evaluated=$("$seedrl" eval --checkpoint "$work/cartpole" --env cartpole --episodes 20 --greedy)
 echo "$played"; echo "$evaluated"
-onnx_mean=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["mean_return"])' "$played")
-onnx_std=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["std_return"])' "$played")
+read -r onnx_mean onnx_std < <(python3 -c 'import json,sys; d = json.loads(sys.argv[1]); print(d["mean_return"], d["std_return"])' "$played")
 seedrl_mean=$(echo "$evaluated" | sed -E 's/.*return ([0-9.]+) .*/\1/')
 seedrl_std=$(echo "$evaluated" | sed -E 's/.*± ([0-9.]+) .*/\1/')
 # Gymnasium's and seedrl's CartPole start from different random states: the two means of

@@ -86,9 +86,10 @@ public enum ModelBenchmark {
             twoThreadSpeedup: training.medianRatio, trainingRounds: training.ratios.count, twoThreadSpeedupPerRound: training.ratios)
     }
 
-    /// Seconds per call of `body`, over calls for about `seconds` (after one warm-up call).
-    static func timed(_ seconds: Double, _ body: () -> Void) -> Double {
-        body()
+    /// Seconds per call of `body`, over calls for about `seconds` (after one warm-up call,
+    /// unless the caller warmed up already).
+    static func timed(_ seconds: Double, warmUp: Bool = true, _ body: () -> Void) -> Double {
+        if warmUp { body() }
         let start = MonotonicClock.now()
         var calls = 0
         repeat {
@@ -142,13 +143,7 @@ public enum ModelBenchmark {
         _ = two.step(batch)
         let window = seconds / Double(2 * rounds)
         func rate(_ learner: Learner) -> Double {
-            let start = MonotonicClock.now()
-            var steps = 0
-            repeat {
-                _ = learner.step(batch)
-                steps += 1
-            } while Double(MonotonicClock.now() - start) / 1e9 < window
-            return frames * Double(steps) / (Double(MonotonicClock.now() - start) / 1e9)
+            frames / timed(window, warmUp: false) { _ = learner.step(batch) }
         }
         var rates = TrainingRates(oneThread: [], twoThreads: [])
         for round in 0..<rounds {
