@@ -18,6 +18,8 @@ public final class Learner: @unchecked Sendable {
     public private(set) var framesTrained: UInt64 = 0
 
     private let rows: Int
+    /// The passes' arithmetic; the gradient's norm and the optimizer run on its threads too.
+    private let backend: any ComputeBackend
     private let encoder: ObservationEncoder
     private let forward: ForwardWorkspace
     private let backward: BackwardWorkspace
@@ -52,6 +54,7 @@ public final class Learner: @unchecked Sendable {
         parameters = snapshot.values
         optimizer = Optimizer(settings: settings.optimizer, parameterCount: parameters.count)
         rows = settings.batchSize * (settings.unrollLength + 1)
+        self.backend = backend
         encoder = ObservationEncoder(architecture: architecture)
         forward = ForwardWorkspace(architecture: architecture, maxBatch: rows, backend: backend)
         backward = BackwardWorkspace(architecture: architecture, maxRows: rows)
@@ -296,10 +299,11 @@ public final class Learner: @unchecked Sendable {
         let learningRate = settings.learningRate(afterFrames: framesTrained)
         let applied = gradient.withUnsafeBufferPointer { gradient -> Bool in
             let (norm, factor) = globalNormClip(
-                gradient.baseAddress!, count: gradient.count, scale: 1 / Float(contributors), maxNorm: settings.maxGradientNorm)
+                gradient.baseAddress!, count: gradient.count, scale: 1 / Float(contributors), maxNorm: settings.maxGradientNorm,
+                on: backend)
             report.gradientNorm = norm
             guard norm.isFinite && factor.isFinite else { return false }
-            optimizer.apply(gradient: gradient.baseAddress!, scale: factor, to: &parameters, learningRate: learningRate)
+            optimizer.apply(gradient: gradient.baseAddress!, scale: factor, to: &parameters, learningRate: learningRate, on: backend)
             return true
         }
         report.learningRate = learningRate

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Model
 
 /// The optimizers the learner offers, applied in place to the flat parameter vector.
 public enum OptimizerKind: String, Sendable, CaseIterable {
@@ -38,43 +39,59 @@ public struct Optimizer: Sendable {
 
     /// θ ← θ − update(g) with learning rate `learningRate` (after any decay), where
     /// g = `gradientScale` · `gradient`: averaging over ranks and clipping are fused into
-    /// this one pass instead of rewriting the gradient first.
+    /// this one pass instead of rewriting the gradient first. The pass is elementwise, so
+    /// `backend` may cut it into parts on its threads; the result is the same either way.
     public mutating func apply(gradient: UnsafePointer<Float>, scale gradientScale: Float = 1,
-                               to parameters: inout [Float], learningRate: Float) {
+                               to parameters: inout [Float], learningRate: Float,
+                               on backend: any ComputeBackend = CPUBackend()) {
         steps += 1
         let s = settings
         let count = parameters.count
-        switch s.kind {
-        case .adam:
-            let correction1 = 1 - powf(s.beta1, Float(steps))
-            let correction2 = 1 - powf(s.beta2, Float(steps))
-            let stepSize = learningRate * correction2.squareRoot() / correction1
-            let epsilon = s.epsilon * correction2.squareRoot()
-            first.withUnsafeMutableBufferPointer { m in
-                second.withUnsafeMutableBufferPointer { v in
-                    parameters.withUnsafeMutableBufferPointer { theta in
-                        for i in 0..<count {
-                            let g = gradient[i] * gradientScale
-                            m[i] = s.beta1 * m[i] + (1 - s.beta1) * g
-                            v[i] = s.beta2 * v[i] + (1 - s.beta2) * g * g
-                            theta[i] -= stepSize * m[i] / (v[i].squareRoot() + epsilon)
+        let steps = self.steps
+        first.withUnsafeMutableBufferPointer { first in
+            second.withUnsafeMutableBufferPointer { second in
+                parameters.withUnsafeMutableBufferPointer { theta in
+                    let first = first.baseAddress!, second = second.baseAddress!, theta = theta.baseAddress!
+                    switch s.kind {
+                    case .adam:
+                        let correction1 = 1 - powf(s.beta1, Float(steps))
+                        let correction2 = 1 - powf(s.beta2, Float(steps))
+                        let stepSize = learningRate * correction2.squareRoot() / correction1
+                        let epsilon = s.epsilon * correction2.squareRoot()
+                        backend.forEachPart(of: count) { part, _ in
+                            Self.adam(part, gradient: gradient, scale: gradientScale, m: first, v: second, theta: theta,
+                                      beta1: s.beta1, beta2: s.beta2, stepSize: stepSize, epsilon: epsilon)
+                        }
+                    case .rmsprop:
+                        backend.forEachPart(of: count) { part, _ in
+                            Self.rmsprop(part, gradient: gradient, scale: gradientScale, meanSquare: first, momentum: second,
+                                         theta: theta, settings: s, learningRate: learningRate)
                         }
                     }
                 }
             }
-        case .rmsprop:
-            first.withUnsafeMutableBufferPointer { meanSquare in
-                second.withUnsafeMutableBufferPointer { momentum in
-                    parameters.withUnsafeMutableBufferPointer { theta in
-                        for i in 0..<count {
-                            let g = gradient[i] * gradientScale
-                            meanSquare[i] = s.rmsDecay * meanSquare[i] + (1 - s.rmsDecay) * g * g
-                            momentum[i] = s.rmsMomentum * momentum[i] + learningRate * g / (meanSquare[i] + s.rmsEpsilon).squareRoot()
-                            theta[i] -= momentum[i]
-                        }
-                    }
-                }
-            }
+        }
+    }
+
+    private static func adam(_ part: Range<Int>, gradient: UnsafePointer<Float>, scale: Float, m: UnsafeMutablePointer<Float>,
+                             v: UnsafeMutablePointer<Float>, theta: UnsafeMutablePointer<Float>,
+                             beta1: Float, beta2: Float, stepSize: Float, epsilon: Float) {
+        for i in part {
+            let g = gradient[i] * scale
+            m[i] = beta1 * m[i] + (1 - beta1) * g
+            v[i] = beta2 * v[i] + (1 - beta2) * g * g
+            theta[i] -= stepSize * m[i] / (v[i].squareRoot() + epsilon)
+        }
+    }
+
+    private static func rmsprop(_ part: Range<Int>, gradient: UnsafePointer<Float>, scale: Float,
+                                meanSquare: UnsafeMutablePointer<Float>, momentum: UnsafeMutablePointer<Float>,
+                                theta: UnsafeMutablePointer<Float>, settings s: OptimizerSettings, learningRate: Float) {
+        for i in part {
+            let g = gradient[i] * scale
+            meanSquare[i] = s.rmsDecay * meanSquare[i] + (1 - s.rmsDecay) * g * g
+            momentum[i] = s.rmsMomentum * momentum[i] + learningRate * g / (meanSquare[i] + s.rmsEpsilon).squareRoot()
+            theta[i] -= momentum[i]
         }
     }
 
@@ -99,10 +116,22 @@ public func clipGlobalNorm(_ gradient: UnsafeMutablePointer<Float>, count: Int, 
 
 /// The global L2 norm of `scale · gradient`, and the factor to multiply `gradient` by so
 /// that the result is `scale · gradient` clipped to norm `maxNorm` (the factor is `scale`
-/// when no clipping is needed). Reads only; the optimizer applies the factor.
-public func globalNormClip(_ gradient: UnsafePointer<Float>, count: Int, scale: Float, maxNorm: Float?) -> (norm: Float, factor: Float) {
-    var sum: Float = 0
-    for i in 0..<count { sum += gradient[i] * gradient[i] }
+/// when no clipping is needed). Reads only; the optimizer applies the factor. `backend`
+/// may sum the squares in parts on its threads (the parts' sums are then added in order).
+public func globalNormClip(_ gradient: UnsafePointer<Float>, count: Int, scale: Float, maxNorm: Float?,
+                           on backend: any ComputeBackend = CPUBackend()) -> (norm: Float, factor: Float) {
+    let sum = withUnsafeTemporaryAllocation(of: Float.self, capacity: backend.parts) { sums -> Float in
+        let sums = sums.baseAddress!
+        sums.initialize(repeating: 0, count: backend.parts)
+        backend.forEachPart(of: count) { part, index in
+            var sum: Float = 0
+            for i in part { sum += gradient[i] * gradient[i] }
+            sums[index] = sum
+        }
+        var sum: Float = 0
+        for index in 0..<backend.parts { sum += sums[index] }
+        return sum
+    }
     let norm = scale * sum.squareRoot()
     if let maxNorm, norm > maxNorm, norm > 0 {
         return (norm, scale * (maxNorm / norm))

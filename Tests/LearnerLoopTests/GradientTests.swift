@@ -70,6 +70,62 @@ final class GradientTests: XCTestCase {
     }
 }
 
+/// The optimizer's pass and the gradient's norm cut in two on `SplitCPUBackend` compute
+/// what they do whole: the optimizer bit for bit (it is elementwise), the norm to rounding.
+final class OptimizerOnTwoThreadsTests: XCTestCase {
+    func testTheOptimizersGiveTheSameParametersOnTwoThreads() {
+        let split = SplitCPUBackend(elementwiseThreshold: 1)
+        var generator = SeededGenerator(seed: 24)
+        let count = 10_001
+        let start = (0..<count).map { _ in generator.nextUnitFloat() - 0.5 }
+        let gradients = (0..<3).map { _ in (0..<count).map { _ in generator.nextUnitFloat() - 0.5 } }
+        for kind in OptimizerKind.allCases {
+            var settings = OptimizerSettings()
+            settings.kind = kind
+            settings.rmsMomentum = 0.5
+            var whole = Optimizer(settings: settings, parameterCount: count), halves = whole
+            var wholeParameters = start, halvesParameters = start
+            for gradient in gradients {
+                whole.apply(gradient: gradient, scale: 0.7, to: &wholeParameters, learningRate: 0.01)
+                halves.apply(gradient: gradient, scale: 0.7, to: &halvesParameters, learningRate: 0.01, on: split)
+            }
+            XCTAssertEqual(halvesParameters, wholeParameters, "\(kind)")
+            XCTAssertNotEqual(halvesParameters, start, "\(kind)")
+            XCTAssertEqual(halves.state.first, whole.state.first, "\(kind)")
+            XCTAssertEqual(halves.state.second, whole.state.second, "\(kind)")
+        }
+    }
+
+    /// A whole learner on two threads (every GEMM, the norm and Adam cut in two) steps as
+    /// on one, to the GEMMs' rounding.
+    func testALearnerStepsAlikeOnTwoThreads() {
+        let one = makeTestLearner(batchSize: 2)
+        let two = makeTestLearner(batchSize: 2, backend: SplitCPUBackend(threshold: 1, elementwiseThreshold: 1))
+        for step in 0..<4 {
+            let unrolls = [makeTestUnroll(seed: UInt64(2 * step)), makeTestUnroll(seed: UInt64(2 * step + 1))]
+            let reports = (one.step(unrolls), two.step(unrolls))
+            XCTAssertEqual(reports.1.gradientNorm, reports.0.gradientNorm, accuracy: 1e-4 * reports.0.gradientNorm)
+        }
+        let start = ParameterInitializer.initialValues(for: one.architecture, seed: 4)
+        XCTAssertGreaterThan(zip(one.parameters, start).map { abs($0 - $1) }.max()!, 1e-3, "the steps moved the parameters")
+        XCTAssertLessThanOrEqual(zip(one.parameters, two.parameters).map { abs($0 - $1) }.max()!, 1e-5)
+    }
+
+    func testTheNormAndClipFactorAreTheSameOnTwoThreads() {
+        let split = SplitCPUBackend(elementwiseThreshold: 1)
+        var generator = SeededGenerator(seed: 25)
+        let gradient = (0..<10_001).map { _ in generator.nextUnitFloat() - 0.5 }
+        let expected = (gradient.reduce(0.0) { $0 + Double($1) * Double($1) }).squareRoot()
+        for maxNorm: Float? in [nil, 1] {
+            let whole = globalNormClip(gradient, count: gradient.count, scale: 0.5, maxNorm: maxNorm)
+            let halves = globalNormClip(gradient, count: gradient.count, scale: 0.5, maxNorm: maxNorm, on: split)
+            XCTAssertEqual(Double(halves.norm), 0.5 * expected, accuracy: 1e-4 * expected)
+            XCTAssertEqual(halves.norm, whole.norm, accuracy: 1e-5 * whole.norm)
+            XCTAssertEqual(halves.factor, whole.factor, accuracy: 1e-5 * whole.factor)
+        }
+    }
+}
+
 final class LearnerSettingsTests: XCTestCase {
     func testLearningRateDecaysLinearlyToZero() {
         var settings = LearnerSettings()

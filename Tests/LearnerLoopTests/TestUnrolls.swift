@@ -6,7 +6,8 @@ import Replay
 
 /// A small learner (4 float inputs, 8 hidden, 3 actions, unrolls of 5) for tests that
 /// drive it with hand-made unrolls.
-func makeTestLearner(batchSize: Int = 1, normalizeAdvantages: Bool = false) -> Learner {
+func makeTestLearner(batchSize: Int = 1, normalizeAdvantages: Bool = false,
+                     backend: any ComputeBackend = CPUBackend()) -> Learner {
     let architecture = ModelArchitecture(
         observation: ObservationFormat(shape: [4], dtype: .float32), hiddenSizes: [8], numActions: 3)
     var settings = LearnerSettings()
@@ -17,7 +18,7 @@ func makeTestLearner(batchSize: Int = 1, normalizeAdvantages: Bool = false) -> L
     let store = ParameterStore(
         initial: ParameterSnapshot(values: ParameterInitializer.initialValues(for: architecture, seed: 4), version: 0),
         layout: architecture.layout)
-    return Learner(architecture: architecture, settings: settings, store: store)
+    return Learner(architecture: architecture, settings: settings, store: store, backend: backend)
 }
 
 /// A seeded unroll for `makeTestLearner`: FIRST then MIDs unless `types` says otherwise.

@@ -1,4 +1,7 @@
 import Contract
+#if canImport(Glibc)
+import Glibc
+#endif
 import LinearAlgebra
 @testable import Model
 import Randomness
@@ -52,5 +55,33 @@ final class SplitCPUBackendTests: XCTestCase {
         let scale = serial.map(abs).max() ?? 1
         let difference = zip(split, serial).map { abs($0 - $1) }.max() ?? 0
         XCTAssertLessThanOrEqual(difference, 1e-5 * scale, "largest gradient \(scale)")
+    }
+
+    /// Elementwise parts: every index once, the second part on the worker thread, and a
+    /// range below the threshold whole on the caller.
+    func testForEachPartCoversTheRangeOnceAndUsesTheWorker() {
+        let split = SplitCPUBackend(elementwiseThreshold: 8)
+        XCTAssertEqual(split.parts, 2)
+        let caller = pthread_self()
+        for count in [8, 11, 1_001] {
+            let visits = UnsafeMutablePointer<Int>.allocate(capacity: count)
+            visits.initialize(repeating: 0, count: count)
+            let onWorker = UnsafeMutablePointer<Bool>.allocate(capacity: 2)
+            onWorker.initialize(repeating: false, count: 2)
+            split.forEachPart(of: count) { part, index in
+                for i in part { visits[i] += 1 }
+                onWorker[index] = pthread_equal(pthread_self(), caller) == 0
+            }
+            XCTAssertEqual(Array(UnsafeBufferPointer(start: visits, count: count)), Array(repeating: 1, count: count), "count \(count)")
+            XCTAssertEqual([onWorker[0], onWorker[1]], [false, true], "count \(count)")
+            visits.deallocate()
+            onWorker.deallocate()
+        }
+        var parts: [Range<Int>] = []
+        split.forEachPart(of: 7) { part, index in
+            XCTAssertEqual(index, 0)
+            parts.append(part)
+        }
+        XCTAssertEqual(parts, [0..<7])
     }
 }

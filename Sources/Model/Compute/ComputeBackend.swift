@@ -28,9 +28,25 @@ public protocol ComputeBackend: Sendable {
     func convolveBackward(_ conv: Conv2D, parameters: UnsafePointer<Float>, input: UnsafePointer<Float>,
                           outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>?,
                           gradient: UnsafeMutablePointer<Float>, rows: Int, scratch: ConvolutionScratch)
+
+    /// The most parts `forEachPart` cuts a range into: the threads this backend computes on.
+    var parts: Int { get }
+
+    /// Runs `body` on disjoint parts of 0..<`count` that cover it, each part with its index
+    /// (below `parts`; 0 runs on the calling thread), and returns once every part is done.
+    /// For the learner's long elementwise passes over the parameters (the gradient's norm,
+    /// the optimizer), which would otherwise leave the backend's other threads idle.
+    func forEachPart(of count: Int, _ body: @escaping (_ part: Range<Int>, _ index: Int) -> Void)
 }
 
 extension ComputeBackend {
+    /// One thread: the whole range, on the caller.
+    public var parts: Int { 1 }
+
+    public func forEachPart(of count: Int, _ body: @escaping (_ part: Range<Int>, _ index: Int) -> Void) {
+        body(0..<count, 0)
+    }
+
     /// `gemm` with BLAS's usual defaults (no transposes, alpha 1, beta 0).
     @inline(__always)
     func gemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,

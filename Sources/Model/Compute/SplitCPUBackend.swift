@@ -10,6 +10,8 @@ import Threading
 /// dense layers' element-wise work stay on the calling thread. The halves write disjoint parts of C; each is
 /// the single-threaded product of its part (OpenBLAS may choose other kernels for the
 /// smaller shapes, so sums can differ from the whole product's in the last bits).
+/// The learner's passes over the whole parameter vector (the gradient's norm, Adam) are
+/// split the same way through `forEachPart`.
 ///
 /// Not for concurrent callers: one thread (the learner's) drives it.
 public final class SplitCPUBackend: ComputeBackend, @unchecked Sendable {
@@ -23,9 +25,13 @@ public final class SplitCPUBackend: ComputeBackend, @unchecked Sendable {
     /// GEMMs smaller than this (m·n·k multiply-adds) run whole on the caller: below it the
     /// hand-over costs more than the half it saves.
     public let threshold: Int
+    /// Elementwise ranges (`forEachPart`) shorter than this run whole on the caller, for the
+    /// same reason: a hand-over costs about what a pass over 10⁴ floats does.
+    public let elementwiseThreshold: Int
 
-    public init(threshold: Int = 1 << 20) {
+    public init(threshold: Int = 1 << 20, elementwiseThreshold: Int = 1 << 16) {
         self.threshold = threshold
+        self.elementwiseThreshold = elementwiseThreshold
     }
 
     deinit {
@@ -67,6 +73,16 @@ public final class SplitCPUBackend: ComputeBackend, @unchecked Sendable {
             BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: half, k: k, alpha: alpha,
                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         }
+        worker.wait()
+    }
+
+    public var parts: Int { 2 }
+
+    public func forEachPart(of count: Int, _ body: @escaping (_ part: Range<Int>, _ index: Int) -> Void) {
+        guard count >= max(elementwiseThreshold, 2) else { return body(0..<count, 0) }
+        let half = count / 2
+        worker.hand { body(half..<count, 1) }
+        body(0..<half, 0)
         worker.wait()
     }
 
