@@ -34,14 +34,27 @@ public struct LearningConfiguration: Sendable {
     public var settings = LearnerSettings()
     /// Unrolls waiting for the learner at most, and what happens when it is full.
     public var unrollQueueCapacity = 256
-    /// Threads of the learner's GEMMs: 1, or 2 (`SplitCPUBackend`: the core inference leaves idle).
-    public var learnerThreads = 1
+    /// Threads of the learner's arithmetic: 1, or 2 (`SplitCPUBackend`: the core inference
+    /// leaves idle); nil: the default for the model (`learnerThreads(for:)`).
+    public var learnerThreads: Int?
     public var unrollQueuePolicy: UnrollQueuePolicy = .block
     public var replay: ReplaySettings?
 
     public init() {}
 
     func makeQueue() -> UnrollQueue { UnrollQueue(capacity: unrollQueueCapacity, policy: unrollQueuePolicy) }
+
+    /// The threads the learner runs on for `architecture`: as set, or two for a conv torso
+    /// (nature, impala) on Atari-sized frames (36×36 and up), where the steps are long
+    /// enough that training is the bottleneck and the actors are other processes (Pong
+    /// with PPO: 1.29–1.44× the agent steps/s on two, BENCHMARKS); one for the rest, whose
+    /// shorter steps gain less than `seedrl train`'s in-process actors would lose.
+    public func learnerThreads(for architecture: ModelArchitecture) -> Int {
+        if let learnerThreads { return learnerThreads }
+        let shape = architecture.observation.shape
+        let atariSized = shape.count == 3 && shape[0] >= 36 && shape[1] >= 36
+        return atariSized && (architecture.torso == .nature || architecture.torso == .impala) ? 2 : 1
+    }
 }
 
 /// Where and how often the learner checkpoints, and whether it resumes.

@@ -75,7 +75,7 @@ public final class LearnerSystem: @unchecked Sendable {
                 throw UnsupportedConfiguration(description: "--algorithm ppo does not take replay (it reuses each batch itself)")
             }
             let learner = Learner(architecture: architecture, settings: learning.settings, store: store,
-                                  backend: learning.learnerThreads > 1 ? SplitCPUBackend() : CPUBackend())
+                                  backend: learning.learnerThreads(for: architecture) > 1 ? SplitCPUBackend() : CPUBackend())
             if let checkpoint = resume?.checkpoint {
                 Self.warnOfNormalizationChange(checkpoint: checkpoint, settings: learning.settings, logger: logger)
                 learner.restore(parameters: checkpoint.parameters, optimizer: checkpoint.optimizerFirst, checkpoint.optimizerSecond,

@@ -51,6 +51,8 @@ public struct RunCard: Codable, Sendable, Equatable {
         /// Absent in cards written before reward normalisation existed.
         public var rewardScale: Float?
         public var rewardNormalization: String?
+        /// The learner's threads (`--learner-threads`); absent in older cards.
+        public var learnerThreads: Int?
     }
 
     public struct Results: Codable, Sendable, Equatable {
@@ -110,7 +112,8 @@ public struct RunCard: Codable, Sendable, Equatable {
                             ppoEpochs: s.algorithm == .ppo ? s.ppo.epochs : nil,
                             ppoMinibatches: s.algorithm == .ppo ? s.ppo.minibatches : nil,
                             ppoRecomputesAdvantages: s.algorithm == .ppo ? s.ppo.recomputesAdvantages : nil,
-                            rewardScale: s.rewardScale, rewardNormalization: s.rewardNormalization.rawValue)
+                            rewardScale: s.rewardScale, rewardNormalization: s.rewardNormalization.rawValue,
+                            learnerThreads: learning.learnerThreads(for: architecture))
         }
     }
 

@@ -86,8 +86,8 @@ struct LearningOptions: ParsableArguments {
     @Option(help: "Unrolls waiting for the learner at most (back-pressure beyond). (default: \(LearningConfiguration().unrollQueueCapacity); 32 for Atari frames; two batches for minatar-breakout and box actions)")
     var unrollQueue: Int?
 
-    @Option(help: "Threads of the learner's matrix products: 1, or 2 to use the core inference leaves idle when training is the bottleneck (pixels, PPO's epochs).")
-    var learnerThreads: Int = 1
+    @Option(help: "Threads of the learner's arithmetic: 1, or 2 to use the core inference leaves idle when training is the bottleneck (pixels, PPO's epochs). (default: 2 for the nature and impala torsos on frames of 36×36 and up, 1 otherwise)")
+    var learnerThreads: Int?
 
     @Option(help: "When the unroll queue is full: block (inference waits), drop the oldest, or on-policy (the queue holds one batch, and inference pauses from the moment it is full until the learner has trained on it: every batch is acted by the parameters its training starts from, as synchronous PPO's). (default: block)")
     var unrollQueuePolicy: UnrollQueuePolicy?
@@ -107,7 +107,7 @@ struct LearningOptions: ParsableArguments {
         if let discount, !(0...1).contains(discount) { throw ValidationError("--discount must be in [0, 1]") }
         if let entropyCost, !(entropyCost >= 0) { throw ValidationError("--entropy-cost must not be negative") }
         if let rewardScale, !(rewardScale > 0 && rewardScale.isFinite) { throw ValidationError("--reward-scale must be positive") }
-        if !(1...2).contains(learnerThreads) { throw ValidationError("--learner-threads must be 1 or 2") }
+        if let learnerThreads, !(1...2).contains(learnerThreads) { throw ValidationError("--learner-threads must be 1 or 2") }
         if !(0..<1).contains(replayRatio) { throw ValidationError("--replay-ratio must be in [0, 1)") }
         if replayCapacity < 1 { throw ValidationError("--replay-capacity must be at least 1") }
         if (ppoEpochs ?? 1) < 1 || (ppoMinibatches ?? 1) < 1 { throw ValidationError("--ppo-epochs and --ppo-minibatches must be at least 1") }

@@ -23,6 +23,7 @@ final class RunCardTests: XCTestCase {
         XCTAssertEqual(card.model.torso, "impala", "frames larger than MinAtar's get the IMPALA torso")
         XCTAssertEqual(card.observation, "[32, 32, 1] uint8")
         XCTAssertEqual(card.seed, 7)
+        XCTAssertEqual(card.learning?.learnerThreads, 1, "32×32 frames train on one learner thread")
         XCTAssertFalse(card.machine.openblas.isEmpty)
         XCTAssertTrue(card.machine.mpi.hasPrefix("Open MPI"))
         try card.write(to: directory)
