@@ -18,8 +18,6 @@ public final class Learner: @unchecked Sendable {
     public private(set) var framesTrained: UInt64 = 0
 
     private let rows: Int
-    /// The passes' arithmetic; the gradient's norm and the optimizer run on its threads too.
-    private let backend: any ComputeBackend
     private let encoder: ObservationEncoder
     private let forward: ForwardWorkspace
     private let backward: BackwardWorkspace
@@ -54,7 +52,6 @@ public final class Learner: @unchecked Sendable {
         parameters = snapshot.values
         optimizer = Optimizer(settings: settings.optimizer, parameterCount: parameters.count)
         rows = settings.batchSize * (settings.unrollLength + 1)
-        self.backend = backend
         encoder = ObservationEncoder(architecture: architecture)
         forward = ForwardWorkspace(architecture: architecture, maxBatch: rows, backend: backend)
         backward = BackwardWorkspace(architecture: architecture, maxRows: rows)
@@ -298,12 +295,13 @@ public final class Learner: @unchecked Sendable {
         let versionBefore = store.version
         let learningRate = settings.learningRate(afterFrames: framesTrained)
         let applied = gradient.withUnsafeBufferPointer { gradient -> Bool in
+            // On the passes' backend: with two threads, the norm and the optimizer split too.
             let (norm, factor) = globalNormClip(
                 gradient.baseAddress!, count: gradient.count, scale: 1 / Float(contributors), maxNorm: settings.maxGradientNorm,
-                on: backend)
+                on: forward.backend)
             report.gradientNorm = norm
             guard norm.isFinite && factor.isFinite else { return false }
-            optimizer.apply(gradient: gradient.baseAddress!, scale: factor, to: &parameters, learningRate: learningRate, on: backend)
+            optimizer.apply(gradient: gradient.baseAddress!, scale: factor, to: &parameters, learningRate: learningRate, on: forward.backend)
             return true
         }
         report.learningRate = learningRate
